@@ -1,0 +1,3 @@
+from layergate.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""The rule registry: an explicit list, so reading this file tells you every rule that exists.
+
+Each module defines ``RULE`` (a ``layergate.rule.Rule``) and at most one of:
+
+- ``check(scan: Scan, ctx: Context) -> Iterable[Finding]``: per input scan (most rules);
+- ``check_policy(ctx: Context) -> Iterable[Finding]``: about the policy itself (LG901).
+
+Modules with neither are online rules whose findings come from ``verify``/``inventory`` (LG302, LG304, LG7xx).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from layergate.rule import Rule
+
+if TYPE_CHECKING:
+    from layergate.catalog import Catalog
+    from layergate.policy import Policy
+
+MODULE_NAMES: tuple[str, ...] = (
+    # filled in as rules land; order is the order of `layergate rules`
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    policy: Policy
+    catalog: Catalog
+    regions: tuple[str, ...]  # deploy regions: --region, else policy regions
+    today: dt.date
+
+
+@cache
+def modules() -> tuple[ModuleType, ...]:
+    return tuple(importlib.import_module(f"layergate.checks.{name}") for name in MODULE_NAMES)
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    return tuple(m.RULE for m in modules())
+
+
+def find_rule(name: str) -> Rule | None:
+    """A rule by id (LG101, case-insensitive) or slug (floating-reference)."""
+    key = name.strip().lower()
+    for rule in all_rules():
+        if key in (rule.id.lower(), rule.slug):
+            return rule
+    return None
+
+
+def rule_names(rules: Iterable[Rule]) -> set[str]:
+    return {n for r in rules for n in (r.id, r.slug)}

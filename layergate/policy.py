@@ -1,0 +1,100 @@
+"""The policy file (``.layergate.yaml``): records, discovery, loading and JSON Schema validation.
+
+The records here are what rules read. ``load()`` turns a file into a ``Policy`` (or raises an ErrorList
+naming every problem with its line); ``find()`` walks up from the scanned path; ``default_policy()`` is
+the documented strict default used when no file exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from layergate.model import Location, Severity
+
+POLICY_FILENAMES = (".layergate.yaml", ".layergate.yml")
+
+DEFAULT_EXCLUDES = (".git", "node_modules", ".aws-sam", ".terraform", "cdk.out", ".serverless")
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherAllow:
+    """One ``publishers:`` entry: a catalog vendor or a bare account, optionally limited to name patterns."""
+
+    vendor: str | None
+    account: str | None
+    name: str  # display name: the vendor's, or the entry's ``name``
+    layers: tuple[str, ...]  # layer-name glob patterns; empty = any layer of that publisher
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewedLayer:
+    """One ``layers:`` entry: the SHA-256 recorded for one exact layer version ARN."""
+
+    arn: str
+    sha256: str | None
+    reviewed_by: str | None
+    reviewed_at: dt.date | None
+    extension: bool
+    note: str
+    location: Location
+    code_size: int | None = None
+    recorded_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DenyEntry:
+    arn: str  # ARN glob
+    reason: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreEntry:
+    """A suppression: ``rule`` (id or slug) plus any of arn/file/resource globs; all given must match."""
+
+    rule: str
+    reason: str
+    location: Location
+    arn: str | None = None
+    file: str | None = None
+    resource: str | None = None
+    expires: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrgInfo:
+    id: str | None
+    accounts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    path: str | None  # None for the built-in default
+    version: int = 1
+    regions: tuple[str, ...] = ()
+    fail_on: Severity = Severity.ERROR
+    publishers: tuple[PublisherAllow, ...] = ()
+    org: OrgInfo = field(default_factory=lambda: OrgInfo(None, ()))
+    layers: tuple[ReviewedLayer, ...] = ()
+    max_review_age_days: int | None = None
+    deny: tuple[DenyEntry, ...] = ()
+    ignore: tuple[IgnoreEntry, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+
+    @property
+    def is_default(self) -> bool:
+        return self.path is None
+
+    def reviewed(self, arn: str) -> ReviewedLayer | None:
+        """The ``layers:`` entry for exactly this layer version ARN."""
+        for entry in self.layers:
+            if entry.arn == arn:
+                return entry
+        return None
+
+
+def default_policy() -> Policy:
+    """No policy file: trust no outside publisher, require pins and recorded hashes (documented in README)."""
+    return Policy(path=None)

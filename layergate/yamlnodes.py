@@ -1,0 +1,235 @@
+"""Reading YAML (and JSON) into position-carrying nodes, safely.
+
+Parsers work on PyYAML's composed node graph (``yaml.compose`` with libyaml) instead of Python values:
+composing is the cheapest way to get 1-based line and column for every value, and it never expands
+aliases, so an alias bomb costs nothing until someone walks it. Every walk here is iterative and
+budgeted, and the depth of the input is bounded *before* libyaml composes it, because libyaml's
+composer recurses in C and crashes the process on very deep nesting.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from layergate.errors import InputError
+
+try:  # libyaml is what makes the check path fast; the pure-Python loader is the fallback
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 16 * 1024 * 1024  # CloudFormation itself takes at most 1 MB; SAM input a little more
+MAX_DEPTH = 200  # real templates nest a few dozen levels at most
+SAFE_COMPOSE_BOUND = 4000  # nesting libyaml composes without trouble (it crashes near 100,000)
+MAX_EXPANDED_NODES = 2_000_000  # aliases expanded by to_python() before we call it a bomb
+
+__all__ = [
+    "MappingNode",
+    "Node",
+    "ScalarNode",
+    "SequenceNode",
+    "get",
+    "items",
+    "line_col",
+    "load_text",
+    "parse_yaml",
+    "read_text",
+    "scalar",
+    "to_python",
+]
+
+
+def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a file as UTF-8 (a BOM is allowed), refusing oversized or undecodable input with one line."""
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise InputError(
+                f"file is {size / 1048576:.1f} MB, larger than the {max_bytes // 1048576} MB layergate reads",
+                path,
+            )
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", path, line, col) from None
+
+
+def load_text(path: str) -> Node | None:
+    """Read and compose one YAML or JSON file. ``None`` for an empty document."""
+    return parse_yaml(read_text(path), path)
+
+
+def parse_yaml(text: str, path: str) -> Node | None:
+    """Compose ``text`` into nodes; every YAML problem becomes one InputError with a position."""
+    _check_depth(text, path)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, path) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path) from None
+    if not nodes:
+        return None
+    if len(nodes) > 1:
+        second = nodes[1]
+        raise InputError(
+            "holds several YAML documents ('---'); a template is one document", path, *line_col(second)
+        )
+    root = nodes[0]
+    _check_keys(root, path, aliased="&" in text)
+    return root
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, path: str) -> InputError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 0
+    col = mark.column + 1 if mark else 0
+    problem = exc.problem or "invalid YAML"
+    if exc.context == "while scanning an alias" and exc.context_mark is not None:
+        # The AWS docs write `Principal: *` unquoted; YAML reads `*` as an alias.
+        line, col = exc.context_mark.line + 1, exc.context_mark.column + 1
+        return InputError("invalid YAML: '*' starts an alias here; quote it (\"*\") to mean the string", path,
+                          line, col)
+    if problem == "found undefined alias":
+        return InputError("invalid YAML: alias to an undefined anchor (quote a literal '*')", path, line, col)
+    if "found character '\\t'" in problem:
+        problem = "a tab character cannot start indentation in YAML"
+    context = f" ({exc.context})" if exc.context else ""
+    return InputError(f"invalid YAML: {problem}{context}", path, line, col)
+
+
+def _check_depth(text: str, path: str) -> None:
+    """Bound nesting before libyaml sees it.
+
+    Flow collections need a bracket each, block collections need indentation or a '- ' on the line, so
+    brackets + twice the longest line bounds the depth. Only when that cheap bound is high do we count
+    the real depth from the event stream (which libyaml produces without recursing).
+    """
+    bound = text.count("[") + text.count("{")
+    if bound < SAFE_COMPOSE_BOUND:
+        bound += 2 * max((len(line) for line in text.splitlines()), default=0)
+    if bound < SAFE_COMPOSE_BOUND:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise InputError(
+                        f"nesting deeper than {MAX_DEPTH} levels", path, mark.line + 1, mark.column + 1
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, path) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path) from None
+
+
+def _check_keys(root: Node, path: str, aliased: bool) -> None:
+    """Reject duplicate mapping keys and excessive depth anywhere in the document (one pass, iterative)."""
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    seen_ids: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        if aliased:
+            if id(node) in seen_ids:
+                continue
+            seen_ids.add(id(node))
+        if depth > MAX_DEPTH:
+            raise InputError(f"nesting deeper than {MAX_DEPTH} levels", path, *line_col(node))
+        if isinstance(node, MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, ScalarNode):
+                    if key.value in keys and key.value != "<<":
+                        raise InputError(f"duplicate key {key.value!r}", path, *line_col(key))
+                    keys.add(key.value)
+                stack.append((value, depth + 1))
+        elif isinstance(node, SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+
+
+def line_col(node: Node) -> tuple[int, int]:
+    mark = node.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+def get(node: Node | None, key: str) -> Node | None:
+    """The value node under ``key`` of a mapping node (None when absent or not a mapping)."""
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value == key:
+                return v
+    return None
+
+
+def items(node: Node | None) -> Iterator[tuple[str, Node, Node]]:
+    """(key, key node, value node) for each scalar-keyed entry of a mapping node."""
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode):
+                yield k.value, k, v
+
+
+def scalar(node: Node | None) -> str | None:
+    """The text of an untagged-or-plain scalar node, else None."""
+    if isinstance(node, ScalarNode) and not node.tag.startswith("!"):
+        return str(node.value)
+    return None
+
+
+_BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
+
+
+def to_python(node: Node, budget: int = MAX_EXPANDED_NODES, path: str = "") -> Any:
+    """Convert a subtree to plain values (tags dropped, scalars typed loosely), bounded against alias bombs."""
+    count = 0
+
+    def conv(n: Node, depth: int) -> Any:
+        nonlocal count
+        count += 1
+        if count > budget:
+            raise InputError(f"aliases expand to more than {budget:,} values (a YAML alias bomb?)", path,
+                             *line_col(n))
+        if depth > MAX_DEPTH:
+            raise InputError(f"nesting deeper than {MAX_DEPTH} levels", path, *line_col(n))
+        if isinstance(n, MappingNode):
+            return {str(k.value): conv(v, depth + 1) for k, v in n.value if isinstance(k, ScalarNode)}
+        if isinstance(n, SequenceNode):
+            return [conv(v, depth + 1) for v in n.value]
+        return _scalar_value(n)
+
+    return conv(node, 0)
+
+
+def _scalar_value(n: Node) -> Any:
+    text = str(n.value)
+    if n.tag == "tag:yaml.org,2002:str" or getattr(n, "style", None) in ("'", '"', "|", ">"):
+        return text
+    low = text.lower()
+    if low in _BOOL:
+        return _BOOL[low]
+    if low in ("null", "~", ""):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
