@@ -86,7 +86,7 @@ def parse_yaml(text: str, path: str) -> Node | None:
         raise InputError(
             "holds several YAML documents ('---'); a template is one document", path, *line_col(second)
         )
-    root = nodes[0]
+    root: Node = nodes[0]
     _check_keys(root, path, aliased="&" in text)
     return root
 
@@ -128,9 +128,8 @@ def _check_depth(text: str, path: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    raise InputError(
-                        f"nesting deeper than {MAX_DEPTH} levels", path, mark.line + 1, mark.column + 1
-                    )
+                    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+                    raise InputError(f"nesting deeper than {MAX_DEPTH} levels", path, line, col)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
@@ -173,7 +172,8 @@ def get(node: Node | None, key: str) -> Node | None:
     if isinstance(node, MappingNode):
         for k, v in node.value:
             if isinstance(k, ScalarNode) and k.value == key:
-                return v
+                found: Node = v
+                return found
     return None
 
 

@@ -1,0 +1,64 @@
+"""Command-line front end: parses arguments, dispatches to a command, maps outcomes to exit codes.
+
+Exit codes: 0 pass, 1 findings at or above fail_on (or differences, for diff), 2 usage, input or policy
+error. Errors are one line each on stderr, never a traceback (LAYERGATE_DEBUG=1 shows one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from layergate import __version__
+from layergate.errors import ErrorList, LayergateError
+
+# Explicit registry: reading this tuple tells you every command that exists.
+COMMANDS: tuple[str, ...] = (
+    "layergate.commands.check",
+    "layergate.commands.rules",
+    "layergate.commands.schema",
+)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="layergate",
+        description="Deploy gate for AWS Lambda layers: version pins, trusted publishers, recorded SHA-256.",
+    )
+    parser.add_argument("--version", action="version", version=f"layergate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(name).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.func(args)
+        return status
+    except ErrorList as exc:
+        for line in exc.lines():
+            print(f"layergate: error: {line}", file=sys.stderr)
+        return EXIT_ERROR
+    except LayergateError as exc:
+        print(f"layergate: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("layergate: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # fail closed: an unexpected error is never a pass
+        if os.environ.get("LAYERGATE_DEBUG"):
+            raise
+        print(f"layergate: internal error: {type(exc).__name__}: {exc} (set LAYERGATE_DEBUG=1 for details)",
+              file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,44 @@
+"""`layergate check`: the offline gate."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from typing import Any
+
+from layergate import report
+from layergate.commands import common
+
+
+def add_parser(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "check",
+        help="check layer references against the policy (offline)",
+        description="Find every Lambda layer the functions under PATH load and check each against the policy. "
+        "Exit 0: pass; 1: findings at or above fail_on; 2: usage, input or policy error.",
+    )
+    common.add_input_options(p)
+    common.add_output_options(p, sorted(report.FORMATS))
+    p.add_argument("--verbose", "-v", action="store_true", help="also list skipped files")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from layergate import catalog
+    from layergate.checks import Context
+    from layergate.engine import evaluate
+    from layergate.scanning import scan_paths
+
+    prepared = common.prepare(args)
+    policy = prepared.policy
+    result = scan_paths(args.paths, prepared.options, policy.exclude)
+    ctx = Context(policy=policy, catalog=catalog.load(), regions=prepared.regions, today=prepared.today)
+    outcome = evaluate(result.scans, ctx)
+    outcome = dataclasses.replace(outcome, files_by_format=result.files_by_format)
+    notes = list(prepared.notes)
+    if getattr(args, "verbose", False):
+        notes.extend(f"skipped {s.path}: {s.reason}" for s in result.skipped)
+    if not result.scans and not args.quiet:
+        print("note: no CloudFormation, SAM, Serverless, Terraform plan or CDK input found", file=sys.stderr)
+    return common.emit(args, outcome, policy, notes, "check")

@@ -1,0 +1,96 @@
+"""Runs the rules over scans, then filters findings in one fixed order: suppressions, then the threshold.
+
+Suppressed findings are counted, never silently lost, so the summary line can say how many there were.
+An ``ignore:`` entry past its ``expires`` date no longer suppresses anything (LG901 says so).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Sequence
+
+from layergate import checks
+from layergate.arn import glob_match
+from layergate.checks import Context
+from layergate.model import Finding, Outcome, Scan, Severity
+from layergate.policy import IgnoreEntry
+
+
+def run_rules(scans: Sequence[Scan], ctx: Context) -> list[Finding]:
+    findings: list[Finding] = []
+    for module in checks.modules():
+        check_scan = getattr(module, "check", None)
+        if check_scan is not None:
+            for scan in scans:
+                findings.extend(check_scan(scan, ctx))
+        check_policy = getattr(module, "check_policy", None)
+        if check_policy is not None:
+            findings.extend(check_policy(ctx))
+    return findings
+
+
+def evaluate(scans: Sequence[Scan], ctx: Context, extra: Iterable[Finding] = ()) -> Outcome:
+    """All findings for ``scans`` (plus ``extra`` ones from online checks), suppressions applied."""
+    findings = run_rules(scans, ctx)
+    findings.extend(extra)
+    kept, suppressed = suppress(findings, scans, ctx)
+    kept.sort(key=Finding.sort_key)
+    return Outcome(findings=tuple(_unique(kept)), suppressed=suppressed, scans=tuple(scans))
+
+
+def _unique(findings: Iterable[Finding]) -> list[Finding]:
+    seen: set[Finding] = set()
+    out: list[Finding] = []
+    for f in findings:
+        if f not in seen:
+            seen.add(f)
+            out.append(f)
+    return out
+
+
+def suppress(findings: Sequence[Finding], scans: Sequence[Scan], ctx: Context) -> tuple[list[Finding], int]:
+    active = [e for e in ctx.policy.ignore if e.expires is None or e.expires >= ctx.today]
+    inline = {
+        (scan.file, s.resource, name.lower())
+        for scan in scans
+        for s in scan.suppressions
+        for name in s.rules
+    }
+    kept: list[Finding] = []
+    suppressed = 0
+    for f in findings:
+        if _inline_match(f, inline) or any(ignore_matches(e, f) for e in active):
+            suppressed += 1
+        else:
+            kept.append(f)
+    return kept, suppressed
+
+
+def _inline_match(f: Finding, inline: set[tuple[str, str, str]]) -> bool:
+    if f.consumer is None:
+        return False
+    file = f.location.file
+    return (file, f.consumer, f.rule_id.lower()) in inline or (file, f.consumer, f.slug) in inline
+
+
+def ignore_matches(entry: IgnoreEntry, f: Finding) -> bool:
+    if entry.rule.lower() not in (f.rule_id.lower(), f.slug):
+        return False
+    if entry.arn is not None and (f.arn is None or not glob_match(entry.arn, f.arn)):
+        return False
+    if entry.file is not None and not _file_match(entry.file, f.location.file):
+        return False
+    return entry.resource is None or (
+        f.consumer is not None and fnmatch.fnmatchcase(f.consumer, entry.resource)
+    )
+
+
+def _file_match(pattern: str, file: str) -> bool:
+    norm = file.replace("\\", "/")
+    if norm.startswith("./"):
+        norm = norm[2:]
+    return fnmatch.fnmatchcase(norm, pattern) or fnmatch.fnmatchcase(norm, f"*/{pattern}")
+
+
+def exit_status(outcome: Outcome, fail_on: Severity) -> int:
+    return 1 if any(f.severity >= fail_on for f in outcome.findings) else 0

@@ -1,0 +1,68 @@
+"""Reporters. Each writer module has ``render(ctx: ReportContext) -> str``; ``FORMATS`` maps names to modules.
+
+Writers are imported only when their format is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from layergate.model import Outcome, Severity
+
+JSON_FORMAT_VERSION = 1
+
+FORMATS: dict[str, str] = {
+    "text": "layergate.report.text",
+    "json": "layergate.report.json_report",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportContext:
+    outcome: Outcome
+    fail_on: Severity
+    policy_path: str | None  # None: the built-in strict default
+    notes: tuple[str, ...] = ()  # run notes: default policy in use, policy-ref additions, skipped files
+    color: bool = False
+    tool_version: str = ""
+    command: str = "check"
+
+
+def render(fmt: str, ctx: ReportContext) -> str:
+    try:
+        module = importlib.import_module(FORMATS[fmt])
+    except KeyError:
+        raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(sorted(FORMATS))})") from None
+    text: str = module.render(ctx)
+    return text
+
+
+def counts(outcome: Outcome) -> dict[Severity, int]:
+    result = {s: 0 for s in Severity}
+    for f in outcome.findings:
+        result[f.severity] += 1
+    return result
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def summary_line(outcome: Outcome) -> str:
+    """'12 files (11 cloudformation, 1 serverless), 31 layer references in 17 functions: 2 errors, ...'"""
+    files = sum(n for _, n in outcome.files_by_format)
+    formats = ", ".join(f"{n} {name}" for name, n in outcome.files_by_format)
+    refs = sum(len(s.refs) for s in outcome.scans)
+    functions = sum(len(s.functions) for s in outcome.scans)
+    c = counts(outcome)
+    head = plural(files, "file") + (f" ({formats})" if formats else "")
+    tail = ", ".join(
+        [
+            plural(c[Severity.ERROR], "error"),
+            plural(c[Severity.WARNING], "warning"),
+            plural(c[Severity.NOTE], "note"),
+            f"{outcome.suppressed} suppressed",
+        ]
+    )
+    return f"{head}, {plural(refs, 'layer reference')} in {plural(functions, 'function')}: {tail}"
