@@ -26,6 +26,24 @@ if TYPE_CHECKING:
 
 MODULE_NAMES: tuple[str, ...] = (
     # filled in as rules land; order is the order of `layergate rules`
+    "floating_reference",
+    "unversioned_arn",
+    "unresolvable_reference",
+    "malformed_arn",
+    "region_or_partition_mismatch",
+    "layer_count_or_duplicate",
+    "plugin_injected_layers",
+    "publisher_not_allowed",
+    "denied_layer",
+    "unreviewed_version",
+    "hash_mismatch",
+    "review_expired",
+    "layer_unavailable",
+    "unreviewed_extension",
+    "public_layer_permission",
+    "layer_shared_outside_org",
+    "mutable_layer_source",
+    "expired_suppression",
 )
 
 

@@ -1,0 +1,93 @@
+"""What the rule modules share: the values a layer entry can take, where a function deploys, labels.
+
+Not a rule (it is not in ``MODULE_NAMES``). Everything here is a pure function of the records.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from layergate.arn import LayerArn, try_parse
+from layergate.model import LayerRef, Location, ResolutionKind, Scan
+
+if TYPE_CHECKING:
+    from layergate.checks import Context
+
+# Region prefixes of the partitions other than "aws" (longest first, so us-isob- wins over us-iso-).
+_PARTITION_PREFIXES = (
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("us-iso-", "aws-iso"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-gov-", "aws-us-gov"),
+    ("cn-", "aws-cn"),
+)
+
+
+def partition_of(region: str) -> str:
+    """The partition a region belongs to (commercial regions are "aws")."""
+    for prefix, partition in _PARTITION_PREFIXES:
+        if region.startswith(prefix):
+            return partition
+    return "aws"
+
+
+def is_external(ref: LayerRef) -> bool:
+    """Layers this deployment publishes itself (INTERNAL) are covered by the LG5xx rules instead."""
+    return ref.resolution.kind is not ResolutionKind.INTERNAL
+
+
+def arns(ref: LayerRef) -> list[LayerArn]:
+    """The distinct well-formed ARNs an entry can take, in candidate order (malformed ones are LG104's)."""
+    seen: dict[str, LayerArn] = {}
+    for candidate in ref.candidates:
+        arn = try_parse(candidate.value)
+        if arn is not None:
+            seen.setdefault(str(arn), arn)
+    return list(seen.values())
+
+
+def external_arns(scan: Scan) -> Iterator[tuple[LayerRef, LayerArn]]:
+    """Every (entry, ARN) pair of layers published outside this deployment."""
+    for ref in scan.refs:
+        if is_external(ref):
+            for arn in arns(ref):
+                yield ref, arn
+
+
+def pinned_arns(scan: Scan) -> Iterator[tuple[LayerRef, LayerArn]]:
+    """External ARNs that name one exact version (unversioned ones are LG102's alone)."""
+    for ref, arn in external_arns(scan):
+        if arn.version is not None:
+            yield ref, arn
+
+
+def publisher(ctx: Context, arn: LayerArn) -> str:
+    """The publisher as a user recognizes it: "464622532012 (Datadog)", or the bare account."""
+    if arn.managed:
+        return "AWS (managed awslayer)"
+    return ctx.catalog.label(arn.account, arn.partition, arn.region or None)
+
+
+def deploy_regions(scan: Scan, ctx: Context) -> tuple[str, ...]:
+    """Where the file's functions deploy: the file's own region when it states one, else --region/policy."""
+    return scan.regions or ctx.regions
+
+
+def function(ref: LayerRef) -> str:
+    return f"function {ref.consumer}"
+
+
+def where(location: Location) -> str:
+    """A short pointer to another entry of the same file, for messages that relate two places."""
+    if location.line:
+        return f"line {location.line}"
+    return location.path or location.file
+
+
+def in_policy(location: Location) -> str:
+    """A policy entry's place, stable however the policy path was given: ".layergate.yaml line 12"."""
+    name = os.path.basename(location.file) or "policy"
+    return f"{name} line {location.line}" if location.line else name

@@ -1,0 +1,71 @@
+"""LG101 floating-reference: the layer version is decided at deploy time, not in the repository.
+
+A DYNAMIC entry (SSM parameter, ``{{resolve:ssm:...}}``, a Terraform data source without ``version``,
+a Serverless ``${ssm:}``/``${env:}`` variable) is an error: whatever the gate checked, the deploy may
+use something else. A PARAMETER entry whose value is only the parameter's *default* is a warning: the
+value is in the repository, but a deploy can override it without the gate seeing it. A value from a
+parameters file or from the command line is what the deploy uses, so it is checked like a literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from layergate.checks import Context
+from layergate.checks.common import arns, function, publisher
+from layergate.model import Finding, LayerRef, ResolutionKind, Scan, Severity
+from layergate.rule import Rule
+
+RULE = Rule(
+    id="LG101",
+    slug="floating-reference",
+    severity=Severity.ERROR,
+    title="Layer version decided at deploy time, not in the repository",
+    fix="Write the layer version ARN in the repository, or commit the deploy's parameter values and "
+    "pass them with --parameters.",
+)
+
+# Parameter sources that are only a fallback the deploy can replace.
+_OVERRIDABLE_SOURCES = ("default", "")
+
+
+def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
+    for ref in scan.refs:
+        kind = ref.resolution.kind
+        if kind is ResolutionKind.DYNAMIC:
+            yield RULE.finding(
+                ref.location,
+                f"{function(ref)} takes layer {ref.expression!r} from {ref.resolution.detail or 'a value'}"
+                f" decided at deploy time{_today(ref, ctx)}; the repository does not say which layer"
+                " version runs",
+                arn=_first_arn(ref),
+                consumer=ref.consumer,
+            )
+        elif kind is ResolutionKind.PARAMETER and ref.candidates and ref.resolution.source in _OVERRIDABLE_SOURCES:
+            yield RULE.finding(
+                ref.location,
+                f"{function(ref)} takes layer {_values(ref, ctx)} from the default of parameter"
+                f" {ref.resolution.detail}; a deploy can override it without this check seeing the value",
+                arn=_first_arn(ref),
+                consumer=ref.consumer,
+                severity=Severity.WARNING,
+                fix="Write the layer version ARN in place of the parameter, or commit the deploy's "
+                "parameter values (parameters file, samconfig.toml) and pass them with --parameters.",
+            )
+
+
+def _values(ref: LayerRef, ctx: Context) -> str:
+    parsed = arns(ref)
+    if not parsed:
+        return ", ".join(repr(c.value) for c in ref.candidates)
+    return ", ".join(f"{arn} from {publisher(ctx, arn)}" for arn in parsed)
+
+
+def _today(ref: LayerRef, ctx: Context) -> str:
+    """What the dynamic value resolves to now, when the parser could see it (a plan's data source)."""
+    return f" (currently {_values(ref, ctx)})" if ref.candidates else ""
+
+
+def _first_arn(ref: LayerRef) -> str | None:
+    parsed = arns(ref)
+    return str(parsed[0]) if parsed else None

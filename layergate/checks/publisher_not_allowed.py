@@ -1,0 +1,61 @@
+"""LG201 publisher-not-allowed: a layer from an account that no ``publishers:`` entry allows.
+
+A ``vendor:`` entry allows the catalog's accounts for that vendor in the layer's partition and region; an
+``account:`` entry allows that account. Either may narrow itself to layer-name globs (``layers:``).
+Nothing is trusted implicitly: not the organization's accounts (``org.accounts`` says who we share with,
+not who may publish code we run), and with no policy file, no outside publisher at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from layergate.arn import LayerArn, glob_match
+from layergate.checks import Context
+from layergate.checks.common import external_arns, function, publisher
+from layergate.model import Finding, Scan, Severity
+from layergate.policy import PublisherAllow
+from layergate.rule import Rule
+
+RULE = Rule(
+    id="LG201",
+    slug="publisher-not-allowed",
+    severity=Severity.ERROR,
+    title="Layer from a publisher the policy does not allow",
+    fix="Add the publisher under publishers: in .layergate.yaml once you trust it, or use a layer "
+    "from an allowed publisher.",
+)
+
+
+def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
+    for ref, arn in external_arns(scan):
+        if arn.managed:  # published by AWS itself, not by an account; LG102 reports it
+            continue
+        entries = [e for e in ctx.policy.publishers if _account_matches(e, arn, ctx)]
+        if any(_name_matches(e, arn) for e in entries):
+            continue
+        if entries:
+            patterns = ", ".join(p for e in entries for p in e.layers)
+            why = f"the publishers entry for {entries[0].name} allows only layers matching {patterns}"
+        elif ctx.policy.is_default:
+            why = "no policy file, so no publisher is trusted"
+        else:
+            why = "no publishers entry allows this account"
+        yield RULE.finding(
+            ref.location,
+            f"{function(ref)} uses {arn} from {publisher(ctx, arn)}: {why}",
+            arn=str(arn),
+            consumer=ref.consumer,
+        )
+
+
+def _account_matches(entry: PublisherAllow, arn: LayerArn, ctx: Context) -> bool:
+    if entry.account is not None:
+        return entry.account == arn.account
+    if entry.vendor is not None:
+        return arn.account in ctx.catalog.accounts(entry.vendor, arn.partition, arn.region)
+    return False
+
+
+def _name_matches(entry: PublisherAllow, arn: LayerArn) -> bool:
+    return not entry.layers or any(glob_match(p, arn.name) for p in entry.layers)
