@@ -1,7 +1,8 @@
 """LG901 expired-suppression: an ``ignore:`` entry of the policy whose ``expires`` date has passed.
 
-A suppression with an end date is a promise to look again; when the date passes the entry stays in the
-file until someone removes or renews it, so the rule points at the entry itself.
+A suppression with an end date is a promise to look again. Once the date passes the engine stops
+applying the entry (the findings it hid come back), and this rule points at the stale entry itself so
+that someone removes or renews it. A warning: the findings that come back carry their own severity.
 """
 
 from __future__ import annotations
@@ -27,5 +28,6 @@ def check_policy(ctx: Context) -> Iterator[Finding]:
             continue
         yield RULE.finding(
             entry.location,
-            f"suppression of {entry.rule} ({entry.reason}) expired on {entry.expires.isoformat()}",
+            f"suppression of {entry.rule} ({entry.reason}) expired on {entry.expires.isoformat()} and no longer"
+            " applies",
         )
