@@ -15,6 +15,9 @@ JSON_FORMAT_VERSION = 1
 FORMATS: dict[str, str] = {
     "text": "layergate.report.text",
     "json": "layergate.report.json_report",
+    "sarif": "layergate.report.sarif",
+    "github": "layergate.report.github",
+    "junit": "layergate.report.junit",
 }
 
 
