@@ -92,27 +92,8 @@ def policy(**kw: object) -> Policy:
     return Policy(path=POLICY_FILE, **kw)  # type: ignore[arg-type]
 
 
-class _InterimCatalog:
-    """Until the publisher catalog lands: the two Datadog facts these tests need (TEMPORARY)."""
-
-    def accounts(self, vendor: str, partition: str | None = None, region: str | None = None) -> frozenset[str]:
-        if vendor == "datadog":
-            return frozenset({"464622532012"} if partition in (None, "aws") else {"002406178527"})
-        return frozenset()
-
-    def label(self, account: str, partition: str = "aws", region: str | None = None) -> str:
-        return f"{account} (Datadog)" if account == "464622532012" and partition == "aws" else account
-
-    def is_extension(self, arn: object) -> bool:
-        return getattr(arn, "name", "").startswith("Datadog-Extension") and getattr(arn, "account", "") == DD
-
-
-def _catalog() -> object:
-    return catalog.load() if hasattr(catalog, "load") else _InterimCatalog()
-
-
 def ctx(pol: Policy | None = None, regions: tuple[str, ...] = ("us-east-1",)) -> Context:
-    return Context(policy=pol or policy(), catalog=_catalog(), regions=regions, today=TODAY)  # type: ignore[arg-type]
+    return Context(policy=pol or policy(), catalog=catalog.load(), regions=regions, today=TODAY)
 
 
 def reviewed(arn: str, line: int = 20, **kw: object) -> ReviewedLayer:
@@ -469,7 +450,7 @@ def _allow(vendor: str | None = None, account: str | None = None, layers: tuple[
 def test_publisher_default_policy_trusts_nobody() -> None:
     c = Context(
         policy=Policy(path=None),
-        catalog=_catalog(),  # type: ignore[arg-type]
+        catalog=catalog.load(),
         regions=("us-east-1",),
         today=TODAY,
     )
@@ -523,6 +504,27 @@ def test_publisher_vendor_entry_respects_partition() -> None:
     gov = f"arn:aws-us-gov:lambda:us-gov-west-1:{DD}:layer:Datadog-Extension:56"
     pol = policy(publishers=(_allow(vendor="datadog"),))
     assert [r[4] for r in run(publisher_not_allowed, scan(ref(DD_EXT), ref(gov, line=11)), ctx(pol))] == [gov]
+
+
+def test_publisher_vendor_entry_needs_confirmed_account_and_catalog_name() -> None:
+    # 066549572091 publishes Lambda Insights arm64 in il-central-1 only; elsewhere it is Epsagon's.
+    insights = "arn:aws:lambda:il-central-1:066549572091:layer:LambdaInsightsExtension-Arm64:5"
+    epsagon = "arn:aws:lambda:il-central-1:066549572091:layer:epsagon-node-layer:5"
+    klayers = "arn:aws:lambda:us-east-1:770693421928:layer:Klayers-p312-requests:7"  # unconfirmed account
+    pol = policy(publishers=(_allow(vendor="lambda-insights"), _allow(vendor="klayers")))
+    s = scan(ref(insights), ref(epsagon, line=11), ref(klayers, line=12))
+    assert [r[2:4] for r in run(publisher_not_allowed, s, ctx(pol, regions=("il-central-1",)))] == [
+        (
+            "template.yaml:11:11",
+            f"function Fn uses {epsagon} from 066549572091 (Epsagon): no publishers entry allows this account",
+        ),
+        (
+            "template.yaml:12:11",
+            f"function Fn uses {klayers} from 770693421928: the publishers entry for klayers does not cover it,"
+            " because the catalog knows this account for klayers only second-hand; allow it with an account"
+            " entry if you trust it",
+        ),
+    ]
 
 
 def test_publisher_skips_internal_and_malformed() -> None:

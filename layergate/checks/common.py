@@ -9,29 +9,25 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+__all__ = [
+    "arns",
+    "deploy_regions",
+    "external_arns",
+    "function",
+    "in_policy",
+    "is_external",
+    "partition_of",
+    "pinned_arns",
+    "publisher",
+    "where",
+]
+
 from layergate.arn import LayerArn, try_parse
+from layergate.catalog import partition_of
 from layergate.model import LayerRef, Location, ResolutionKind, Scan
 
 if TYPE_CHECKING:
     from layergate.checks import Context
-
-# Region prefixes of the partitions other than "aws" (longest first, so us-isob- wins over us-iso-).
-_PARTITION_PREFIXES = (
-    ("us-isob-", "aws-iso-b"),
-    ("us-isof-", "aws-iso-f"),
-    ("us-iso-", "aws-iso"),
-    ("eu-isoe-", "aws-iso-e"),
-    ("us-gov-", "aws-us-gov"),
-    ("cn-", "aws-cn"),
-)
-
-
-def partition_of(region: str) -> str:
-    """The partition a region belongs to (commercial regions are "aws")."""
-    for prefix, partition in _PARTITION_PREFIXES:
-        if region.startswith(prefix):
-            return partition
-    return "aws"
 
 
 def is_external(ref: LayerRef) -> bool:
@@ -68,7 +64,8 @@ def publisher(ctx: Context, arn: LayerArn) -> str:
     """The publisher as a user recognizes it: "464622532012 (Datadog)", or the bare account."""
     if arn.managed:
         return "AWS (managed awslayer)"
-    return ctx.catalog.label(arn.account, arn.partition, arn.region or None)
+    # The name matters where one account publishes for two vendors (the catalog then asks the name).
+    return ctx.catalog.label(arn.account, arn.partition, arn.region or None, arn.name)
 
 
 def deploy_regions(scan: Scan, ctx: Context) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """LG201 publisher-not-allowed: a layer from an account that no ``publishers:`` entry allows.
 
-A ``vendor:`` entry allows the catalog's accounts for that vendor in the layer's partition and region; an
-``account:`` entry allows that account. Either may narrow itself to layer-name globs (``layers:``).
+A ``vendor:`` entry allows the catalog's confirmed accounts for that vendor in the layer's partition and
+region (an account seen only second-hand needs an ``account:`` entry); an ``account:`` entry allows that
+account. Either may narrow itself to layer-name globs (``layers:``).
 Nothing is trusted implicitly: not the organization's accounts (``org.accounts`` says who we share with,
 not who may publish code we run), and with no policy file, no outside publisher at all.
 """
@@ -39,6 +40,11 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
             why = f"the publishers entry for {entries[0].name} allows only layers matching {patterns}"
         elif ctx.policy.is_default:
             why = "no policy file, so no publisher is trusted"
+        elif vendor := _unconfirmed_vendor(arn, ctx):
+            why = (
+                f"the publishers entry for {vendor} does not cover it, because the catalog knows this account"
+                f" for {vendor} only second-hand; allow it with an account entry if you trust it"
+            )
         else:
             why = "no publishers entry allows this account"
         yield RULE.finding(
@@ -52,10 +58,28 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
 def _account_matches(entry: PublisherAllow, arn: LayerArn, ctx: Context) -> bool:
     if entry.account is not None:
         return entry.account == arn.account
-    if entry.vendor is not None:
-        return arn.account in ctx.catalog.accounts(entry.vendor, arn.partition, arn.region)
-    return False
+    if entry.vendor is None:
+        return False
+    vendor = ctx.catalog.vendor(entry.vendor)
+    if vendor is None:
+        return False
+    # Confirmed accounts only, and only for the layer names the catalog ties to that account there.
+    return any(
+        e.account == arn.account and e.confirmed and e.names_ok(arn.name)
+        for e in vendor.entries_in(arn.partition, arn.region)
+    )
 
 
 def _name_matches(entry: PublisherAllow, arn: LayerArn) -> bool:
     return not entry.layers or any(glob_match(p, arn.name) for p in entry.layers)
+
+
+def _unconfirmed_vendor(arn: LayerArn, ctx: Context) -> str | None:
+    """The allowed vendor whose catalog entry for this account is unconfirmed, if any."""
+    for entry in ctx.policy.publishers:
+        vendor = ctx.catalog.vendor(entry.vendor) if entry.vendor else None
+        if vendor is not None and any(
+            e.account == arn.account and not e.confirmed for e in vendor.entries_in(arn.partition, arn.region)
+        ):
+            return entry.name
+    return None
