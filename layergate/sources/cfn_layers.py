@@ -1,0 +1,158 @@
+"""From a function's ``Layers`` to ``LayerRef`` records: list entries, SAM Globals, resolutions.
+
+Each entry keeps the position of what the user wrote: a list item points at the item, a list that comes
+whole from a parameter (``Layers: !Ref LayerList``) gives one reference per element, all pointing at the
+``!Ref``. An ``Fn::If`` over whole lists contributes the entries of both branches.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from layergate.errors import InputError
+from layergate.model import Candidate, LayerRef, Location, Resolution, ResolutionKind
+from layergate.sources.cfn_intrinsics import Evaluator
+from layergate.sources.cfn_nodes import intrinsic, is_null, kind_of
+from layergate.sources.cfn_pseudo import dynamic_reference
+from layergate.sources.cfn_values import NO_VALUE, Alt, InternalLayer, Problem, Value
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One slot of a layer list, before it is attached to a function."""
+
+    node: Node  # where the finding points
+    path: str
+    expression: str
+    value: Value
+    index: int  # position in the list it came from
+
+
+def layer_entries(ev: Evaluator, node: Node | None, path: str) -> list[Entry]:
+    """The entries of a ``Layers`` value; a value that is not a list is an input error."""
+    if is_null(node):
+        return []
+    assert node is not None
+    call = intrinsic(node)
+    if call is None:
+        if not isinstance(node, SequenceNode):
+            raise _error(ev, node, f"Layers must be a list of layer ARNs, found {kind_of(node)}")
+        entries = []
+        for i, item in enumerate(node.value):
+            if intrinsic(item) is None and not isinstance(item, ScalarNode):
+                raise _error(ev, item, f"Layers entry {i} must be a layer ARN or an intrinsic function, "
+                                       f"found {kind_of(item)}")
+            entries.append(Entry(item, f"{path}/{i}", ev.render(item), ev.value(item), i))
+        return entries
+    if call.name == "Fn::If" and isinstance(call.arg, SequenceNode) and len(call.arg.value) == 3:
+        branches = call.arg.value
+        return [*layer_entries(ev, branches[1], f"{path}/Fn::If/1"),
+                *layer_entries(ev, branches[2], f"{path}/Fn::If/2")]
+    return _list_from_expression(ev, node, path)
+
+
+def _list_from_expression(ev: Evaluator, node: Node, path: str) -> list[Entry]:
+    """A whole list computed by one expression: one entry per element, across all alternatives."""
+    value = ev.value(node)
+    expression = ev.render(node)
+    groups: defaultdict[int, list[Alt]] = defaultdict(list)
+    problems = list(value.problems)
+    for alt in value.alts:
+        if isinstance(alt.value, tuple):
+            for i, item in enumerate(alt.value):
+                groups[i].append(Alt(item, alt.region))
+        elif alt.value is not NO_VALUE:
+            what = "a layer defined in this template" if isinstance(alt.value, InternalLayer) else "a string"
+            problems.append(Problem(ResolutionKind.UNKNOWN, f"Layers must be a list; {expression} gives {what}"))
+    if not groups:
+        if not problems:
+            return []
+        return [Entry(node, path, expression, Value((), tuple(problems), value.params), 0)]
+    return [Entry(node, f"{path}/{i}", expression, Value(tuple(alts), tuple(problems), value.params), i)
+            for i, alts in sorted(groups.items())]
+
+
+def span(entries: list[Entry]) -> int:
+    return max((e.index for e in entries), default=-1) + 1
+
+
+def merge_globals(global_node: Node | None, local_node: Node | None) -> str:
+    """Which Layers a SAM function ends up with: "global", "local" or "both" (globals first).
+
+    SAM concatenates two lists and otherwise lets the function's own value win: an intrinsic such as
+    ``!Ref LayerList`` replaces the globals (samtranslator/plugins/globals/globals.py).
+    """
+    if local_node is None:
+        return "global"
+    if global_node is None:
+        return "local"
+    if _is_plain_list(global_node) and _is_plain_list(local_node):
+        return "both"
+    return "local"
+
+
+def _is_plain_list(node: Node) -> bool:
+    return isinstance(node, SequenceNode) and intrinsic(node) is None
+
+
+def refs_of(consumer: str, file: str, entries: list[Entry], offset: int) -> list[LayerRef]:
+    refs: list[LayerRef] = []
+    for entry in entries:
+        mark = entry.node.start_mark
+        location = Location(file, mark.line + 1, mark.column + 1, entry.path)
+        for resolution, candidates, layer_def in resolve(entry.value):
+            refs.append(LayerRef(consumer, location, entry.expression, resolution, candidates, layer_def,
+                                 offset + entry.index))
+    return refs
+
+
+def resolve(value: Value) -> list[tuple[Resolution, tuple[Candidate, ...], str | None]]:
+    """How an entry's value was obtained and the ARNs it can take. Empty when it is only AWS::NoValue.
+
+    A value that mixes kinds (an ``Fn::If`` between a literal and a parameter with no value) takes the
+    least certain kind, and keeps the candidates that are known. Each further internal layer (an
+    ``Fn::If`` between two layers of the template) gets a reference of its own.
+    """
+    problems = list(value.problems)
+    candidates: list[Candidate] = []
+    internal: list[str] = []
+    for alt in value.alts:
+        v = alt.value
+        if isinstance(v, str):
+            problem = dynamic_reference(v)
+            if problem is not None:
+                problems.append(problem)
+            else:
+                candidates.append(Candidate(v, alt.region))
+        elif isinstance(v, InternalLayer):
+            internal.append(v.layer)
+        elif isinstance(v, tuple):
+            problems.append(Problem(ResolutionKind.UNKNOWN, "a list where a layer ARN is expected"))
+    candidates = list(dict.fromkeys(candidates))
+    internal = list(dict.fromkeys(internal))
+    if not (problems or candidates or internal):
+        return []
+    if problems:
+        kind = (ResolutionKind.UNKNOWN if any(p.kind == ResolutionKind.UNKNOWN for p in problems)
+                else ResolutionKind.DYNAMIC)
+        resolution = Resolution(kind, "; ".join(dict.fromkeys(p.reason for p in problems)))
+    elif not candidates:
+        resolution = Resolution(ResolutionKind.INTERNAL, internal[0])
+    elif value.params:
+        names = ", ".join(dict.fromkeys(name for name, _ in value.params))
+        sources = ", ".join(dict.fromkeys(source for _, source in value.params))
+        resolution = Resolution(ResolutionKind.PARAMETER, names, sources)
+    else:
+        resolution = Resolution(ResolutionKind.LITERAL)
+    first = (resolution, tuple(candidates), internal[0] if internal else None)
+    return [first, *((Resolution(ResolutionKind.INTERNAL, layer), (), layer) for layer in internal[1:])]
+
+
+def _error(ev: Evaluator, node: Node, message: str) -> InputError:
+    mark = node.start_mark
+    return InputError(message, ev.info.path, mark.line + 1, mark.column + 1)
+
+

@@ -1,0 +1,136 @@
+"""The possible values of a CloudFormation expression, as the intrinsic evaluator computes them.
+
+A ``Value`` is a bounded set of alternatives (each a string, a list of strings, a layer defined in the
+template, or ``AWS::NoValue``), each tied to one deploy region or to all of them, plus the problems that
+kept some of its alternatives from being known. Alternatives of different regions never combine:
+``${AWS::Partition}`` and ``${AWS::Region}`` in one ``!Sub`` give one value per region, not their product.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from layergate.model import ResolutionKind
+
+T = TypeVar("T")
+
+MAX_CANDIDATES = 64  # beyond this many possible values an expression is reported as unknown
+MAX_VALUE_CHARS = 4096  # a layer ARN is under 200 characters; longer values are a mistake or a bomb
+
+
+@dataclass(frozen=True, slots=True)
+class InternalLayer:
+    """The ARN of a layer version this template publishes (``!Ref Layer``, ``!GetAtt Layer.LayerVersionArn``)."""
+
+    layer: str
+
+
+class _NoValue:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE = _NoValue()
+
+Scalar = str | tuple[str, ...] | InternalLayer | _NoValue
+
+
+@dataclass(frozen=True, slots=True)
+class Alt:
+    value: Scalar
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    kind: ResolutionKind  # DYNAMIC or UNKNOWN
+    reason: str
+
+
+class Unresolvable(Exception):
+    """Raised by a combining function when one combination has no value (the others still count)."""
+
+    def __init__(self, reason: str, kind: ResolutionKind = ResolutionKind.UNKNOWN) -> None:
+        super().__init__(reason)
+        self.problem = Problem(kind, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    alts: tuple[Alt, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    params: tuple[tuple[str, str], ...] = ()  # (parameter, where its value came from), in order of use
+
+
+def known(value: Scalar, region: str | None = None) -> Value:
+    return Value((Alt(value, region),))
+
+
+def unknown(reason: str) -> Value:
+    return Value(problems=(Problem(ResolutionKind.UNKNOWN, reason),))
+
+
+def dynamic(reason: str) -> Value:
+    return Value(problems=(Problem(ResolutionKind.DYNAMIC, reason),))
+
+
+def _unique(items: Iterable[T]) -> tuple[T, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def union(values: Sequence[Value]) -> Value:
+    """Any one of ``values`` (the branches of ``Fn::If``)."""
+    alts = _unique(a for v in values for a in v.alts)
+    value = Value(alts, _unique(p for v in values for p in v.problems), _unique(p for v in values for p in v.params))
+    return _bounded(value)
+
+
+def combine(values: Sequence[Value], fn: Callable[[tuple[Scalar, ...]], Scalar]) -> Value:
+    """``fn`` applied to every region-consistent combination of the alternatives of ``values``."""
+    problems = [p for v in values for p in v.problems]
+    params = _unique(p for v in values for p in v.params)
+    combos: list[tuple[tuple[Scalar, ...], str | None]] = [((), None)]
+    for v in values:
+        grown: list[tuple[tuple[Scalar, ...], str | None]] = []
+        for parts, region in combos:
+            for alt in v.alts:
+                if region is not None and alt.region is not None and alt.region != region:
+                    continue
+                grown.append(((*parts, alt.value), region or alt.region))
+                if len(grown) > MAX_CANDIDATES * 16:
+                    return _too_many(problems, params)
+        combos = grown
+    alts: list[Alt] = []
+    for parts, region in combos:
+        try:
+            result = fn(parts)
+        except Unresolvable as exc:
+            problems.append(exc.problem)
+            continue
+        if isinstance(result, str) and len(result) > MAX_VALUE_CHARS:
+            problems.append(Problem(ResolutionKind.UNKNOWN, f"a value is longer than {MAX_VALUE_CHARS} characters"))
+            continue
+        if isinstance(result, tuple) and sum(map(len, result)) > MAX_VALUE_CHARS:
+            problems.append(Problem(ResolutionKind.UNKNOWN, f"a list is longer than {MAX_VALUE_CHARS} characters"))
+            continue
+        alts.append(Alt(result, region))
+    return _bounded(Value(_unique(alts), _unique(problems), params))
+
+
+def map_value(value: Value, fn: Callable[[Scalar], Scalar]) -> Value:
+    return combine([value], lambda parts: fn(parts[0]))
+
+
+def _bounded(value: Value) -> Value:
+    if len(value.alts) > MAX_CANDIDATES:
+        return _too_many(list(value.problems), value.params)
+    return value
+
+
+def _too_many(problems: list[Problem], params: tuple[tuple[str, str], ...]) -> Value:
+    reason = f"more than {MAX_CANDIDATES} possible values"
+    return Value((), _unique([*problems, Problem(ResolutionKind.UNKNOWN, reason)]), params)
