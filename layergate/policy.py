@@ -98,3 +98,24 @@ class Policy:
 def default_policy() -> Policy:
     """No policy file: trust no outside publisher, require pins and recorded hashes (documented in README)."""
     return Policy(path=None)
+
+
+def find(start: str) -> str | None:
+    """The policy file for ``start``: walks up to the repository root (the directory holding .git)."""
+    from layergate import policy_load
+
+    return policy_load.find(start)
+
+
+def load(path: str) -> Policy:
+    """The validated policy in ``path``; raises ErrorList naming every problem with file:line:col."""
+    from layergate import policy_load
+
+    return policy_load.load(path)
+
+
+def schema_text() -> str:
+    """The policy JSON Schema (Draft 2020-12), as ``layergate schema`` prints it."""
+    from layergate import policy_schema
+
+    return policy_schema.schema_text()
