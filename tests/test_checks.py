@@ -134,8 +134,8 @@ def test_floating_dynamic_is_error_with_reason() -> None:
             "LG101",
             "error",
             "template.yaml:10:11",
-            "function Fn takes layer '{{resolve:ssm:/layers/datadog}}' from SSM parameter /layers/datadog"
-            " decided at deploy time; the repository does not say which layer version runs",
+            "function Fn takes layer '{{resolve:ssm:/layers/datadog}}', decided at deploy time: SSM parameter"
+            " /layers/datadog; the repository does not say which layer version runs",
             None,
             "Fn",
         )
@@ -153,8 +153,8 @@ def test_floating_dynamic_with_current_value_names_it() -> None:
             "LG101",
             "error",
             "template.yaml:10:11",
-            "function Fn takes layer 'data.aws_lambda_layer_version.dd.arn' from data source"
-            " data.aws_lambda_layer_version.dd without version decided at deploy time (currently"
+            "function Fn takes layer 'data.aws_lambda_layer_version.dd.arn', decided at deploy time: data"
+            " source data.aws_lambda_layer_version.dd without version (currently"
             f" {DD_EXT} from 464622532012 (Datadog)); the repository does not say which layer version runs",
             DD_EXT,
             "Fn",
@@ -174,13 +174,25 @@ def test_floating_parameter_default_is_warning_but_committed_values_pass() -> No
             "LG101",
             "warning",
             "template.yaml:10:11",
-            f"function Fn takes layer {DD_EXT} from 464622532012 (Datadog) from the default of parameter"
+            f"function Fn takes layer {DD_EXT} from 464622532012 (Datadog) through the default of parameter"
             " DatadogLayer; a deploy can override it without this check seeing the value",
             DD_EXT,
             "Fn",
         )
     ]
     assert findings[0].fix.startswith("Write the layer version ARN in place of the parameter")
+
+
+def test_floating_several_parameters_one_from_default() -> None:
+    r = ref(
+        DD_EXT,
+        resolution=Resolution(ResolutionKind.PARAMETER, "DatadogAccount, ExtensionVersion", "command line, default"),
+    )
+    assert [x[3] for x in run(floating_reference, scan(r), ctx())] == [
+        f"function Fn takes layer {DD_EXT} from 464622532012 (Datadog) through parameters DatadogAccount,"
+        " ExtensionVersion (values from: command line, default); a deploy can override it without this"
+        " check seeing the value"
+    ]
 
 
 def test_floating_ignores_literal_internal_unknown() -> None:
@@ -403,6 +415,20 @@ def test_duplicates_same_arn_two_versions_and_internal() -> None:
             None,
             "Fn",
         ),
+    ]
+
+
+def test_duplicates_entry_offering_internal_layer_or_arn() -> None:
+    s = scan(
+        ref(resolution=Resolution(ResolutionKind.INTERNAL, "Deps"), layer_def="Deps", line=10, position=0),
+        ref(DD_EXT, layer_def="Deps", line=11, position=1),  # !If [UseVendor, <arn>, !Ref Deps]
+    )
+    assert [x[2:4] for x in run(layer_count_or_duplicate, s, ctx())] == [
+        (
+            "template.yaml:11:11",
+            "function Fn lists layer Deps of this deployment twice (also at line 10); Lambda rejects a layer"
+            " listed twice",
+        )
     ]
 
 

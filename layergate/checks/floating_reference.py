@@ -25,8 +25,8 @@ RULE = Rule(
     "pass them with --parameters.",
 )
 
-# Parameter sources that are only a fallback the deploy can replace.
-_OVERRIDABLE_SOURCES = ("default", "")
+# Where a parameter value came from, when it is only a fallback the deploy can replace.
+_DEFAULT = "default"
 
 
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
@@ -35,23 +35,36 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
         if kind is ResolutionKind.DYNAMIC:
             yield RULE.finding(
                 ref.location,
-                f"{function(ref)} takes layer {ref.expression!r} from {ref.resolution.detail or 'a value'}"
-                f" decided at deploy time{_today(ref, ctx)}; the repository does not say which layer"
-                " version runs",
+                f"{function(ref)} takes layer {ref.expression!r}, decided at deploy time:"
+                f" {ref.resolution.detail or 'no reason given'}{_today(ref, ctx)}; the repository does not"
+                " say which layer version runs",
                 arn=_first_arn(ref),
                 consumer=ref.consumer,
             )
-        elif kind is ResolutionKind.PARAMETER and ref.candidates and ref.resolution.source in _OVERRIDABLE_SOURCES:
+        elif kind is ResolutionKind.PARAMETER and ref.candidates and _overridable(ref):
             yield RULE.finding(
                 ref.location,
-                f"{function(ref)} takes layer {_values(ref, ctx)} from the default of parameter"
-                f" {ref.resolution.detail}; a deploy can override it without this check seeing the value",
+                f"{function(ref)} takes layer {_values(ref, ctx)} through {_parameters(ref)}; a deploy can"
+                " override it without this check seeing the value",
                 arn=_first_arn(ref),
                 consumer=ref.consumer,
                 severity=Severity.WARNING,
                 fix="Write the layer version ARN in place of the parameter, or commit the deploy's "
                 "parameter values (parameters file, samconfig.toml) and pass them with --parameters.",
             )
+
+
+def _overridable(ref: LayerRef) -> bool:
+    """Some parameter the value depends on took its declared default (or its origin is not known)."""
+    sources = [s.strip() for s in ref.resolution.source.split(", ")]
+    return _DEFAULT in sources or not ref.resolution.source
+
+
+def _parameters(ref: LayerRef) -> str:
+    res = ref.resolution
+    if res.source == _DEFAULT and ", " not in res.detail:
+        return f"the default of parameter {res.detail}"
+    return f"parameters {res.detail} (values from: {res.source or 'unknown'})"
 
 
 def _values(ref: LayerRef, ctx: Context) -> str:

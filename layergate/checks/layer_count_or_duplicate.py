@@ -64,9 +64,9 @@ def _count(refs: list[LayerRef], regions: tuple[str | None, ...]) -> Iterator[Fi
 
 def _keys(ref: LayerRef, region: str | None) -> dict[str, LayerArn | None]:
     """What identifies the layer an entry can take in a region: the layer ARN without version."""
-    if ref.layer_def is not None:
-        return {f"internal:{ref.layer_def}": None}
     keys: dict[str, LayerArn | None] = {}
+    if ref.layer_def is not None:  # an !If can offer this deployment's layer and an ARN in one entry
+        keys[f"internal:{ref.layer_def}"] = None
     for candidate in ref.candidates:
         if region is not None and candidate.region not in (None, region):
             continue
