@@ -1,0 +1,256 @@
+"""One function's layer list: what the plan knows, explained by where each value comes from.
+
+A value known in the plan is what apply deploys, but not necessarily what the repository pins: a data
+source without ``version`` yields the latest version at every plan. So each known value is matched
+against the parts of the expression that produced it (``.tf`` first, else the plan's ``configuration``).
+When the plan dropped the list, the parts alone describe it, and whatever they cannot say becomes an
+UNKNOWN entry: a dropped list is never read as "no layers".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from layergate.model import Candidate, LayerRef, Location, Resolution, ResolutionKind
+from layergate.sources.tf_address import ModuleInstance, parse_address, unkeyed
+from layergate.sources.tf_config import ConfigIndex, Expression
+from layergate.sources.tf_hcl import TfAttribute, TfSources
+from layergate.sources.tf_plan import PlanIndex, PlanResource, known_layers
+from layergate.sources.tf_refs import RefResolver
+
+MAX_DEPTH = 16  # variables passed down through modules; deeper chains are reported, not followed
+LITERAL, PARAMETER, INTERNAL, DYNAMIC, UNKNOWN = (
+    ResolutionKind.LITERAL, ResolutionKind.PARAMETER, ResolutionKind.INTERNAL, ResolutionKind.DYNAMIC,
+    ResolutionKind.UNKNOWN,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a layers expression: one layer entry, or one per value for a list (``spread``)."""
+
+    kind: ResolutionKind
+    expression: str
+    detail: str = ""
+    source: str = ""
+    values: tuple[str, ...] = ()
+    layer_def: str | None = None
+    location: Location | None = None  # where it is written in the .tf sources; None: the plan address
+    spread: bool = False
+    hint: bool = False  # read inside a computed expression: explains a known value, is no entry itself
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    parts: tuple[Part, ...]
+    complete: bool  # False: the list may hold elements the plan does not record
+    reason: str = ""
+    location: Location | None = None  # the attribute in the .tf sources
+    references: tuple[str, ...] = ()  # what an incomplete list was seen to refer to, at every level
+
+
+class LayerResolver:
+    def __init__(
+        self, file: str, index: PlanIndex, config: ConfigIndex, variables: Mapping[str, Any], tf: TfSources | None
+    ) -> None:
+        self.file = file
+        self.config = config
+        self.tf = tf
+        self.refs_of = RefResolver(index, config, variables, self)
+
+    def refs(self, function: PlanResource) -> list[LayerRef]:
+        plan_location = Location(self.file, 0, 0, function.address)
+        known = known_layers(function)
+        if known == []:
+            return []
+        address = parse_address(function.address)
+        if address is None:
+            parts = Parts((), False, f"{function.address} is not a resource address layergate can read")
+        else:
+            parts = self.function_parts(address.module, address.resource, address.type_name, function.address)
+        if known is None:
+            return self._dropped(function.address, parts, plan_location)
+        return self._match(function.address, known, parts, plan_location)
+
+    # -- the parts of an expression ---------------------------------------------------------------------
+
+    def function_parts(self, inst: ModuleInstance, resource: str, labels: tuple[str, str], path: str) -> Parts:
+        config_expr = self.config.expression(self.config.resource(inst.scope, resource), "layers")
+        return self.expression_parts(inst, ("resource", labels), "layers", config_expr, path, 0)
+
+    def expression_parts(
+        self, inst: ModuleInstance, block: tuple[str, tuple[str, ...]], name: str, config_expr: Expression | None,
+        path: str, depth: int,
+    ) -> Parts:
+        """Parts of attribute ``name`` of a block in the module instance ``inst``: the plan's constant
+        when it has one, else the .tf sources when they agree with the plan, else the plan's references."""
+        if depth > MAX_DEPTH:
+            return Parts((), False, f"the value passes through more than {MAX_DEPTH} variables or locals")
+        attr = self.tf.attribute(inst.scope, block[0], block[1], name, path) if self.tf else None
+        if config_expr is not None and config_expr.has_constant:
+            return _constant_parts(config_expr.constant, attr)
+        stale = ""
+        if attr is not None:
+            if config_expr is None or _agrees(attr, config_expr):
+                return self._tf_parts(inst, attr, path, depth)
+            stale = " (the .tf sources differ from the plan's configuration, so they were not used)"
+        if config_expr is None:
+            return Parts((), False, "the plan's configuration does not record this expression" + stale)
+        parts: list[Part] = []
+        references = list(config_expr.roots)
+        for root in config_expr.roots:
+            written = config_expr.written.get(root, root)
+            sub = self.refs_of.root(inst, root, written, None, path, depth + 1)
+            parts.extend(sub.parts)
+            references.extend(sub.references)
+        references = list(dict.fromkeys(references))
+        reason = (
+            "the plan drops the whole layers list when one element is known only after apply, and its"
+            f" configuration records only the references ({', '.join(references) or 'none'}), not literal"
+            " ARNs written beside them; point --tf-dir at the .tf sources to read them" + stale + self._tf_errors()
+        )
+        return Parts(tuple(parts), False, reason, references=tuple(references))
+
+    def _tf_parts(self, inst: ModuleInstance, attr: TfAttribute, path: str, depth: int) -> Parts:
+        parts: list[Part] = []
+        complete, reasons, references = True, list[str](), list[str]()
+        for el in attr.elements:
+            if el.literal is not None:
+                parts.append(Part(LITERAL, el.literal, values=(el.literal,), location=el.location))
+                continue
+            if el.expression.strip() in ("null", "[]"):
+                continue
+            parts.extend(Part(LITERAL, arn, values=(arn,), location=loc) for arn, loc in el.arn_literals)
+            root = el.roots[0] if len(el.roots) == 1 else None
+            if root is not None and _is_reference(el.expression, root):
+                sub = self.refs_of.root(inst, root, el.expression, el.location, path, depth + 1)
+                parts.extend(sub.parts)
+                if not sub.complete:
+                    complete, reasons = False, [*reasons, sub.reason]
+                    references.extend(sub.references)
+            else:
+                parts.append(Part(UNKNOWN, el.expression, location=el.location, detail=(
+                    "Terraform computes this expression and layergate does not evaluate it; the plan"
+                    " dropped its value")))
+                for root in el.roots:
+                    sub = self.refs_of.root(inst, root, root, el.location, path, depth + 1)
+                    parts.extend(replace(p, hint=True) for p in sub.parts)
+        return Parts(tuple(parts), complete, "; ".join(dict.fromkeys(reasons)), attr.location, tuple(references))
+
+    def _tf_errors(self) -> str:
+        if self.tf is None or not self.tf.errors:
+            return ""
+        return f" (the .tf sources could not be read: {self.tf.errors[0]})"
+
+    # -- turning parts into layer entries --------------------------------------------------------------
+
+    def _dropped(self, consumer: str, parts: Parts, plan_location: Location) -> list[LayerRef]:
+        """Entries of a list the plan dropped, from its parts; anything they cannot say is UNKNOWN."""
+        refs: list[LayerRef] = []
+        for part in parts.parts:
+            if part.hint:
+                continue
+            if part.spread:
+                refs.extend(
+                    _ref(consumer, replace(part, expression=f"{part.expression}[{i}]"), (v,), 0, plan_location)
+                    for i, v in enumerate(part.values)
+                )
+            else:
+                refs.append(_ref(consumer, part, part.values, len(refs), plan_location))
+        if not parts.complete or not refs:
+            reason = parts.reason or (
+                "the plan drops the whole layers list when one element is known only after apply, and no"
+                " source of its elements was found"
+            )
+            where = parts.location or plan_location
+            refs.append(_ref(consumer, Part(UNKNOWN, "layers", reason, location=where), (), len(refs),
+                             plan_location))
+        return [replace(r, position=i) for i, r in enumerate(refs)]
+
+    def _match(
+        self, consumer: str, known: list[str | None], parts: Parts, plan_location: Location
+    ) -> list[LayerRef]:
+        used: set[int] = set()
+        refs: list[LayerRef] = []
+        for i, value in enumerate(known):
+            j = _find(parts.parts, value, used)
+            if j is not None:
+                part = parts.parts[j]
+                if not part.spread:
+                    used.add(j)
+                if value is None:
+                    refs.append(_ref(consumer, part, part.values, i, plan_location))
+                else:
+                    refs.append(_ref(consumer, part, (value,), i, plan_location))
+                continue
+            if value is None:
+                part = Part(UNKNOWN, f"layers[{i}]", "this element of the list is known only after apply")
+                refs.append(_ref(consumer, part, (), i, plan_location))
+                continue
+            floating = next((p for p in parts.parts if p.kind is DYNAMIC and not p.values), None)
+            if floating is not None:
+                refs.append(_ref(consumer, floating, (value,), i, plan_location))
+            else:
+                refs.append(_ref(consumer, Part(LITERAL, value, "planned value"), (value,), i, plan_location))
+        return refs
+
+
+def _find(parts: tuple[Part, ...], value: str | None, used: set[int]) -> int | None:
+    """The first unused part that yields ``value``; for an unknown element, the first unused part
+    whose value is not in the plan either."""
+    for j, part in enumerate(parts):
+        if j in used:
+            continue
+        if value is None:
+            if not part.values and part.kind is not LITERAL and not part.spread:
+                return j
+        elif value in part.values:
+            return j
+    return None
+
+
+def _ref(consumer: str, part: Part, values: tuple[str, ...], position: int, plan_location: Location) -> LayerRef:
+    return LayerRef(
+        consumer=consumer,
+        location=part.location or plan_location,
+        expression=part.expression,
+        resolution=Resolution(part.kind, part.detail, part.source),
+        candidates=tuple(Candidate(v) for v in values),
+        layer_def=part.layer_def,
+        position=position,
+    )
+
+
+def _is_reference(expression: str, root: str) -> bool:
+    """True when the expression is the reference itself (``var.x``, ``aws_x.y.arn``), not a computation."""
+    text = expression.strip()
+    if not text.startswith(root) and not text.startswith(unkeyed(root)):
+        return False
+    rest = text[len(root):] if text.startswith(root) else text[len(unkeyed(root)):]
+    return all(c.isalnum() or c in "._-[]\"" for c in rest)
+
+
+def _agrees(attr: TfAttribute, config_expr: Expression) -> bool:
+    """Whether the .tf attribute is the one the plan was made from: it reads the same objects."""
+    return {unkeyed(r) for r in attr.roots} == {unkeyed(r) for r in config_expr.roots}
+
+
+def _constant_parts(constant: Any, attr: TfAttribute | None) -> Parts:
+    """Literal entries of a constant list, placed at their string in the .tf sources when found there."""
+    places: dict[str, list[Location]] = {}
+    for el in attr.elements if attr else ():
+        if el.literal is not None:
+            places.setdefault(el.literal, []).append(el.location)
+        for arn, location in el.arn_literals:
+            places.setdefault(arn, []).append(location)
+    values = constant if isinstance(constant, list) else [constant]
+    parts = []
+    for value in values:
+        if value is None:
+            continue
+        text = value if isinstance(value, str) else str(value)
+        spots = places.get(text)
+        parts.append(Part(LITERAL, text, values=(text,), location=spots.pop(0) if spots else None))
+    return Parts(tuple(parts), True, location=attr.location if attr else None)
