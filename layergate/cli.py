@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "layergate.commands.check",
     "layergate.commands.rules",
     "layergate.commands.schema",
+    "layergate.commands.scp",
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
