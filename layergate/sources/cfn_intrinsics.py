@@ -57,27 +57,45 @@ class TemplateInfo:
 class Evaluator:
     def __init__(self, info: TemplateInfo) -> None:
         self.info = info
-        self._memo: dict[int, Value] = {}
+        self._memo: dict[int, tuple[Node, Value]] = {}
+        # A scalar's value depends only on its tag and text (``!Ref Layer``, a literal ARN): templates
+        # repeat the same few thousands of times, so they are evaluated and rendered once.
+        self._scalars: dict[tuple[str, str], Value] = {}
+        self._rendered: dict[tuple[str, str], str] = {}
         self._steps = 0
 
     def render(self, node: Node) -> str:
+        if node.__class__ is ScalarNode:
+            key = (node.tag, node.value)
+            shown = self._rendered.get(key)
+            if shown is None:
+                shown = self._rendered[key] = render(node, self.info.json_style)
+            return shown
         return render(node, self.info.json_style)
 
     def value(self, node: Node) -> Value:
         """Every value ``node`` can take."""
-        key = id(node)
-        cached = self._memo.get(key)
-        if cached is None:
-            self._steps += 1
-            if self._steps > MAX_STEPS:
-                raise InputError(
-                    f"expressions need more than {MAX_STEPS:,} evaluation steps (a YAML alias bomb?)",
-                    self.info.path, node.start_mark.line + 1, node.start_mark.column + 1,
-                )
-            call = intrinsic(node)
-            cached = self._call(call) if call is not None else self._plain(node)
-            self._memo[key] = cached
-        return cached
+        if node.__class__ is ScalarNode:
+            key = (node.tag, node.value)
+            cached = self._scalars.get(key)
+            if cached is None:
+                cached = self._scalars[key] = self._evaluate(node)
+            return cached
+        entry = self._memo.get(id(node))
+        if entry is None:
+            # The node is kept with its value so that its id cannot be reused while the memo lives.
+            entry = self._memo[id(node)] = (node, self._evaluate(node))
+        return entry[1]
+
+    def _evaluate(self, node: Node) -> Value:
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise InputError(
+                f"expressions need more than {MAX_STEPS:,} evaluation steps (a YAML alias bomb?)",
+                self.info.path, node.start_mark.line + 1, node.start_mark.column + 1,
+            )
+        call = intrinsic(node)
+        return self._call(call) if call is not None else self._plain(node)
 
     def _arg(self, call: Intrinsic) -> Value:
         return self._plain(call.arg) if call.own_tag else self.value(call.arg)

@@ -42,7 +42,7 @@ def layer_entries(ev: Evaluator, node: Node | None, path: str) -> list[Entry]:
             raise _error(ev, node, f"Layers must be a list of layer ARNs, found {kind_of(node)}")
         entries = []
         for i, item in enumerate(node.value):
-            if intrinsic(item) is None and not isinstance(item, ScalarNode):
+            if item.__class__ is not ScalarNode and intrinsic(item) is None:
                 raise _error(ev, item, f"Layers entry {i} must be a layer ARN or an intrinsic function, "
                                        f"found {kind_of(item)}")
             entries.append(Entry(item, f"{path}/{i}", ev.render(item), ev.value(item), i))
@@ -103,13 +103,29 @@ def refs_of(consumer: str, file: str, entries: list[Entry], offset: int) -> list
     for entry in entries:
         mark = entry.node.start_mark
         location = Location(file, mark.line + 1, mark.column + 1, entry.path)
-        for resolution, candidates, layer_def in resolve(entry.value):
+        for resolution, candidates, layer_def in resolve_cached(entry.value):
             refs.append(LayerRef(consumer, location, entry.expression, resolution, candidates, layer_def,
                                  offset + entry.index))
     return refs
 
 
-def resolve(value: Value) -> list[tuple[Resolution, tuple[Candidate, ...], str | None]]:
+Resolved = list[tuple[Resolution, tuple[Candidate, ...], str | None]]
+_resolved: dict[int, tuple[Value, Resolved]] = {}
+
+
+def resolve_cached(value: Value) -> Resolved:
+    """``resolve``, once per value object (the evaluator hands out the same object for the same scalar)."""
+    hit = _resolved.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    if len(_resolved) > 4096:
+        _resolved.clear()
+    result = resolve(value)
+    _resolved[id(value)] = (value, result)
+    return result
+
+
+def resolve(value: Value) -> Resolved:
     """How an entry's value was obtained and the ARNs it can take. Empty when it is only AWS::NoValue.
 
     A value that mixes kinds (an ``Fn::If`` between a literal and a parameter with no value) takes the
