@@ -134,11 +134,21 @@ def test_floating_dynamic_is_error_with_reason() -> None:
             "LG101",
             "error",
             "template.yaml:10:11",
-            "function Fn takes layer '{{resolve:ssm:/layers/datadog}}', decided at deploy time: SSM parameter"
-            " /layers/datadog; the repository does not say which layer version runs",
+            "function Fn takes layer '{{resolve:ssm:/layers/datadog}}' that the repository does not pin: SSM"
+            " parameter /layers/datadog",
             None,
             "Fn",
         )
+    ]
+
+
+def test_floating_reason_that_quotes_the_expression_is_not_repeated() -> None:
+    expr = "{{resolve:ssm:/layers/datadog}}"
+    r = ref(
+        resolution=Resolution(ResolutionKind.DYNAMIC, f"{expr} reads SSM parameter /layers/datadog"), expression=expr
+    )
+    assert [x[3] for x in run(floating_reference, scan(r), ctx())] == [
+        f"function Fn takes a layer that the repository does not pin: {expr} reads SSM parameter /layers/datadog"
     ]
 
 
@@ -153,9 +163,9 @@ def test_floating_dynamic_with_current_value_names_it() -> None:
             "LG101",
             "error",
             "template.yaml:10:11",
-            "function Fn takes layer 'data.aws_lambda_layer_version.dd.arn', decided at deploy time: data"
-            " source data.aws_lambda_layer_version.dd without version (currently"
-            f" {DD_EXT} from 464622532012 (Datadog)); the repository does not say which layer version runs",
+            "function Fn takes layer 'data.aws_lambda_layer_version.dd.arn' that the repository does not pin:"
+            " data source data.aws_lambda_layer_version.dd without version (currently"
+            f" {DD_EXT} from 464622532012 (Datadog))",
             DD_EXT,
             "Fn",
         )
@@ -458,8 +468,7 @@ def test_plugin_note_becomes_finding() -> None:
             "LG107",
             "error",
             "serverless.yml:4:5",
-            "plugin serverless-plugin-datadog adds Datadog layers to every function at package time; scan"
-            " .serverless/cloudformation-template-update-stack.json after `serverless package` to check them",
+            "plugin serverless-plugin-datadog adds Datadog layers to every function at package time",
             None,
             "functions.api",
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 __all__ = [
     "arns",
     "deploy_regions",
+    "entry",
     "external_arns",
     "function",
     "in_policy",
@@ -75,6 +76,11 @@ def deploy_regions(scan: Scan, ctx: Context) -> tuple[str, ...]:
 
 def function(ref: LayerRef) -> str:
     return f"function {ref.consumer}"
+
+
+def entry(ref: LayerRef, reason: str) -> str:
+    """How a message names an entry: by its expression, unless the reason already quotes it."""
+    return "a layer" if ref.expression and ref.expression in reason else f"layer {ref.expression!r}"
 
 
 def where(location: Location) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layergate.checks import Context
-from layergate.checks.common import arns, function, publisher
+from layergate.checks.common import arns, entry, function, publisher
 from layergate.model import Finding, LayerRef, ResolutionKind, Scan, Severity
 from layergate.rule import Rule
 
@@ -33,11 +33,11 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
     for ref in scan.refs:
         kind = ref.resolution.kind
         if kind is ResolutionKind.DYNAMIC:
+            reason = ref.resolution.detail or "no reason given"
             yield RULE.finding(
                 ref.location,
-                f"{function(ref)} takes layer {ref.expression!r}, decided at deploy time:"
-                f" {ref.resolution.detail or 'no reason given'}{_today(ref, ctx)}; the repository does not"
-                " say which layer version runs",
+                f"{function(ref)} takes {entry(ref, reason)} that the repository does not pin: {reason}"
+                f"{_today(ref, ctx)}",
                 arn=_first_arn(ref),
                 consumer=ref.consumer,
             )

@@ -1,9 +1,10 @@
-"""LG107 plugin-injected-layers: a plugin adds layers at package time, where a scan of the source cannot see them.
+"""LG107 plugin-injected-layers: layers added after the source is written, where a scan cannot see them.
 
-The Serverless parser records a ``Note`` (kind ``plugin-injected-layers``) when it sees such a plugin
-(serverless-plugin-datadog with ``addLayers``, serverless-python-requirements with ``layer: true``, ...).
-The layers exist only in the packaged template, so this is an error until that template is scanned:
-a layer the gate never saw must not pass it.
+Parsers record a ``Note`` of this kind when they see something that adds or changes layers later: a
+Serverless Framework plugin that adds layers at package time (serverless-plugin-datadog with
+``addLayers``, serverless-python-requirements with ``layer: true``), a CloudFormation macro that runs at
+deploy time. The note's message says what adds what. It is an error: a layer the gate never saw must
+not pass it; the fix is to scan the output the plugin or macro produces.
 """
 
 from __future__ import annotations
@@ -18,20 +19,13 @@ RULE = Rule(
     id="LG107",
     slug="plugin-injected-layers",
     severity=Severity.ERROR,
-    title="Layers a plugin adds at package time, invisible to a scan of the source",
-    fix="Run `serverless package` and scan .serverless/cloudformation-template-update-stack.json, "
-    "which holds the layers the plugin adds.",
+    title="Layers a plugin or macro adds later, invisible to a scan of the source",
+    fix="Scan what the plugin produces (Serverless: run `serverless package`, then scan "
+    ".serverless/cloudformation-template-update-stack.json), or list the layers explicitly.",
 )
-
-PACKAGED_TEMPLATE = ".serverless/cloudformation-template-update-stack.json"
 
 
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
     for note in scan.notes:
-        if note.kind != RULE.slug:
-            continue
-        yield RULE.finding(
-            note.location,
-            f"{note.message}; scan {PACKAGED_TEMPLATE} after `serverless package` to check them",
-            consumer=note.subject or None,
-        )
+        if note.kind == RULE.slug:
+            yield RULE.finding(note.location, note.message, consumer=note.subject or None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layergate.checks import Context
-from layergate.checks.common import function
+from layergate.checks.common import entry, function
 from layergate.model import Finding, ResolutionKind, Scan, Severity
 from layergate.rule import Rule
 
@@ -40,7 +40,7 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
             continue
         yield RULE.finding(
             ref.location,
-            f"{function(ref)} has layer {ref.expression!r} that cannot be resolved: {reason};"
+            f"{function(ref)} has {entry(ref, reason)} that cannot be resolved: {reason};"
             " a layer that cannot be seen cannot be checked",
             consumer=ref.consumer,
         )
