@@ -36,12 +36,15 @@ def who(cat: Catalog, arn: str) -> str | None:
         ("arn:aws-cn:lambda:cn-north-1:107998019096:layer:instana-python:5", "instana"),
         ("arn:aws:lambda:us-east-1:901920570463:layer:aws-otel-python-amd64-ver-1-25-0:1", "aws-otel"),
         ("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7",
-         "powertools"),
-        ("arn:aws:lambda:us-east-1:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:20", "powertools"),
+         "powertools-python"),
+        ("arn:aws:lambda:us-east-1:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:20", "powertools-typescript"),
+        # China and GovCloud: one account publishes both languages, the layer name tells them apart
         ("arn:aws-cn:lambda:cn-north-1:498634801083:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7",
-         "powertools"),
+         "powertools-python"),
+        ("arn:aws-cn:lambda:cn-north-1:498634801083:layer:AWSLambdaPowertoolsTypeScriptV2:20",
+         "powertools-typescript"),
         ("arn:aws-us-gov:lambda:us-gov-east-1:165087284144:layer:AWSLambdaPowertoolsTypeScriptV2:20",
-         "powertools"),
+         "powertools-typescript"),
         ("arn:aws-cn:lambda:cn-northwest-1:069767869989:layer:LambdaAdapterLayerX86:24",
          "aws-lambda-web-adapter"),
         ("arn:aws:lambda:us-east-1:956882708938:layer:sumologic-extension-amd64:12", "sumologic"),
@@ -179,7 +182,7 @@ def test_label(cat: Catalog) -> None:
 def test_vendors_sorted_and_unique(cat: Catalog) -> None:
     keys = [v.key for v in cat.vendors()]
     assert keys == sorted(keys) and len(keys) == len(set(keys))
-    assert {"datadog", "lambda-insights", "aws-parameters-secrets", "aws-appconfig", "powertools",
+    assert {"datadog", "lambda-insights", "aws-parameters-secrets", "aws-appconfig", "powertools-python",
             "aws-otel", "aws-otel-distro", "epsagon"} <= set(keys)
 
 
@@ -212,18 +215,22 @@ def test_every_entry_is_well_formed(cat: Catalog) -> None:
 
 
 def test_no_account_claimed_twice_without_a_name_to_tell_apart(cat: Catalog) -> None:
-    """Where two vendors claim one account in one region, their layer patterns must not overlap."""
-    seen: dict[tuple[str, str, str], list[str]] = {}
+    """Where two vendors claim one account in one region, the layer name must decide (see test above)."""
+    seen: dict[tuple[str, str, str], list[tuple[str, tuple[str, ...]]]] = {}
     for v in cat.vendors():
         for e in v.accounts:
             for r in e.regions or ("*",):
-                seen.setdefault((e.partition, r, e.account), []).append(v.key)
-    # a wildcard entry also applies in every listed region of another vendor
+                seen.setdefault((e.partition, r, e.account), []).append((v.key, e.layers))
     clashes = []
-    for (part, region, acct), owners in seen.items():
-        wild = seen.get((part, "*", acct), []) if region != "*" else []
-        if len(set(owners + wild)) > 1:
-            clashes.append((part, region, acct, sorted(set(owners + wild))))
+    for (part, region, acct), owners in sorted(seen.items()):
+        if region != "*":  # an entry for every region also applies in this one
+            owners = owners + seen.get((part, "*", acct), [])
+        if len({key for key, _ in owners}) < 2:
+            continue
+        narrowed = [set(layers) for _, layers in owners]
+        if all(narrowed) and not set.intersection(*narrowed):
+            continue  # every claim is limited to its own layer names: no overlap
+        clashes.append((part, region, acct, sorted(key for key, _ in owners)))
     assert clashes == [("aws", "il-central-1", "066549572091", ["epsagon", "lambda-insights"])]
 
 

@@ -175,7 +175,8 @@ def test_every_problem_of_a_broken_policy_at_once(monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(FIXTURES)
     vendors = ("appdynamics, aws-appconfig, aws-lambda-web-adapter, aws-otel, aws-otel-distro, "
                "aws-parameters-secrets, aws-sdk-pandas, coralogix, datadog, dynatrace, elastic, epsagon, honeycomb, "
-               "instana, klayers, lambda-insights, lumigo, newrelic, opentelemetry, powertools, sentry, shelfio, "
+               "instana, klayers, lambda-insights, lumigo, newrelic, opentelemetry, powertools-python, "
+               "powertools-typescript, sentry, shelfio, "
                "splunk, sumologic, thundra")
     dd56 = "'arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:56'"
     assert lines_of("broken.yaml") == [
