@@ -750,6 +750,29 @@ def test_shared_outside_org_with_org_listed() -> None:
     ]
 
 
+def test_shared_with_undeterminable_principal_or_organization_fails_closed() -> None:
+    s = scan(
+        grants=(
+            grant("<unknown: Fn::ImportValue shared-account>"),
+            grant("*", "<unknown: parameter OrgId has no default and no value was given>", line=41),
+        )
+    )
+    assert [r[1:4] for r in run(layer_shared_outside_org, s, ctx())] == [
+        (
+            "error",
+            "template.yaml:40:11",
+            "layer SharedLayer is shared with a principal layergate cannot determine (Fn::ImportValue"
+            " shared-account): it may be any account or '*'",
+        ),
+        (
+            "error",
+            "template.yaml:41:11",
+            "layer SharedLayer is shared with '*' in an organization layergate cannot determine (parameter OrgId"
+            " has no default and no value was given)",
+        ),
+    ]
+
+
 def test_shared_without_org_in_policy_is_warning() -> None:
     s = scan(grants=(grant("123456789012"), grant("*", "o-abc123def4", 41)))
     assert run(layer_shared_outside_org, s, ctx()) == [

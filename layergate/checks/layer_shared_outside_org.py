@@ -4,7 +4,8 @@ A grant to an account (``123456789012`` or ``arn:aws:iam::123456789012:root``) i
 policy lists ``org.accounts`` and the account is not among them; a grant to ``'*'`` limited to an
 organization is an error when ``org.id`` names another one. When the policy does not list the
 organization, layergate cannot tell inside from outside and says so as a warning (visible, but not
-failing the default ``fail_on: error``). A principal that is neither form cannot be judged: error.
+failing the default ``fail_on: error``). A principal or organization that cannot be determined (the parser
+writes ``<unknown: reason>``) or is neither form cannot be judged: error.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ RULE = Rule(
     fix="Remove the grant, or list the account under org.accounts in .layergate.yaml if it is yours.",
 )
 
+_UNKNOWN_PREFIX = "<unknown: "
 _ACCOUNT_RE = re.compile(r"^(?:(\d{12})|arn:aws[a-z-]*:iam::(\d{12}):root)$")
 
 
@@ -39,9 +41,16 @@ def _judge(grant: LayerGrant, ctx: Context) -> tuple[str, Severity] | None:
     org = ctx.policy.org
     principal = grant.principal.strip()
     subject = f"layer {grant.layer} is shared with"
+    if (reason := _unknown(principal)) is not None:
+        return (
+            f"{subject} a principal layergate cannot determine ({reason}): it may be any account or '*'",
+            RULE.severity,
+        )
     if principal == "*":
         if not grant.organization_id:
             return None  # public: LG501
+        if (reason := _unknown(grant.organization_id)) is not None:
+            return f"{subject} '*' in an organization layergate cannot determine ({reason})", RULE.severity
         if org.id is None:
             return (
                 f"{subject} organization {grant.organization_id}, and the policy names no org.id to compare it with",
@@ -63,4 +72,11 @@ def _judge(grant: LayerGrant, ctx: Context) -> tuple[str, Severity] | None:
         )
     if account not in org.accounts:
         return f"{subject} account {label}, which is not in org.accounts", RULE.severity
+    return None
+
+
+def _unknown(value: str) -> str | None:
+    """Parsers write a value they cannot determine as ``<unknown: reason>``; the reason, if so."""
+    if value.startswith(_UNKNOWN_PREFIX) and value.endswith(">"):
+        return value[len(_UNKNOWN_PREFIX) : -1]
     return None
