@@ -21,6 +21,9 @@ def add_parser(sub: Any) -> None:
     common.add_input_options(p)
     common.add_output_options(p, sorted(report.FORMATS))
     p.add_argument("--verbose", "-v", action="store_true", help="also list skipped files")
+    p.add_argument("--policy-ref", metavar="REF",
+                   help="read the policy from this git ref (e.g. the pull request's base) instead of the working "
+                        "tree; what the working-tree policy adds is reported as notes")
     p.set_defaults(func=run)
 
 

@@ -82,9 +82,13 @@ def load_policy(args: argparse.Namespace) -> tuple[Policy, list[str]]:
     from layergate import policy as policy_mod
 
     notes: list[str] = []
+    start = args.paths[0] if args.paths else "."
+    if getattr(args, "policy_ref", None):  # the policy as of a git ref; see layergate.policy_ref
+        from layergate import policy_ref
+
+        return policy_ref.resolve(args.policy_ref, args.policy, start)
     if args.policy:
         return policy_mod.load(args.policy), notes
-    start = args.paths[0] if args.paths else "."
     found = policy_mod.find(start)
     if found is None:
         notes.append(DEFAULT_POLICY_NOTE)
