@@ -9,6 +9,13 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from layergate.arn import LayerArn, try_parse
+from layergate.catalog import partition_of
+from layergate.model import LayerRef, Location, ResolutionKind, Scan
+
+if TYPE_CHECKING:
+    from layergate.checks import Context
+
 __all__ = [
     "arns",
     "deploy_regions",
@@ -22,13 +29,6 @@ __all__ = [
     "publisher",
     "where",
 ]
-
-from layergate.arn import LayerArn, try_parse
-from layergate.catalog import partition_of
-from layergate.model import LayerRef, Location, ResolutionKind, Scan
-
-if TYPE_CHECKING:
-    from layergate.checks import Context
 
 
 def is_external(ref: LayerRef) -> bool:
