@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "layergate.commands.rules",
     "layergate.commands.schema",
     "layergate.commands.scp",
+    "layergate.commands.lock",
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from layergate import yamlnodes
+from layergate.arn import try_parse
 from layergate.errors import PolicyError
 from layergate.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -36,12 +37,14 @@ class Edit:
     """What to write for one layer version ARN.
 
     ``values`` are written in order, replacing a value already there; ``defaults`` are written only
-    where the entry lacks the key. A new entry gets ``arn`` first, then both, in order.
+    where the entry lacks the key; the lines of the ``remove`` keys are deleted. A new entry gets
+    ``arn`` first, then ``values`` and ``defaults`` in order.
     """
 
     arn: str
     values: tuple[tuple[str, Value], ...]
     defaults: tuple[tuple[str, Value], ...] = ()
+    remove: tuple[str, ...] = ()
 
 
 def render(value: Value) -> str:
@@ -96,8 +99,8 @@ class LockFile:
                     raise PolicyError("lock can only edit layers: entries written as block mappings", path,
                                       *yamlnodes.line_col(item))
                 arn = yamlnodes.scalar(yamlnodes.get(item, "arn"))
-                if arn is not None:
-                    self.entries.setdefault(arn.strip(), item)
+                if arn is not None:  # keyed as the policy loader keys it: the canonical ARN
+                    self.entries.setdefault(_canonical(arn), item)
 
     def line_of(self, arn: str) -> int:
         entry = self.entries.get(arn)
@@ -146,6 +149,8 @@ class LockFile:
             elif start == end or self.text[start - 1] == ":":
                 text = " " + text
             splices.append((start, end, text))
+        for key in e.remove:
+            splices.extend(self._delete(entry, key))
         missing.extend((k, v) for k, v in e.defaults if k not in present)
         if missing:
             indent = " " * entry.start_mark.column
@@ -153,6 +158,21 @@ class LockFile:
             at = self._end_of(entry)
             splices.append((at, at, lines))
         return splices
+
+    def _delete(self, entry: MappingNode, key: str) -> list[tuple[int, int, str]]:
+        """Delete the line(s) holding ``key: value`` (with its comment), when nothing else is on them."""
+        for k, _k, value in yamlnodes.items(entry):
+            if k != key:
+                continue
+            start = self.text.rfind("\n", 0, _k.start_mark.index) + 1
+            if self.text[start:_k.start_mark.index].strip() or _k is entry.value[0][0]:
+                raise PolicyError(f"lock can only remove {key!r} when it is on a line of its own after arn",
+                                  self.path, *yamlnodes.line_col(_k))
+            end = value.end_mark.index
+            while end > _k.end_mark.index and self.text[end - 1] in " \t\r\n":
+                end -= 1
+            return [(start, self._after_line(end), "")]
+        return []
 
     def _append(self, new: Sequence[Edit]) -> list[tuple[int, int, str]]:
         nl = self.newline
@@ -249,7 +269,7 @@ class LockFile:
         expected = dict(before)
         layers = [dict(x) if isinstance(x, dict) else x for x in (expected.get("layers") or [])]
         for e in edits:
-            entry = next((x for x in layers if isinstance(x, dict) and str(x.get("arn", "")).strip() == e.arn), None)
+            entry = next((x for x in layers if isinstance(x, dict) and _canonical(x.get("arn")) == e.arn), None)
             if entry is None:
                 entry = {"arn": e.arn}
                 layers.append(entry)
@@ -257,6 +277,8 @@ class LockFile:
                 entry[key] = _read_back(value)
             for key, value in e.defaults:
                 entry.setdefault(key, _read_back(value))
+            for key in e.remove:
+                entry.pop(key, None)
         expected["layers"] = layers
         if after != expected:
             raise PolicyError("could not edit the layers: list safely (the result did not read back as "
@@ -297,6 +319,11 @@ class LockFile:
 def _pair(key: str, value: Value) -> str:
     text = render(value)
     return f"{key}: {text}" if text else f"{key}:"
+
+
+def _canonical(arn: Any) -> str:
+    parsed = try_parse(str(arn))
+    return str(parsed) if parsed else str(arn).strip()
 
 
 def _read_back(value: Value) -> Any:

@@ -205,3 +205,20 @@ def test_block_scalar_value_is_not_replaced(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as err:
         LockFile(str(path)).edit([Edit(ARN_X, (("sha256", "ab" * 32),))])
     assert str(err.value) == f"{path}:3:13: lock can only replace a one-line value of 'sha256'"
+
+
+def test_remove_deletes_the_keys_lines(tmp_path: Path) -> None:
+    lock = LockFile(str(write(tmp_path, POLICY)))
+    edit = Edit(ARN_DD, (("sha256", "12" * 32),), remove=("reviewed_by", "reviewed_at", "absent"))
+    expected = POLICY.replace(
+        "    sha256: 9f3c00e1   # from the vendor\n    reviewed_by: alice\n    reviewed_at: 2026-11-02\n",
+        f'    sha256: "{"12" * 32}"   # from the vendor\n',
+    )
+    assert lock.edit([edit]) == expected
+
+
+def test_remove_refuses_a_key_sharing_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, f"layers:\n  - reviewed_by: bob\n    arn: {ARN_X}\n")
+    with pytest.raises(PolicyError) as err:
+        LockFile(str(path)).edit([Edit(ARN_X, (), remove=("reviewed_by",))])
+    assert str(err.value) == f"{path}:2:5: lock can only remove 'reviewed_by' when it is on a line of its own after arn"
