@@ -8,6 +8,7 @@ read past the size AWS reports, so a hostile or broken server cannot fill the di
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 import time
@@ -15,6 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from typing import IO
 
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024  # 50 MB is the largest zip Lambda accepts through its API
 CHUNK = 1024 * 1024
@@ -39,8 +41,10 @@ def download_sha256(
     max_bytes: int = MAX_DOWNLOAD_BYTES,
     timeout: float = READ_TIMEOUT,
     total_timeout: float = TOTAL_TIMEOUT,
+    into: IO[bytes] | None = None,
 ) -> Downloaded:
-    """Stream ``url`` to a temporary file and return its SHA-256 and size."""
+    """Stream ``url`` to a temporary file (or to ``into``, for a caller that reads the zip) and return
+    its SHA-256 and size."""
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("https", "http"):
         shown = url if len(url) <= 60 else url[:57] + "..."
@@ -52,7 +56,8 @@ def download_sha256(
     digest = hashlib.sha256()
     size = 0
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, tempfile.TemporaryFile() as spool:
+        with urllib.request.urlopen(url, timeout=timeout) as response, contextlib.ExitStack() as stack:
+            spool = into if into is not None else stack.enter_context(tempfile.TemporaryFile())
             declared = response.headers.get("Content-Length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 raise DownloadError(_too_big(int(declared), expected_size, max_bytes))
