@@ -1,0 +1,198 @@
+"""One evaluation of a Serverless configuration (one stage, one region) into a ``Scan``.
+
+A function's ``layers`` replaces ``provider.layers`` (no merge) and ``layers: []`` clears it
+(lib/plugins/aws/package/compile/functions.js); an image function has no layers. Each layer entry points
+at where it is written: the list item, or, for a list that came whole from a variable, the item where
+that list is written (possibly in an included file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from yaml.nodes import Node
+
+from layergate.errors import InputError
+from layergate.model import ContentSource, Function, LayerDef, LayerGrant, LayerRef, Location, Note, Scan
+from layergate.sources import ParseOptions
+from layergate.sources.sls_files import FileCache, FileLoader
+from layergate.sources.sls_layers import evaluate_entry, function_logical_id, layer_logical_id
+from layergate.sources.sls_plugins import local_path, plugin_facts, variable_notes
+from layergate.sources.sls_resources import ResourcesResult, scan_resources
+from layergate.sources.sls_tree import Budget, Item, Unresolved, from_node, render, scalar_text
+from layergate.sources.sls_variables import Pass, Resolver
+
+FORMAT = "serverless"
+Entries = list[tuple[Item, str]]  # (entry, logical path such as functions.api.layers[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    scan: Scan
+    default_stage: str
+    param_stages: tuple[str, ...]  # the stages the params block names (besides "default")
+
+
+def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: FileCache) -> Evaluation:
+    budget = Budget(path)
+    files = FileLoader(path, options.root, budget, cache)
+    r = Resolver(from_node(node, path, budget), path, options, run, budget, files)
+    region = r.region()
+    defs, grants, internal = _layer_section(r, path, files.boundary)
+    plugins = plugin_facts(r, path, files.boundary)
+    defs.extend(plugins.layer_defs)
+    placeholders = {**internal, **plugins.placeholders}
+    functions, opaque = _functions(r)
+    generated = {function_logical_id(name) for name in functions}
+    resources = scan_resources(r, path, options, region, generated, placeholders)
+    internal = {**placeholders, **{d.id: d.id for d in (resources.scan.layer_defs if resources.scan else ())}}
+    provider = _entries(r, r.get(["provider", "layers"]), "provider.layers")
+    records: list[Function] = []
+    refs: list[LayerRef] = list(resources.refs)
+    refs.extend(_ref("functions", item, "functions", 0, internal, region) for item in opaque)
+    for name, (where, item) in functions.items():
+        consumer = f"functions.{name}"
+        records.append(Function(consumer, where))
+        if isinstance(item.value, Unresolved):
+            refs.append(_ref(consumer, item, consumer, 0, internal, region))
+            continue
+        entries = _function_entries(r, name, item, provider, resources)
+        refs.extend(_ref(consumer, entry, label, i, internal, region) for i, (entry, label) in enumerate(entries))
+    notes: list[Note] = [*plugins.notes, *variable_notes(r)]
+    scan = Scan(path, FORMAT, tuple(records), tuple(refs), tuple(defs), tuple(grants), tuple(notes), (), (region,))
+    if resources.scan is not None:
+        extra = resources.scan
+        scan = Scan(path, FORMAT, scan.functions + extra.functions, scan.refs + extra.refs,
+                    scan.layer_defs + extra.layer_defs, scan.grants + extra.grants, scan.notes + extra.notes,
+                    extra.suppressions, scan.regions)
+    params = r.get(["params"])
+    stages = tuple(k for k in params.value if k != "default") if params is not None and params.is_map else ()
+    return Evaluation(scan, r.stage()[0], stages)
+
+
+def _ref(consumer: str, item: Item, label: str, position: int, internal: dict[str, str], region: str) -> LayerRef:
+    value = evaluate_entry(item, internal, region)
+    return LayerRef(consumer, Location(item.file, item.line, item.column, label), render(item), value.resolution,
+                    value.candidates, value.layer_def, position)
+
+
+def _functions(r: Resolver) -> tuple[dict[str, tuple[Location, Item]], list[Item]]:
+    """Every function by name (``functions`` may be a list of mappings, merged as the framework does), and
+    the parts of ``functions`` that cannot be read (code, a plugin's variable): their layers are not seen."""
+    section = r.get(["functions"])
+    found: dict[str, tuple[Location, Item]] = {}
+    opaque: list[Item] = []
+    if section is None or section.value is None:
+        return found, opaque
+    blocks = [r.get([i], base=section) for i in range(len(section.value))] if section.is_list else [section]
+    for block in blocks:
+        assert block is not None
+        if isinstance(block.value, Unresolved):
+            opaque.append(block)
+            continue
+        if block.value is None:
+            continue
+        if not block.is_map:
+            raise InputError("functions must be a mapping of function names", block.file, block.line, block.column)
+        for name in list(block.value):
+            item = r.get([name], base=block)
+            assert item is not None
+            line, column = block.keys.get(name, (item.line, item.column))
+            found[name] = (Location(block.file, line, column, f"functions.{name}"), item)
+    return found, opaque
+
+
+def _function_entries(r: Resolver, name: str, item: Item, provider: Entries, res: ResourcesResult) -> Entries:
+    if item.value is not None and not item.is_map:
+        raise InputError(f"functions.{name} must be a mapping", item.file, item.line, item.column)
+    if item.is_map:
+        image = r.get(["image"], base=item)
+        if image is not None and image.value is not None:
+            return []  # a container-image function cannot have layers
+    own = r.get(["layers"], base=item) if item.is_map else None
+    entries = provider if own is None or own.value is None else _entries(r, own, f"functions.{name}.layers")
+    logical_id = function_logical_id(name)
+    if logical_id in res.merged:  # lodash merge: the override's items replace the generated ones by index
+        layers, label = res.merged[logical_id]
+        override = _entries(r, layers, label)
+        entries = override if isinstance(layers.value, Unresolved) else [
+            override[i] if i < len(override) else entries[i] for i in range(max(len(entries), len(override)))]
+    if logical_id in res.replaced:
+        layers, label = res.replaced[logical_id]
+        entries = _entries(r, layers, label)
+    return entries
+
+
+def _entries(r: Resolver, item: Item | None, label: str) -> Entries:
+    if item is None or item.value is None:
+        return []
+    item = r.deep(item)
+    if isinstance(item.value, Unresolved):
+        return [(item, label)]  # the whole list is decided elsewhere: one entry stands for it
+    if not item.is_list:
+        raise InputError(f"{label} must be a list of layer ARNs, found {render(item)!r}", item.file, item.line,
+                         item.column)
+    return [(entry, f"{label}[{i}]") for i, entry in enumerate(item.value)]
+
+
+def _layer_section(r: Resolver, path: str, boundary: str) -> tuple[list[LayerDef], list[LayerGrant], dict[str, str]]:
+    """``layers.<name>``: LayerDefs, their allowedAccounts grants, and logical id -> LayerDef id."""
+    defs: list[LayerDef] = []
+    grants: list[LayerGrant] = []
+    internal: dict[str, str] = {}
+    section = r.get(["layers"])
+    if section is None or section.value is None or isinstance(section.value, Unresolved):
+        return defs, grants, internal
+    if not section.is_map:
+        raise InputError("layers must be a mapping of layer names", section.file, section.line, section.column)
+    for name in list(section.value):
+        item = r.get([name], deep=True, base=section)
+        assert item is not None
+        line, column = section.keys.get(name, (item.line, item.column))
+        layer_id = f"layers.{name}"
+        where = Location(section.file, line, column, layer_id)
+        internal[layer_logical_id(name)] = layer_id
+        if not item.is_map:
+            raise InputError(f"{layer_id} must be a mapping (path, name, allowedAccounts, ...)", item.file,
+                             item.line, item.column)
+        shown = item.value.get("name")
+        title = scalar_text(shown.value) if shown is not None and isinstance(shown.value, (str, int)) else name
+        defs.append(LayerDef(layer_id, title, where, _content(r, item, path, boundary)))
+        grants.extend(_grants(r.get(["allowedAccounts"], deep=True, base=item), layer_id))
+    return defs, grants, internal
+
+
+def _content(r: Resolver, layer: Item, path: str, boundary: str) -> ContentSource:
+    artifact = r.get(["package", "artifact"], base=layer)
+    source = artifact if artifact is not None and artifact.value is not None else r.get(["path"], base=layer)
+    if source is None or source.value is None:
+        return ContentSource("unknown", "")
+    if not isinstance(source.value, str):
+        return ContentSource("unknown", render(source))
+    uri = source.value
+    split = urlsplit(uri)
+    if split.scheme == "s3" or (split.scheme == "https" and ".s3" in split.netloc and "amazonaws.com" in split.netloc):
+        pinned = parse_qs(split.query).get("versionId")
+        return ContentSource("s3", uri.split("?")[0], pinned[0] if pinned else None)
+    return ContentSource("local", uri, local_path=local_path(uri, path, boundary))
+
+
+def _grants(accounts: Item | None, layer_id: str) -> list[LayerGrant]:
+    if accounts is None or accounts.value is None:
+        return []
+    label = f"{layer_id}.allowedAccounts"
+    if isinstance(accounts.value, Unresolved):
+        return [LayerGrant(layer_id, f"<unknown: {accounts.value.reason}>", None,
+                           Location(accounts.file, accounts.line, accounts.column, label))]
+    if not accounts.is_list:
+        raise InputError(f"{label} must be a list of accounts", accounts.file, accounts.line, accounts.column)
+    out = []
+    for i, entry in enumerate(accounts.value):
+        principal = (f"<unknown: {entry.value.reason}>" if isinstance(entry.value, Unresolved)
+                     else scalar_text(entry.value))
+        # The framework has no OrganizationId for allowedAccounts: '*' is every AWS account.
+        out.append(LayerGrant(layer_id, principal, None, Location(entry.file, entry.line, entry.column,
+                                                                  f"{label}[{i}]")))
+    return out
+

@@ -1,0 +1,382 @@
+"""Resolving Serverless Framework variables (``${self:...}``, ``${opt:stage, 'dev'}``, ``${file(...)}``, ...).
+
+Works like the framework's resolver (v3): in place, on demand, sources tried in order until one gives
+a value that is not null, variables nested in addresses and parameters first, and a whole-value
+variable may yield a list or mapping. What cannot be known offline is not guessed: it becomes an
+``Unresolved`` value, DYNAMIC when the deploy decides it (SSM, environment, a stage param not in the
+repository) and UNKNOWN when nothing can (another stack's output, the account id, a plugin's source).
+A value found only because an earlier source was unset (``${opt:x, 'default'}``) is recorded as the
+default of a parameter the deploy can override.
+
+Cycles (``a: ${self:b}``, ``b: ${self:a}``) end the run with one line naming the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from layergate.errors import InputError
+from layergate.model import ResolutionKind
+from layergate.sources import ParseOptions
+from layergate.sources.sls_files import FileLoader
+from layergate.sources.sls_syntax import Const, Source, Text, Variable, VariableSyntaxError, find_variables
+from layergate.sources.sls_tree import BUSY, DONE, RAW, Budget, Item, Unresolved, Use, copy, merge_uses, scalar_text
+
+MAX_CHAIN = 64  # variables waiting on each other; real configurations need a handful
+MAX_STRING = 65_536  # characters a variable may expand to inside a string
+
+DYNAMIC, UNKNOWN = ResolutionKind.DYNAMIC, ResolutionKind.UNKNOWN
+
+# Sources whose value is read from AWS or elsewhere when the deploy runs.
+_DEPLOY_TIME = {
+    "ssm": (DYNAMIC, "an SSM parameter, read at deploy time"),
+    "cf": (UNKNOWN, "an output of another CloudFormation stack, known only at deploy time"),
+    "s3": (UNKNOWN, "the content of an S3 object, read at deploy time"),
+    "git": (UNKNOWN, "the state of the git checkout at deploy time"),
+}
+# Plugins that fill in layer ARNs through their own variable source.
+PLUGIN_SOURCES = {
+    "bref": "the Bref plugin puts its runtime layer ARN here at package time",
+    "bref-extra": "the Bref extra-extensions plugin puts its layer ARN here at package time",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """One evaluation of the configuration: a stage and the ``--region`` the deploy would be given."""
+
+    stage: str | None = None  # as if `--stage` were given; None: the configuration's own default
+    stage_source: str = "default"  # "command line", or "params" for a stage the params block names
+    region: str | None = None  # as if `--region` were given
+
+
+@dataclass(frozen=True, slots=True)
+class _Absent:
+    """A source that gave no value: "unset" (a deploy may set it), "region-unset", "missing", "no-file"."""
+
+    why: str
+    reason: str
+
+
+class Resolver:
+    def __init__(self, root: Item, config_file: str, options: ParseOptions, run: Pass, budget: Budget,
+                 files: FileLoader) -> None:
+        self.root = root
+        self.file = config_file
+        self.options = options
+        self.run = run
+        self.budget = budget
+        self.files = files
+        self.chain: list[Item] = []  # leaves being resolved, innermost last (for cycle messages)
+        self.plugin_variables: list[tuple[str, Item]] = []  # (variable text, where) of plugin sources
+        self._stage: tuple[str, tuple[Use, ...]] | None = None
+        self._region: str | None = None
+
+    # -- walking the configuration -----------------------------------------------------------------
+
+    def get(self, path: Sequence[str | int], deep: bool = False, base: Item | None = None) -> Item | None:
+        """The value at ``path`` (from ``base``, default the root), its variables resolved; None if absent."""
+        current = self.root if base is None else base
+        for key in path:
+            current = self.settle(current)
+            child = self._child(current, key)
+            if child is None:
+                return None
+            current = child
+        current = self.settle(current)
+        return self.deep(current) if deep else current
+
+    def _child(self, parent: Item, key: str | int) -> Item | None:
+        value = parent.value
+        if isinstance(value, dict):
+            child = value.get(str(key))
+            if child is None:
+                return None
+            resolved = self.settle(child)
+            value[str(key)] = resolved
+            return resolved
+        if isinstance(value, list):
+            try:
+                index = int(key)
+            except ValueError:
+                return None
+            if not 0 <= index < len(value):
+                return None
+            resolved_item = self.settle(value[index])
+            value[index] = resolved_item
+            return resolved_item
+        return None
+
+    def settle(self, item: Item) -> Item:
+        """Resolve a string holding variables; returns the value that takes its place (or ``item``)."""
+        if item.state == DONE or not isinstance(item.value, str) or "${" not in item.value:
+            return item
+        if item.state == BUSY:
+            raise self._cycle(item)
+        try:
+            variables = find_variables(item.value)
+        except VariableSyntaxError as exc:
+            raise InputError(f"invalid variable: {exc}", item.file, item.line, item.column) from None
+        if not variables:
+            item.state = DONE
+            return item
+        if len(self.chain) >= MAX_CHAIN:
+            raise InputError(f"variables depend on each other more than {MAX_CHAIN} levels deep",
+                             item.file, item.line, item.column)
+        item.state = BUSY
+        self.chain.append(item)
+        try:
+            result = self._interpolate(item.value, variables, item)
+        finally:
+            self.chain.pop()
+            item.state = DONE
+        result.raw = item.raw
+        result.uses = merge_uses(item.uses, result.uses)
+        return result
+
+    def deep(self, item: Item) -> Item:
+        """Resolve every variable inside ``item`` (a mapping or list is resolved in place)."""
+        item = self.settle(item)
+        if item.state != RAW or not isinstance(item.value, (dict, list)):
+            if item.state == BUSY:
+                raise self._cycle(item)
+            item.state = DONE
+            return item
+        item.state = BUSY
+        value = item.value
+        keys = list(value.keys()) if isinstance(value, dict) else list(range(len(value)))
+        for key in keys:
+            value[key] = self.deep(value[key])  # type: ignore[index]
+        item.state = DONE
+        return item
+
+    def _cycle(self, item: Item) -> InputError:
+        chain = self.chain[self.chain.index(item):] if item in self.chain else [*self.chain, item]
+        steps = " -> ".join(f"{_label(it)} (line {it.line})" for it in chain)
+        return InputError(f"variable cycle: {steps} -> back to line {item.line}", item.file, item.line, item.column)
+
+    # -- evaluating variables ------------------------------------------------------------------------
+
+    def _interpolate(self, text: str, variables: Sequence[Variable], at: Item) -> Item:
+        """The value of ``text`` with its variables replaced (a whole-value variable keeps its type)."""
+        if len(variables) == 1 and variables[0].start == 0 and variables[0].end == len(text):
+            return self.evaluate(variables[0], at)
+        pieces: list[str] = []
+        uses: list[Use] = []
+        last = 0
+        for var in variables:
+            part = self.evaluate(var, at)
+            if isinstance(part.value, Unresolved):
+                return part
+            if isinstance(part.value, (dict, list)):
+                return self._unresolved(UNKNOWN, f"{var.text} is a {'list' if part.is_list else 'mapping'},"
+                                        " which cannot be part of a string", at, part.uses)
+            pieces.append(text[last : var.start])
+            pieces.append(scalar_text(part.value))
+            uses.extend(part.uses)
+            last = var.end
+        pieces.append(text[last:])
+        joined = "".join(pieces)
+        if len(joined) > MAX_STRING:
+            raise InputError(f"a value expands to more than {MAX_STRING:,} characters", at.file, at.line, at.column)
+        return Item(joined, at.file, at.line, at.column, uses=tuple(uses), state=DONE)
+
+    def _text(self, text: Text | None, at: Item) -> Item:
+        """An address or parameter as a string, nested variables resolved."""
+        if text is None:
+            return Item(None, at.file, at.line, at.column, state=DONE)
+        if not text.variables:
+            return Item(text.text, at.file, at.line, at.column, state=DONE)
+        return self._interpolate(text.text, text.variables, at)
+
+    def evaluate(self, var: Variable, at: Item) -> Item:
+        """The value of one variable: the first of its sources that gives one."""
+        self.budget.spend()
+        absent: list[_Absent] = []
+        for source in var.sources:
+            if isinstance(source, Const):
+                found = Item(source.value, at.file, at.line, at.column, state=DONE)
+            elif isinstance(source, Variable):
+                found = self.evaluate(source, at)
+                if found.value is None:
+                    absent.append(_Absent("missing", f"{source.text} is null"))
+                    continue
+            else:
+                result = self._source(source, var, at)
+                if isinstance(result, _Absent):
+                    absent.append(result)
+                    continue
+                found = result
+            if not isinstance(found.value, Unresolved):
+                if any(a.why == "unset" for a in absent):
+                    found.uses = merge_uses(found.uses, (Use(var.text, "parameter", "default"),))
+                elif any(a.why == "region-unset" for a in absent):
+                    found.uses = merge_uses(found.uses, (Use(var.text, "region"),))
+            return found
+        unset = [a for a in absent if a.why in ("unset", "region-unset")]
+        if unset:
+            return self._unresolved(DYNAMIC, f"{var.text}: {unset[0].reason}", at)
+        no_file = [a for a in absent if a.why == "no-file"]
+        if no_file:
+            raise InputError(f"{var.text}: {no_file[0].reason}", at.file, at.line, at.column)
+        return self._unresolved(UNKNOWN, f"{var.text}: {absent[0].reason if absent else 'no value'}", at)
+
+    def _unresolved(self, kind: ResolutionKind, reason: str, at: Item, uses: tuple[Use, ...] = ()) -> Item:
+        return Item(Unresolved(kind, reason), at.file, at.line, at.column, uses=uses, state=DONE)
+
+    def _source(self, source: Source, var: Variable, at: Item) -> Item | _Absent:
+        params = [p if not isinstance(p, Text) else self._text(p, at) for p in source.params or ()]
+        for p in params:
+            if isinstance(p, Item) and isinstance(p.value, Unresolved):
+                return p
+        address_item = self._text(source.address, at)
+        if isinstance(address_item.value, Unresolved):
+            return address_item
+        address = None if address_item.value is None else scalar_text(address_item.value)
+        nested = merge_uses(address_item.uses, *(p.uses for p in params if isinstance(p, Item)))
+        kind = source.type
+        result: Item | _Absent
+        if kind == "self":
+            result = self._self(address, var, at)
+        elif kind == "file":
+            first = params[0] if params else None
+            path = scalar_text(first.value if isinstance(first, Item) else first) if first is not None else ""
+            result = self._file(path, address, var, at)
+        elif kind in ("opt", "sls", "aws", "env", "param", "strToBool"):
+            result = getattr(self, f"_{kind.lower()}")(address, var, at, params)
+        elif kind in _DEPLOY_TIME:
+            how, what = _DEPLOY_TIME[kind]
+            result = self._unresolved(how, f"{var.text}: {what}", at)
+        elif kind in PLUGIN_SOURCES:
+            self.plugin_variables.append((var.text, at))
+            result = self._unresolved(DYNAMIC, f"{var.text}: {PLUGIN_SOURCES[kind]}", at)
+        else:
+            result = self._unresolved(UNKNOWN, f"{var.text}: variable source '{kind}' comes from a plugin or a"
+                                      " newer framework; layergate cannot evaluate it", at)
+        if isinstance(result, Item) and nested:
+            result.uses = merge_uses(result.uses, nested)
+        return result
+
+    def _value(self, value: object, at: Item, use: Use) -> Item:
+        return Item(value, at.file, at.line, at.column, uses=(use,), state=DONE)
+
+    def _self(self, address: str | None, var: Variable, at: Item) -> Item | _Absent:
+        path = [p for p in (address or "").split(".") if p] if address else []
+        target = self.get(path, deep=True)
+        if target is None or target.value is None:
+            return _Absent("missing", f"'{address}' is not set in the configuration")
+        return self.place(target, at, Use(var.text, "literal"))
+
+    def _file(self, path: str, address: str | None, var: Variable, at: Item) -> Item | _Absent:
+        loaded = self.files.read(path, var.text, at)
+        if loaded is None:
+            return _Absent("no-file", f"{path} does not exist")
+        if isinstance(loaded.value, Unresolved):
+            return loaded
+        keys = [p for p in address.split(".") if p] if address else []
+        target = self.get(keys, deep=True, base=loaded)
+        if target is None or target.value is None:
+            return _Absent("missing", f"'{address}' is not set in {path}" if address else f"{path} is empty")
+        return self.place(target, at, Use(var.text, "literal"))
+
+    def place(self, target: Item, at: Item, use: Use) -> Item:
+        """``target``'s value where a variable stood: a scalar takes the variable's place, a list or
+        mapping keeps the positions of its entries (where each one is written)."""
+        if isinstance(target.value, (dict, list)):
+            return copy(target, self.budget, (use,))
+        return Item(target.value, at.file, at.line, at.column, uses=merge_uses(target.uses, (use,)), state=DONE)
+
+    def _opt(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
+        if address == "stage" and self.run.stage is not None:
+            return self._value(self.run.stage, at, Use(var.text, "parameter", self.run.stage_source))
+        if address == "region" and self.run.region is not None:
+            return self._value(self.run.region, at, Use(var.text, "region", "command line"))
+        why = "region-unset" if address == "region" else "unset"
+        return _Absent(why, f"option --{address} is given on the deploy's command line (not to layergate)")
+
+    def _sls(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
+        if address == "stage":
+            # The stage's own origin (provider.stage, --stage) is summed up by this one use.
+            source = self.run.stage_source if self.run.stage else "default"
+            return self._value(self.stage()[0], at, Use(var.text, "parameter", source))
+        if address == "instanceId":
+            return self._unresolved(DYNAMIC, f"{var.text}: a new id for every deploy", at)
+        return self._unresolved(UNKNOWN, f"{var.text}: unsupported 'sls' address", at)
+
+    def _aws(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
+        if address == "region":
+            return self._value(self.region(), at, Use(var.text, "region"))
+        if address == "partition":
+            return self._value(partition_of(self.region()), at, Use(var.text, "region"))
+        if address == "accountId":
+            return self._unresolved(UNKNOWN, f"{var.text}: the account the deploy runs in is not in the"
+                                    " repository", at)
+        return self._unresolved(UNKNOWN, f"{var.text}: unsupported 'aws' address", at)
+
+    def _env(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
+        if address and address in self.options.env:
+            return self._value(self.options.env[address], at, Use(var.text, "parameter", "command line"))
+        return _Absent("unset", f"environment variable {address} of the deploy (not given with --env)")
+
+    def _param(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
+        if address is not None and address in self.options.parameters:
+            return self._value(self.options.parameters[address], at, Use(var.text, "parameter", "command line"))
+        stage, _ = self.stage()
+        for block in (stage, "default"):
+            found = self.get(["params", block, address or ""], deep=True)
+            if found is not None and found.value is not None:
+                use = Use(var.text, "parameter", f"params.{block}")
+                return self.place(found, at, use)
+        return _Absent("unset", f"param '{address}' is not in params.{stage} or params.default; the"
+                                " Serverless Dashboard or --param sets it at deploy")
+
+    def _strtobool(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
+        first = params[0] if params else None
+        text = scalar_text(first.value if isinstance(first, Item) else first).strip().lower()
+        if text in ("true", "1"):
+            return self._value(True, at, Use(var.text, "literal"))
+        if text in ("false", "0"):
+            return self._value(False, at, Use(var.text, "literal"))
+        return self._unresolved(UNKNOWN, f"{var.text}: {text!r} is not a boolean", at)
+
+    # -- stage and region ------------------------------------------------------------------------------
+
+    def stage(self) -> tuple[str, tuple[Use, ...]]:
+        """``--stage``, else provider.stage, else "dev" (the framework's rule), with the uses behind it."""
+        if self._stage is None:
+            if self.run.stage is not None:
+                self._stage = (self.run.stage, ())
+            else:
+                given = self.get(["provider", "stage"])
+                given = self.deep(given) if given is not None else None
+                if given is not None and isinstance(given.value, (str, int)) and given.value != "":
+                    self._stage = (scalar_text(given.value), given.uses)
+                else:
+                    self._stage = ("dev", ())
+        return self._stage
+
+    def region(self) -> str:
+        """provider.region when the file states one, else ``--region``, else us-east-1 (the framework's default)."""
+        if self._region is None:
+            given = self.get(["provider", "region"])
+            given = self.deep(given) if given is not None else None
+            if given is not None and isinstance(given.value, str) and given.value:
+                self._region = given.value
+            else:
+                self._region = self.run.region or "us-east-1"
+        return self._region
+
+
+def _label(item: Item) -> str:
+    if isinstance(item.value, (dict, list)):
+        return f"the {'list' if item.is_list else 'mapping'} that holds it"
+    return item.raw or scalar_text(item.value)
+
+
+_PARTITION_PREFIXES = (("us-isob-", "aws-iso-b"), ("us-isof-", "aws-iso-f"), ("us-iso-", "aws-iso"),
+                       ("eu-isoe-", "aws-iso-e"), ("us-gov-", "aws-us-gov"), ("cn-", "aws-cn"))
+
+
+def partition_of(region: str) -> str:
+    return next((p for prefix, p in _PARTITION_PREFIXES if region.startswith(prefix)), "aws")
