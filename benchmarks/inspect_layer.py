@@ -1,0 +1,123 @@
+"""Benchmark: `layergate inspect` on a 200 MB (unzipped) layer of 20,000 files, against the floor.
+
+The floor is a Python process that only reads every member with zipfile and hashes it with
+hashlib.sha256: whatever inspect does besides (endpoint scanning, ELF and package detection, the
+JSON report) must cost at most half of that again (target: ratio <= 1.5).
+
+The layer is generated deterministically from files every Python installation has: its standard
+library sources (Python and Node package layouts, with real metadata files) and its compiled extension
+modules and shared library (real ELF binaries), cut and repeated to the target sizes.
+
+    python3 benchmarks/inspect_layer.py [--runs 7] [--files 20000] [--mb 200]
+
+Writes the layer to benchmarks/out/ and prints the medians of paired whole-process runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import random
+import sys
+import sysconfig
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import OUT, REPO, paired, python, stamp
+
+FLOOR = (
+    "import hashlib, sys, zipfile\n"
+    "with zipfile.ZipFile(sys.argv[1]) as zf:\n"
+    "    for info in zf.infolist():\n"
+    "        hashlib.sha256(zf.read(info)).hexdigest()\n"
+)
+BINARY_SHARE = 0.2  # of the bytes; a typical Python layer with numpy/pydantic-core/cryptography
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _sources() -> tuple[list[bytes], list[bytes]]:
+    stdlib = sysconfig.get_paths()["stdlib"]
+    texts = [_read(p) for p in sorted(glob.glob(os.path.join(stdlib, "**", "*.py"), recursive=True))]
+    elf_paths = sorted(glob.glob(os.path.join(stdlib, "lib-dynload", "*.so")))
+    libdir = sysconfig.get_config_var("LIBDIR") or ""
+    elf_paths += sorted(glob.glob(os.path.join(libdir, "libpython3*.so*")))
+    elves = [_read(p) for p in elf_paths if os.path.isfile(p)]
+    return [t for t in texts if t], [e for e in elves if e.startswith(b"\x7fELF")]
+
+
+def _cut(pool: list[bytes], rng: random.Random, size: int) -> bytes:
+    data = pool[rng.randrange(len(pool))]
+    while len(data) < size:
+        data += pool[rng.randrange(len(pool))]
+    return data[:size]
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    info.create_system = 3
+    info.external_attr = (0o100000 | mode) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, data)
+
+
+def generate(path: str, files: int, total_mb: int) -> None:
+    rng = random.Random(20261130)
+    texts, elves = _sources()
+    total = total_mb * 1_000_000
+    n_bin = max(files // 20, 1)
+    n_text = files - n_bin
+    bin_size = int(total * BINARY_SHARE) // n_bin
+    text_size = (total - bin_size * n_bin) // n_text
+    per_package = 40
+    with zipfile.ZipFile(path + ".tmp", "w") as zf:
+        for i in range(n_text):
+            pkg, first = divmod(i, per_package)
+            if pkg % 2 == 0 and first == 0:
+                _add(zf, f"python/pkg{pkg}-1.{pkg}.0.dist-info/METADATA",
+                     f"Metadata-Version: 2.1\nName: pkg{pkg}\nVersion: 1.{pkg}.0\n".encode())
+            elif first == 0:
+                manifest = {"name": f"pkg{pkg}", "version": f"2.{pkg}.0"}
+                _add(zf, f"nodejs/node_modules/pkg{pkg}/package.json", json.dumps(manifest).encode())
+            else:
+                name = f"python/pkg{pkg}/mod{i}.py" if pkg % 2 == 0 else f"nodejs/node_modules/pkg{pkg}/lib/f{i}.js"
+                # sizes spread around the mean, like real source trees
+                _add(zf, name, _cut(texts, rng, max(int(rng.expovariate(1 / text_size)), 64)))
+        for j in range(n_bin):
+            _add(zf, f"python/pkg{2 * j}/_native{j}.cpython-311-x86_64-linux-gnu.so",
+                 _cut(elves, rng, bin_size), 0o755)
+    os.replace(path + ".tmp", path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--files", type=int, default=20_000)
+    parser.add_argument("--mb", type=int, default=200)
+    args = parser.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+    layer = os.path.join(OUT, f"layer-{args.files}-{args.mb}mb.zip")
+    if not os.path.exists(layer):
+        generate(layer, args.files, args.mb)
+    with zipfile.ZipFile(layer) as zf:
+        infos = zf.infolist()
+        unzipped = sum(i.file_size for i in infos)
+    print(f"{stamp()}  layer {os.path.relpath(layer, REPO)}: {len(infos)} files, {unzipped / 1e6:.1f} MB unzipped, "
+          f"{os.path.getsize(layer) / 1e6:.1f} MB zipped")
+    inspect = [python(), "-m", "layergate", "inspect", layer, "--format", "json"]
+    floor = [python(), "-c", FLOOR, layer]
+    os.environ["PYTHONPATH"] = REPO + os.pathsep + os.environ.get("PYTHONPATH", "")
+    result = paired(inspect, floor, args.runs)
+    print(f"inspect --format json: median {result['a_median_s']:.2f} s, peak {result['a_peak_kib'] / 1024:.0f} MiB")
+    print(f"zipfile + sha256 floor: median {result['b_median_s']:.2f} s, peak {result['b_peak_kib'] / 1024:.0f} MiB")
+    print(f"ratio (median of {args.runs} paired runs): {result['ratio_median']:.2f}  (target <= 1.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

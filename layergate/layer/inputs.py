@@ -1,0 +1,41 @@
+"""Reading the layers `inspect` and `diff` are given: a local .zip or directory, or a layer version ARN."""
+
+from __future__ import annotations
+
+import argparse
+
+from layergate.errors import LayergateError
+from layergate.layer.inventory import LayerContents, inspect_layer
+from layergate.layer.options import limits_from
+from layergate.layer.remote import AwsAccess, fetch, is_arn
+
+
+def recorded_sha256(args: argparse.Namespace, arn: str) -> str | None:
+    from layergate import policy
+
+    path = args.policy or policy.find(".")
+    if path is None:
+        return None
+    entry = policy.load(path).reviewed(arn)
+    return entry.sha256 if entry is not None else None
+
+
+def read_layer(text: str, args: argparse.Namespace) -> LayerContents:
+    """Inspect a local .zip or directory, or a layer version ARN (downloaded and hash-checked)."""
+    limits = limits_from(args)
+    if not is_arn(text):
+        return inspect_layer(text, limits)
+    access = AwsAccess(profile=args.profile, endpoint_url=args.endpoint_url)
+    # the zip is never much larger than what it holds: headers, at most ~100 bytes per entry
+    cap = limits.max_bytes + 128 * limits.max_files
+    with fetch(text, access, recorded_sha256(args, text), max_bytes=cap) as fetched:
+        return inspect_layer(fetched.path, limits, source=text)
+
+
+def require_complete(contents: LayerContents, role: str) -> None:
+    """``diff`` cannot compare what was not read: that is an error, not a difference."""
+    if not contents.complete:
+        reasons = "; ".join(f"{p.path + ': ' if p.path else ''}{p.message}" for p in contents.problems
+                            if p.kind in ("too-large", "too-many-files", "compression-ratio", "unreadable"))
+        raise LayergateError(f"{role} could not be read completely ({reasons}); nothing to compare",
+                             contents.source)

@@ -1,0 +1,132 @@
+"""`layergate inspect` output: text for people, JSON for programs (``format_version`` 1).
+
+The CycloneDX SBOM is ``layergate.layer.sbom``. Text lists the short sections first and the file list
+last; JSON carries everything, with the same field names the diff JSON uses for files and endpoints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from layergate import __version__
+from layergate.layer.archive import Problem
+from layergate.layer.inventory import Binary, Endpoint, Extension, FileEntry, LayerContents
+from layergate.layer.packages import RUNTIMES, Package, purl
+
+FORMAT_VERSION = 1
+SHOWN_FILES_PER_ENDPOINT = 3
+
+
+def mode_text(mode: int | None) -> str | None:
+    return None if mode is None else f"{mode:04o}"
+
+
+def size_text(size: int) -> str:
+    if size < 1000:
+        return f"{size} B"
+    return f"{size / 1000:.1f} KB" if size < 1_000_000 else f"{size / 1_000_000:.1f} MB"
+
+
+def some(items: Sequence[str], shown: int = SHOWN_FILES_PER_ENDPOINT) -> str:
+    """"a, b, c and 4 more"."""
+    text = ", ".join(items[:shown])
+    return text + (f" and {len(items) - shown} more" if len(items) > shown else "")
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+def file_json(f: FileEntry) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": f.path, "size": f.size, "sha256": f.sha256 or None, "mode": mode_text(f.mode)}
+    if f.symlink:
+        out["symlink"] = True
+    return out
+
+
+def package_json(p: Package) -> dict[str, Any]:
+    return {
+        "runtime": RUNTIMES[p.ecosystem], "ecosystem": p.ecosystem, "group": p.group or None, "name": p.name,
+        "version": p.version or None, "purl": purl(p), "path": p.path,
+        "hashes": {alg: hex_ for alg, hex_ in p.hashes}, "hashed_file": p.hashed, "file_count": len(p.files),
+    }
+
+
+def extension_json(e: Extension) -> dict[str, Any]:
+    return {"path": e.path, "kind": e.kind, "detail": e.detail, "executable": e.executable,
+            "sha256": e.sha256 or None}
+
+
+def binary_json(b: Binary) -> dict[str, Any]:
+    return {"path": b.path, "type": b.elf.kind, "arch": b.elf.arch, "bits": b.elf.bits, "sha256": b.sha256 or None}
+
+
+def endpoint_json(e: Endpoint) -> dict[str, Any]:
+    return {"value": e.value, "kind": e.kind, "files": list(e.files)}
+
+
+def problem_json(p: Problem) -> dict[str, Any]:
+    return {"kind": p.kind, "path": p.path or None, "message": p.message}
+
+
+def layer_json(c: LayerContents) -> dict[str, Any]:
+    return {
+        "source": c.source, "archive_sha256": c.archive_sha256 or None, "complete": c.complete,
+        "file_count": len(c.files), "total_size": c.total_size,
+    }
+
+
+def render_json(c: LayerContents) -> str:
+    doc = {
+        "format_version": FORMAT_VERSION,
+        "tool": {"name": "layergate", "version": __version__},
+        "layer": layer_json(c),
+        "problems": [problem_json(p) for p in c.problems],
+        "packages": [package_json(p) for p in c.packages],
+        "extensions": [extension_json(e) for e in c.extensions],
+        "binaries": [binary_json(b) for b in c.binaries],
+        "endpoints": [endpoint_json(e) for e in c.endpoints],
+        "files": [file_json(f) for f in c.files],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    if not rows:
+        return ["  (none)"]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in rows]
+
+
+def problem_lines(problems: Sequence[Problem]) -> list[str]:
+    return _table([(p.kind, p.path or "(archive)", p.message) for p in problems])
+
+
+def render_text(c: LayerContents) -> str:
+    out = [f"Layer {c.source}"]
+    out.append(f"  sha256 {c.archive_sha256} (zip)" if c.archive_sha256 else "  directory")
+    out.append(f"  {len(c.files)} files, {size_text(c.total_size)} unzipped")
+    if not c.complete:
+        out.append("  INCOMPLETE: some content was not read (see problems); nothing below covers it")
+    if c.problems:
+        out += ["", f"Problems ({len(c.problems)})", *problem_lines(c.problems)]
+    out += ["", f"Packages ({len(c.packages)})"]
+    out += _table([(RUNTIMES[p.ecosystem], p.display(), p.path) for p in c.packages])
+    out += ["", f"Extensions ({len(c.extensions)})"]
+    out += _table([(e.path, e.detail, _executable(e.executable)) for e in c.extensions])
+    out += ["", f"Native binaries ({len(c.binaries)})"]
+    out += _table([(b.path, b.elf.describe()) for b in c.binaries])
+    out += ["", f"Network endpoints ({len(c.endpoints)})"]
+    out += _table([(e.value, some(e.files)) for e in c.endpoints])
+    out += ["", f"Files ({len(c.files)})"]
+    out += _table([(f.sha256 or "(not read)", str(f.size), f.path + (" (symlink)" if f.symlink else ""))
+                   for f in c.files])
+    return "\n".join(out) + "\n"
+
+
+def _executable(flag: bool | None) -> str:
+    if flag is None:
+        return "(permissions not recorded)"
+    return "executable" if flag else "not executable (no x permission bit)"

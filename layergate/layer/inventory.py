@@ -1,0 +1,222 @@
+"""What a layer contains (``LayerContents``), built in one reading pass over its members.
+
+Each member is read once, in pieces: the same bytes are hashed, scanned for endpoints, checked for an
+ELF header or a ``#!`` line, and handed to the package collector when they are package metadata.
+``survey`` is the light version ``check`` uses: names and the first bytes only, no hashing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+from layergate.layer import packages
+from layergate.layer.archive import CHUNK, Layer, Member, Problem, Unreadable, open_layer
+from layergate.layer.binaries import ELF_MAGIC, ElfInfo, describe_executable, elf_info
+from layergate.layer.endpoints import StreamScan, find_endpoints, should_scan
+from layergate.layer.limits import DEFAULT_LIMITS, Limits
+from layergate.layer.packages import Package
+
+EXTENSIONS_DIR = "extensions/"
+_HEAD = 64 << 10  # bytes of a file's start kept for ELF program headers and the #! line
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    path: str
+    size: int
+    sha256: str  # "" when the content could not be read (see problems)
+    mode: int | None  # permission bits, when recorded
+    symlink: bool = False  # then the hash and size are of the link target text
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    path: str
+    elf: ElfInfo
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    path: str  # extensions/<name>: Lambda starts it as its own process
+    kind: str  # "elf", "script", "symlink", "unknown"
+    detail: str  # "ELF 64-bit executable, x86_64", "script run by /bin/bash"
+    executable: bool | None  # None when the archive records no permissions
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    value: str  # a URL or a host name
+    files: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        return "url" if "://" in self.value else "host"
+
+
+@dataclass(frozen=True, slots=True)
+class LayerContents:
+    source: str  # the path or ARN the user gave
+    archive_sha256: str  # SHA-256 of the .zip itself ("" for a directory): what AWS calls CodeSha256
+    files: tuple[FileEntry, ...]
+    packages: tuple[Package, ...]
+    extensions: tuple[Extension, ...]
+    binaries: tuple[Binary, ...]
+    endpoints: tuple[Endpoint, ...]
+    problems: tuple[Problem, ...]
+    complete: bool  # False when a limit or an unreadable member left content unread
+
+    @property
+    def total_size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+def is_extension(path: str) -> bool:
+    """Lambda starts the files directly in /opt/extensions, not those in its subdirectories."""
+    return path.startswith(EXTENSIONS_DIR) and "/" not in path[len(EXTENSIONS_DIR):]
+
+
+def _executable(member: Member) -> bool | None:
+    return None if member.mode is None else bool(member.mode & 0o111)
+
+
+def _extension(member: Member, head: bytes, sha256: str) -> Extension:
+    if member.symlink:
+        kind, detail = "symlink", f"symbolic link to {head.decode('utf-8', 'replace')}"
+    else:
+        kind, detail = describe_executable(head)
+    return Extension(member.path, kind, detail, _executable(member), sha256)
+
+
+def inspect_layer(path: str, limits: Limits = DEFAULT_LIMITS, source: str | None = None) -> LayerContents:
+    """Read every member of the layer at ``path`` (a .zip or a directory). Raises ``InputError``."""
+    with open_layer(path, limits) as layer:
+        archive_sha256 = "" if os.path.isdir(path) else _file_sha256(path)
+        if layer.refused:
+            return LayerContents(source or path, archive_sha256, (), (), (), (), (), tuple(layer.problems), False)
+        return _read_all(layer, source or path, archive_sha256)
+
+
+def _read_all(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
+    problems = list(layer.problems)
+    files: list[FileEntry] = []
+    binaries: list[Binary] = []
+    extensions: list[Extension] = []
+    endpoints: dict[str, list[str]] = {}
+    collector = packages.Collector()
+    complete = True
+    for member in layer.members:
+        path = member.path
+        keep = not member.symlink and packages.wants(path)
+        try:
+            read = _read(layer, member, not member.symlink and should_scan(path), keep)
+        except Unreadable as exc:
+            problems.append(Problem("unreadable", path, f"content cannot be read: {exc}"))
+            files.append(FileEntry(path, member.size, "", member.mode, member.symlink))
+            complete = False
+            continue
+        sha256, head = read.sha256, read.head
+        files.append(FileEntry(path, member.size, sha256, member.mode, member.symlink))
+        for value in read.endpoints:
+            endpoints.setdefault(value, []).append(path)
+        if keep:
+            collector.add(path, read.content, sha256, read.sha1)
+        if member.symlink:
+            if is_extension(path):
+                extensions.append(_extension(member, head, sha256))
+            continue
+        if head.startswith(ELF_MAGIC) and (info := elf_info(head)) is not None:
+            binaries.append(Binary(path, info, sha256))
+        if is_extension(path):
+            extensions.append(_extension(member, head, sha256))
+    found_packages = collector.packages(f.path for f in files)
+    return LayerContents(
+        source=source,
+        archive_sha256=archive_sha256,
+        files=tuple(files),
+        packages=tuple(found_packages),
+        extensions=tuple(extensions),
+        binaries=tuple(binaries),
+        endpoints=tuple(Endpoint(v, tuple(sorted(set(fs)))) for v, fs in sorted(endpoints.items())),
+        problems=tuple(problems),
+        complete=complete,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    sha256: str
+    head: bytes  # the first bytes, for ELF and #! detection
+    endpoints: set[str]
+    content: bytes = b""  # the whole content, when asked for (package metadata)
+    sha1: str = ""  # jars only: Maven Central and scanners look jars up by SHA-1
+
+
+def _read(layer: Layer, member: Member, scan: bool, keep: bool) -> _Read:
+    """Read a member once: hash it, scan it, keep what the package collector needs."""
+    jar = keep and member.path.endswith(".jar")
+    if member.size <= CHUNK:  # the common case: one piece, no copies
+        data = layer.read(member)
+        if len(data) <= CHUNK:
+            return _Read(
+                hashlib.sha256(data).hexdigest(), data, find_endpoints(data) if scan else set(),
+                data if keep else b"", hashlib.sha1(data, usedforsecurity=False).hexdigest() if jar else "",
+            )
+    digest = hashlib.sha256()
+    sha1 = hashlib.sha1(usedforsecurity=False)
+    stream = StreamScan()
+    head = b""
+    kept: list[bytes] = []
+    for piece in layer.chunks(member):
+        digest.update(piece)
+        head = head or piece[:_HEAD]
+        if jar:
+            sha1.update(piece)
+        if keep:
+            kept.append(piece)
+        if scan:
+            stream.feed(piece)
+    return _Read(digest.hexdigest(), head, stream.finish() if scan else set(), b"".join(kept),
+                 sha1.hexdigest() if jar else "")
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while piece := fh.read(CHUNK):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """What ``check`` needs to know about local layer content, from names and first bytes only."""
+
+    binaries: tuple[Binary, ...]  # sha256 left empty
+    extensions: tuple[Extension, ...]
+    problems: tuple[Problem, ...]
+    refused: bool
+
+
+def survey(path: str, limits: Limits = DEFAULT_LIMITS) -> Survey:
+    """Native binaries and extensions of a local layer, reading only the first bytes of each file."""
+    binaries: list[Binary] = []
+    extensions: list[Extension] = []
+    with open_layer(path, limits) as layer:
+        problems = list(layer.problems)
+        if layer.refused:
+            return Survey((), (), tuple(problems), True)
+        for member in layer.members:
+            try:
+                head = layer.head(member, 4096)
+            except Unreadable as exc:
+                problems.append(Problem("unreadable", member.path, f"content cannot be read: {exc}"))
+                continue
+            if not member.symlink and (info := elf_info(head)) is not None:
+                binaries.append(Binary(member.path, info, ""))
+            if is_extension(member.path):
+                extensions.append(_extension(member, head, ""))
+    return Survey(tuple(binaries), tuple(extensions), tuple(problems), False)
