@@ -22,6 +22,8 @@ COMMANDS: tuple[str, ...] = (
     "layergate.commands.schema",
     "layergate.commands.scp",
     "layergate.commands.lock",
+    "layergate.commands.inspect",
+    "layergate.commands.diff",
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
