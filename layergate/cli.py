@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "layergate.commands.rules",
     "layergate.commands.schema",
     "layergate.commands.scp",
+    "layergate.commands.init",
     "layergate.commands.lock",
     "layergate.commands.inspect",
     "layergate.commands.diff",
