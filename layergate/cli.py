@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "layergate.commands.scp",
     "layergate.commands.init",
     "layergate.commands.lock",
+    "layergate.commands.verify",
     "layergate.commands.inspect",
     "layergate.commands.diff",
 )
