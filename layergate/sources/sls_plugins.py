@@ -69,10 +69,9 @@ def plugin_facts(r: Resolver, path: str, boundary: str) -> PluginFacts:
 def variable_notes(r: Resolver) -> list[Note]:
     """One note per plugin variable (``${bref:layer.php-83}``) met while resolving."""
     notes = {}
-    for text, at in r.plugin_variables:
+    for text, what, at in r.plugin_variables:
         where = Location(at.file, at.line, at.column)
-        notes[(text, where)] = Note(NOTE_KIND, where, f"{text} is filled in by a plugin with a layer ARN at"
-                                                      " package time", text)
+        notes[(text, where)] = Note(NOTE_KIND, where, f"{text}: {what}", text)
     return list(notes.values())
 
 
@@ -117,7 +116,7 @@ def _python_requirements(r: Resolver, entry: Item, path: str, boundary: str, fac
             service = r.get(["name"], deep=True, base=service)
         service_name = scalar_text(service.value) if service is not None and not isinstance(
             service.value, (Unresolved, dict, list)) else "service"
-        name = f"{service_name}-{r.stage()[0]}-python-requirements"
+        name = f"{service_name}-{r.stage()}-python-requirements"
     file_item = r.get(["fileName"], deep=True, base=config)
     file_name = scalar_text(file_item.value) if file_item is not None and isinstance(file_item.value, str) \
         else "requirements.txt"

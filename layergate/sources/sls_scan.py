@@ -68,7 +68,7 @@ def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: Fil
                     extra.suppressions, scan.regions)
     params = r.get(["params"])
     stages = tuple(k for k in params.value if k != "default") if params is not None and params.is_map else ()
-    return Evaluation(scan, r.stage()[0], stages)
+    return Evaluation(scan, r.stage(), stages)
 
 
 def _ref(consumer: str, item: Item, label: str, position: int, internal: dict[str, str], region: str) -> LayerRef:

@@ -69,8 +69,8 @@ class Resolver:
         self.budget = budget
         self.files = files
         self.chain: list[Item] = []  # leaves being resolved, innermost last (for cycle messages)
-        self.plugin_variables: list[tuple[str, Item]] = []  # (variable text, where) of plugin sources
-        self._stage: tuple[str, tuple[Use, ...]] | None = None
+        self.plugin_variables: list[tuple[str, str, Item]] = []  # (variable, what the plugin puts there, where)
+        self._stage: str | None = None
         self._region: str | None = None
 
     # -- walking the configuration -----------------------------------------------------------------
@@ -195,8 +195,8 @@ class Resolver:
         self.budget.spend()
         absent: list[_Absent] = []
         for source in var.sources:
-            if isinstance(source, Const):
-                found = Item(source.value, at.file, at.line, at.column, state=DONE)
+            if isinstance(source, Const):  # a fallback written in the repository
+                found = Item(source.value, at.file, at.line, at.column, uses=(Use(var.text, "literal"),), state=DONE)
             elif isinstance(source, Variable):
                 found = self.evaluate(source, at)
                 if found.value is None:
@@ -249,7 +249,7 @@ class Resolver:
             how, what = _DEPLOY_TIME[kind]
             result = self._unresolved(how, f"{var.text}: {what}", at)
         elif kind in PLUGIN_SOURCES:
-            self.plugin_variables.append((var.text, at))
+            self.plugin_variables.append((var.text, PLUGIN_SOURCES[kind], at))
             result = self._unresolved(DYNAMIC, f"{var.text}: {PLUGIN_SOURCES[kind]}", at)
         else:
             result = self._unresolved(UNKNOWN, f"{var.text}: variable source '{kind}' comes from a plugin or a"
@@ -299,7 +299,7 @@ class Resolver:
         if address == "stage":
             # The stage's own origin (provider.stage, --stage) is summed up by this one use.
             source = self.run.stage_source if self.run.stage else "default"
-            return self._value(self.stage()[0], at, Use(var.text, "parameter", source))
+            return self._value(self.stage(), at, Use(var.text, "parameter", source))
         if address == "instanceId":
             return self._unresolved(DYNAMIC, f"{var.text}: a new id for every deploy", at)
         return self._unresolved(UNKNOWN, f"{var.text}: unsupported 'sls' address", at)
@@ -322,7 +322,7 @@ class Resolver:
     def _param(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
         if address is not None and address in self.options.parameters:
             return self._value(self.options.parameters[address], at, Use(var.text, "parameter", "command line"))
-        stage, _ = self.stage()
+        stage = self.stage()
         for block in (stage, "default"):
             found = self.get(["params", block, address or ""], deep=True)
             if found is not None and found.value is not None:
@@ -342,25 +342,22 @@ class Resolver:
 
     # -- stage and region ------------------------------------------------------------------------------
 
-    def stage(self) -> tuple[str, tuple[Use, ...]]:
-        """``--stage``, else provider.stage, else "dev" (the framework's rule), with the uses behind it."""
+    def stage(self) -> str:
+        """``--stage``, else provider.stage, else "dev" (the framework's rule)."""
         if self._stage is None:
+            self._stage = "dev"
             if self.run.stage is not None:
-                self._stage = (self.run.stage, ())
+                self._stage = self.run.stage
             else:
-                given = self.get(["provider", "stage"])
-                given = self.deep(given) if given is not None else None
+                given = self.get(["provider", "stage"], deep=True)
                 if given is not None and isinstance(given.value, (str, int)) and given.value != "":
-                    self._stage = (scalar_text(given.value), given.uses)
-                else:
-                    self._stage = ("dev", ())
+                    self._stage = scalar_text(given.value)
         return self._stage
 
     def region(self) -> str:
         """provider.region when the file states one, else ``--region``, else us-east-1 (the framework's default)."""
         if self._region is None:
-            given = self.get(["provider", "region"])
-            given = self.deep(given) if given is not None else None
+            given = self.get(["provider", "region"], deep=True)
             if given is not None and isinstance(given.value, str) and given.value:
                 self._region = given.value
             else:
