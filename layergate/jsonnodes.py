@@ -67,16 +67,54 @@ def parse_json(text: str, path: str) -> Node | None:
     return _Reader(text, path).parse()
 
 
+class _Lines:
+    """Offsets of the line breaks of one text, shared by all of its marks."""
+
+    __slots__ = ("name", "newlines")
+
+    def __init__(self, text: str, name: str) -> None:
+        self.name = name
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+
+
+class LazyMark(Mark):
+    """A position that works out its line and column only when asked (most never are).
+
+    Computing them for every token was most of the cost of reading a large template.
+    """
+
+    buffer = None
+    pointer = 0
+
+    def __init__(self, lines: _Lines, index: int) -> None:  # no super().__init__: nothing to store eagerly
+        self._lines = lines
+        self.index = index
+        self._line = -1
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self._lines.name
+
+    @property
+    def line(self) -> int:  # type: ignore[override]
+        if self._line < 0:
+            self._line = bisect.bisect_left(self._lines.newlines, self.index)
+        return self._line
+
+    @property
+    def column(self) -> int:  # type: ignore[override]
+        line = self.line
+        return self.index - (self._lines.newlines[line - 1] + 1 if line else 0)
+
+
 class _Reader:
     def __init__(self, text: str, path: str) -> None:
         self.text = text
         self.path = path
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.lines = _Lines(text, path)
 
     def mark(self, index: int) -> Mark:
-        line = bisect.bisect_left(self.newlines, index)
-        start = self.newlines[line - 1] + 1 if line else 0
-        return Mark(self.path, index, line, index - start, None, 0)
+        return LazyMark(self.lines, index)
 
     def error(self, message: str, index: int, prefix: str = "invalid JSON: ") -> InputError:
         m = self.mark(index)

@@ -19,16 +19,20 @@ from layergate.sources.cfn_nodes import Intrinsic, fields, intrinsic, is_null, r
 from layergate.sources.cfn_parameters import DEFAULT, Given, ParamDecl, is_list_type, split_list
 from layergate.sources.cfn_pseudo import is_pseudo, pseudo
 from layergate.sources.cfn_values import (
-    NO_VALUE,
     Alt,
     InternalLayer,
     Scalar,
-    Unresolvable,
     Value,
+    as_list,
     combine,
+    concat,
     dynamic,
     known,
+    list_items,
     map_value,
+    select_item,
+    string_of,
+    strings_of,
     union,
     unknown,
 )
@@ -58,28 +62,28 @@ class Evaluator:
     def __init__(self, info: TemplateInfo) -> None:
         self.info = info
         self._memo: dict[int, tuple[Node, Value]] = {}
-        # A scalar's value depends only on its tag and text (``!Ref Layer``, a literal ARN): templates
-        # repeat the same few thousands of times, so they are evaluated and rendered once.
-        self._scalars: dict[tuple[str, str], Value] = {}
-        self._rendered: dict[tuple[str, str], str] = {}
+        # Small expressions (``!Ref Layer``, ``{"Ref": "Layer"}``, a literal ARN) are repeated thousands of
+        # times in large templates; their value depends only on their shape, so each is evaluated once.
+        self._shapes: dict[tuple[str, ...], Value] = {}
+        self._rendered: dict[tuple[str, ...], str] = {}
         self._steps = 0
 
     def render(self, node: Node) -> str:
-        if node.__class__ is ScalarNode:
-            key = (node.tag, node.value)
-            shown = self._rendered.get(key)
-            if shown is None:
-                shown = self._rendered[key] = render(node, self.info.json_style)
-            return shown
-        return render(node, self.info.json_style)
+        key = _shape(node)
+        if key is None:
+            return render(node, self.info.json_style)
+        shown = self._rendered.get(key)
+        if shown is None:
+            shown = self._rendered[key] = render(node, self.info.json_style)
+        return shown
 
     def value(self, node: Node) -> Value:
         """Every value ``node`` can take."""
-        if node.__class__ is ScalarNode:
-            key = (node.tag, node.value)
-            cached = self._scalars.get(key)
+        key = _shape(node)
+        if key is not None:
+            cached = self._shapes.get(key)
             if cached is None:
-                cached = self._scalars[key] = self._evaluate(node)
+                cached = self._shapes[key] = self._evaluate(node)
             return cached
         entry = self._memo.get(id(node))
         if entry is None:
@@ -113,11 +117,11 @@ class Evaluator:
     def list_value(self, node: Node) -> Value:
         """A list: a sequence of values (``AWS::NoValue`` items dropped) or a list-valued function."""
         if not isinstance(node, SequenceNode) or intrinsic(node) is not None:
-            return map_value(self.value(node), _as_list)
+            return map_value(self.value(node), as_list)
         return self._items(node)
 
     def _items(self, node: SequenceNode) -> Value:
-        return combine([self.value(item) for item in node.value], _list_items)
+        return combine([self.value(item) for item in node.value], list_items)
 
     # -- intrinsic functions -------------------------------------------------------------------------
 
@@ -230,7 +234,7 @@ class Evaluator:
             parts.append(known(template[last:]))
         if not parts:
             return known("")
-        return combine(parts, _concat)
+        return combine(parts, concat)
 
     def _join(self, call: Intrinsic) -> Value:
         args = _args(call, 2)
@@ -239,20 +243,20 @@ class Evaluator:
         delimiter = text(args[0])
         if delimiter is None:
             return unknown(f"Fn::Join takes a literal delimiter, found {self.render(args[0])}")
-        return map_value(self.list_value(args[1]), lambda items: delimiter.join(_strings(items)))
+        return map_value(self.list_value(args[1]), lambda items: delimiter.join(strings_of(items)))
 
     def _select(self, call: Intrinsic) -> Value:
         args = _args(call, 2)
         if args is None:
             return unknown(f"Fn::Select takes [index, [values]], found {self.render(call.arg)}")
-        return combine([self.value(args[0]), self.list_value(args[1])], _select_item)
+        return combine([self.value(args[0]), self.list_value(args[1])], select_item)
 
     def _split(self, call: Intrinsic) -> Value:
         args = _args(call, 2)
         delimiter = text(args[0]) if args else None
         if args is None or not delimiter:
             return unknown(f"Fn::Split takes [delimiter, string], found {self.render(call.arg)}")
-        return map_value(self.value(args[1]), lambda s: tuple(_string(s).split(delimiter)))
+        return map_value(self.value(args[1]), lambda s: tuple(string_of(s).split(delimiter)))
 
     def _if(self, call: Intrinsic) -> Value:
         args = _args(call, 3)
@@ -261,7 +265,7 @@ class Evaluator:
         return union([self.value(args[1]), self.value(args[2])])
 
     def _base64(self, call: Intrinsic) -> Value:
-        return map_value(self._arg(call), lambda s: base64.b64encode(_string(s).encode()).decode())
+        return map_value(self._arg(call), lambda s: base64.b64encode(string_of(s).encode()).decode())
 
     def _length(self, call: Intrinsic) -> Value:
         arg = call.arg
@@ -271,12 +275,23 @@ class Evaluator:
             items = self.list_value(arg)
         else:
             return unknown(f"Fn::Length takes a list, found {self.render(arg)}")
-        return map_value(items, lambda value: str(len(_as_list(value))))
+        return map_value(items, lambda value: str(len(as_list(value))))
 
     def _find_in_map(self, call: Intrinsic) -> Value:
         from layergate.sources.cfn_mappings import find_in_map
 
         return find_in_map(self, call)
+
+
+def _shape(node: Node) -> tuple[str, ...] | None:
+    """A key for nodes whose value depends only on their text: scalars and one-key scalar mappings."""
+    if node.__class__ is ScalarNode:
+        return (node.tag, node.value)
+    if node.__class__ is MappingNode and len(node.value) == 1:
+        key, arg = node.value[0]
+        if arg.__class__ is ScalarNode:
+            return (node.tag, key.tag, key.value, arg.tag, arg.value)
+    return None
 
 
 def _name_arg(call: Intrinsic) -> str | None:
@@ -291,49 +306,6 @@ def _args(call: Intrinsic, count: int) -> list[Node] | None:
     if isinstance(arg, SequenceNode) and (call.own_tag or intrinsic(arg) is None) and len(arg.value) == count:
         return list(arg.value)
     return None
-
-
-def _string(value: Scalar) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, InternalLayer):
-        raise Unresolvable(f"the ARN of layer {value.layer} is known only after deploy, so a string built "
-                           "from it cannot be checked")
-    if isinstance(value, tuple):
-        raise Unresolvable("a list where a string is expected")
-    raise Unresolvable("AWS::NoValue where a string is expected")
-
-
-def _strings(items: Scalar) -> list[str]:
-    return [_string(item) for item in _as_list(items)]
-
-
-def _as_list(value: Scalar) -> tuple[str, ...]:
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, str):
-        raise Unresolvable("a string where a list is expected")
-    return (_string(value),)  # raises with the reason
-
-
-def _list_items(parts: tuple[Scalar, ...]) -> Scalar:
-    return tuple(_string(p) for p in parts if p is not NO_VALUE)
-
-
-def _concat(parts: tuple[Scalar, ...]) -> Scalar:
-    if len(parts) == 1 and isinstance(parts[0], InternalLayer):
-        return parts[0]  # "${Layer}" is the layer's ARN itself
-    return "".join(_string(p) for p in parts)
-
-
-def _select_item(parts: tuple[Scalar, ...]) -> Scalar:
-    index_text, items = _string(parts[0]), _as_list(parts[1])
-    if not index_text.strip().isdigit():
-        raise Unresolvable(f"Fn::Select index {index_text!r} is not a number")
-    index = int(index_text)
-    if index >= len(items):
-        raise Unresolvable(f"Fn::Select index {index} is out of range ({len(items)} items)")
-    return items[index]
 
 
 _HANDLERS = {

@@ -70,28 +70,34 @@ def fields(node: Node | None) -> dict[str, Node]:
     """
     if not isinstance(node, MappingNode):
         return {}
-    out: dict[str, Node] = {}
+    out = {str(k.value): v for k, v in node.value if isinstance(k, ScalarNode)}
+    if "<<" not in out:
+        return out
+    out = {}
     merged: list[Node] = []
     for key, value in node.value:
         if isinstance(key, ScalarNode):
-            if key.value == "<<" and key.tag == "tag:yaml.org,2002:merge":
+            if _is_merge(key):
                 merged.extend(value.value if isinstance(value, SequenceNode) else [value])
             else:
                 out[str(key.value)] = value
     for base in merged:  # one level of merging: a merged mapping's own merges are not followed
         if isinstance(base, MappingNode):
             for key, value in base.value:
-                if isinstance(key, ScalarNode) and key.value != "<<":
+                if isinstance(key, ScalarNode) and not _is_merge(key):
                     out.setdefault(str(key.value), value)
     return out
+
+
+def _is_merge(key: ScalarNode) -> bool:
+    return key.value == "<<" and key.tag == "tag:yaml.org,2002:merge"
 
 
 def key_nodes(node: Node | None) -> list[tuple[str, ScalarNode, Node]]:
     """(key, key node, value node) for each scalar-keyed entry, in document order (merge keys skipped)."""
     if not isinstance(node, MappingNode):
         return []
-    return [(str(k.value), k, v) for k, v in node.value
-            if isinstance(k, ScalarNode) and not (k.value == "<<" and k.tag == "tag:yaml.org,2002:merge")]
+    return [(str(k.value), k, v) for k, v in node.value if isinstance(k, ScalarNode) and not _is_merge(k)]
 
 
 def kind_of(node: Node) -> str:

@@ -134,3 +134,49 @@ def _bounded(value: Value) -> Value:
 def _too_many(problems: list[Problem], params: tuple[tuple[str, str], ...]) -> Value:
     reason = f"more than {MAX_CANDIDATES} possible values"
     return Value((), _unique([*problems, Problem(ResolutionKind.UNKNOWN, reason)]), params)
+
+
+# -- operations on single alternatives; each raises Unresolvable with the reason it cannot apply --
+
+
+def string_of(value: Scalar) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, InternalLayer):
+        raise Unresolvable(f"the ARN of layer {value.layer} is known only after deploy, so a string built "
+                           "from it cannot be checked")
+    if isinstance(value, tuple):
+        raise Unresolvable("a list where a string is expected")
+    raise Unresolvable("AWS::NoValue where a string is expected")
+
+
+def strings_of(items: Scalar) -> list[str]:
+    return [string_of(item) for item in as_list(items)]
+
+
+def as_list(value: Scalar) -> tuple[str, ...]:
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, str):
+        raise Unresolvable("a string where a list is expected")
+    return (string_of(value),)  # raises with the reason
+
+
+def list_items(parts: tuple[Scalar, ...]) -> Scalar:
+    return tuple(string_of(p) for p in parts if p is not NO_VALUE)
+
+
+def concat(parts: tuple[Scalar, ...]) -> Scalar:
+    if len(parts) == 1 and isinstance(parts[0], InternalLayer):
+        return parts[0]  # "${Layer}" is the layer's ARN itself
+    return "".join(string_of(p) for p in parts)
+
+
+def select_item(parts: tuple[Scalar, ...]) -> Scalar:
+    index_text, items = string_of(parts[0]), as_list(parts[1])
+    if not index_text.strip().isdigit():
+        raise Unresolvable(f"Fn::Select index {index_text!r} is not a number")
+    index = int(index_text)
+    if index >= len(items):
+        raise Unresolvable(f"Fn::Select index {index} is out of range ({len(items)} items)")
+    return items[index]

@@ -148,7 +148,6 @@ def scan_template_node(
     template_dir = os.path.dirname(path)
     for logical_id, key, rtype, attributes in resources:
         props_node = attributes.get("Properties")
-        props = fields(props_node)
         if rtype in FUNCTION_TYPES:
             functions.append(Function(logical_id, location(ev, key, f"Resources/{logical_id}")))
             sam = rtype == "AWS::Serverless::Function"
@@ -157,7 +156,10 @@ def scan_template_node(
             ):
                 refs.append(_opaque_properties(ev, logical_id, props_node))
                 continue
-            package = text(props.get("PackageType")) or (text(sam_globals.get("PackageType")) if sam else None)
+            props = fields(props_node)
+            package = text(props.get("PackageType"))
+            if package is None and sam:
+                package = text(sam_globals.get("PackageType"))
             if package == "Image":
                 continue  # container-image functions cannot have layers
             local = props.get("Layers")
@@ -172,9 +174,9 @@ def scan_template_node(
                 entries = layer_entries(ev, local, f"Resources/{logical_id}/Properties/Layers")
                 refs.extend(refs_of(logical_id, path, entries, offset))
         elif rtype in LAYER_TYPES:
-            defs.append(layer_def(ev, logical_id, key, rtype, props, template_dir, options.root))
+            defs.append(layer_def(ev, logical_id, key, rtype, fields(props_node), template_dir, options.root))
         elif rtype == PERMISSION_TYPE:
-            perms.extend(grants(ev, logical_id, key, props))
+            perms.extend(grants(ev, logical_id, key, fields(props_node)))
         if "Metadata" in attributes:
             supps.extend(suppressions(ev, logical_id, attributes["Metadata"]))
 
