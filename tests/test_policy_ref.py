@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -137,3 +138,39 @@ def test_outside_a_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     with pytest.raises(LayergateError, match="is not inside a git repository"):
         resolve("main", None, ".")
+
+
+TEMPLATE = """\
+Resources:
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/x
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Layers:
+        - arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:56
+"""
+
+SELF_APPROVED = CHANGED.replace("    reviewed_at: 2026-11-02\n", "    reviewed_at: 2026-11-02\n    extension: true\n")
+
+
+def test_a_change_cannot_approve_itself(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from layergate.cli import main
+
+    (repo / "stacks" / "app.yaml").write_text(TEMPLATE, encoding="utf-8")
+    (repo / ".layergate.yaml").write_text(SELF_APPROVED, encoding="utf-8")
+    # Judged by its own policy, the change passes...
+    assert main(["check", "stacks", "--today", "2026-12-01", "-q"]) == 0
+    capsys.readouterr()
+    # ...judged by the base's policy, it does not, and the notes say what it tried to add.
+    assert main(["check", "stacks", "--today", "2026-12-01", "--policy-ref", "main", "-f", "json"]) == 1
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["policy"] == "main:.layergate.yaml"
+    assert [(f["rule"], f["line"], f["column"]) for f in doc["findings"]] == [
+        ("LG201", 10, 11), ("LG301", 10, 11), ("LG401", 10, 11)]
+    assert doc["notes"] == [line.removeprefix("note: ") for line in err.splitlines()]
+    assert "the working-tree policy adds publisher vendor datadog (layers Datadog-Extension*) at .layergate.yaml:7:5 " \
+        "(not in main: not used for this run)" in doc["notes"]
