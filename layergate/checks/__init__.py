@@ -43,6 +43,8 @@ MODULE_NAMES: tuple[str, ...] = (
     "public_layer_permission",
     "layer_shared_outside_org",
     "mutable_layer_source",
+    "committed_native_binary",
+    "layer_extension_present",
     "expired_suppression",
 )
 

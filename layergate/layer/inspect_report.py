@@ -12,8 +12,9 @@ from typing import Any
 
 from layergate import __version__
 from layergate.layer.archive import Problem
-from layergate.layer.inventory import Binary, Endpoint, Extension, FileEntry, LayerContents
+from layergate.layer.inventory import Endpoint, FileEntry, LayerContents
 from layergate.layer.packages import RUNTIMES, Package, purl
+from layergate.layer.survey import Binary, Extension
 
 FORMAT_VERSION = 1
 SHOWN_FILES_PER_ENDPOINT = 3

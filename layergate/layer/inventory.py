@@ -2,7 +2,7 @@
 
 Each member is read once, in pieces: the same bytes are hashed, scanned for endpoints, checked for an
 ELF header or a ``#!`` line, and handed to the package collector when they are package metadata.
-``survey`` is the light version ``check`` uses: names and the first bytes only, no hashing.
+``layergate.layer.survey`` is the light version ``check`` uses: names and first bytes only, no hashing.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from layergate.layer import packages
 from layergate.layer.archive import CHUNK, Layer, Member, Problem, Unreadable, open_layer
-from layergate.layer.binaries import ELF_MAGIC, ElfInfo, describe_executable, elf_info
+from layergate.layer.binaries import ELF_MAGIC, elf_info
 from layergate.layer.endpoints import StreamScan, find_endpoints, should_scan
 from layergate.layer.limits import DEFAULT_LIMITS, Limits
 from layergate.layer.packages import Package
+from layergate.layer.survey import Binary, Extension, extension, is_extension
 
-EXTENSIONS_DIR = "extensions/"
 _HEAD = 64 << 10  # bytes of a file's start kept for ELF program headers and the #! line
 
 
@@ -29,22 +29,6 @@ class FileEntry:
     sha256: str  # "" when the content could not be read (see problems)
     mode: int | None  # permission bits, when recorded
     symlink: bool = False  # then the hash and size are of the link target text
-
-
-@dataclass(frozen=True, slots=True)
-class Binary:
-    path: str
-    elf: ElfInfo
-    sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class Extension:
-    path: str  # extensions/<name>: Lambda starts it as its own process
-    kind: str  # "elf", "script", "symlink", "unknown"
-    detail: str  # "ELF 64-bit executable, x86_64", "script run by /bin/bash"
-    executable: bool | None  # None when the archive records no permissions
-    sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,23 +56,6 @@ class LayerContents:
     @property
     def total_size(self) -> int:
         return sum(f.size for f in self.files)
-
-
-def is_extension(path: str) -> bool:
-    """Lambda starts the files directly in /opt/extensions, not those in its subdirectories."""
-    return path.startswith(EXTENSIONS_DIR) and "/" not in path[len(EXTENSIONS_DIR):]
-
-
-def _executable(member: Member) -> bool | None:
-    return None if member.mode is None else bool(member.mode & 0o111)
-
-
-def _extension(member: Member, head: bytes, sha256: str) -> Extension:
-    if member.symlink:
-        kind, detail = "symlink", f"symbolic link to {head.decode('utf-8', 'replace')}"
-    else:
-        kind, detail = describe_executable(head)
-    return Extension(member.path, kind, detail, _executable(member), sha256)
 
 
 def inspect_layer(path: str, limits: Limits = DEFAULT_LIMITS, source: str | None = None) -> LayerContents:
@@ -126,12 +93,12 @@ def _read_all(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
             collector.add(path, read.content, sha256, read.sha1)
         if member.symlink:
             if is_extension(path):
-                extensions.append(_extension(member, head, sha256))
+                extensions.append(extension(member, head, sha256))
             continue
         if head.startswith(ELF_MAGIC) and (info := elf_info(head)) is not None:
             binaries.append(Binary(path, info, sha256))
         if is_extension(path):
-            extensions.append(_extension(member, head, sha256))
+            extensions.append(extension(member, head, sha256))
     found_packages = collector.packages(f.path for f in files)
     return LayerContents(
         source=source,
@@ -189,34 +156,3 @@ def _file_sha256(path: str) -> str:
         while piece := fh.read(CHUNK):
             digest.update(piece)
     return digest.hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Survey:
-    """What ``check`` needs to know about local layer content, from names and first bytes only."""
-
-    binaries: tuple[Binary, ...]  # sha256 left empty
-    extensions: tuple[Extension, ...]
-    problems: tuple[Problem, ...]
-    refused: bool
-
-
-def survey(path: str, limits: Limits = DEFAULT_LIMITS) -> Survey:
-    """Native binaries and extensions of a local layer, reading only the first bytes of each file."""
-    binaries: list[Binary] = []
-    extensions: list[Extension] = []
-    with open_layer(path, limits) as layer:
-        problems = list(layer.problems)
-        if layer.refused:
-            return Survey((), (), tuple(problems), True)
-        for member in layer.members:
-            try:
-                head = layer.head(member, 4096)
-            except Unreadable as exc:
-                problems.append(Problem("unreadable", member.path, f"content cannot be read: {exc}"))
-                continue
-            if not member.symlink and (info := elf_info(head)) is not None:
-                binaries.append(Binary(member.path, info, ""))
-            if is_extension(member.path):
-                extensions.append(_extension(member, head, ""))
-    return Survey(tuple(binaries), tuple(extensions), tuple(problems), False)

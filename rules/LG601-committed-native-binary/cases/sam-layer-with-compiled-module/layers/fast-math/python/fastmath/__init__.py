@@ -1,0 +1,1 @@
+from fastmath._speedups import dot  # noqa: F401
