@@ -247,3 +247,13 @@ def test_data_file_fields_are_known() -> None:
 
 def test_load_is_cached() -> None:
     assert load() is load()
+
+
+def test_docs_list_every_vendor_and_account(cat: Catalog) -> None:
+    """docs/catalog.md is the user's view of this data: a vendor or account missing there is drift."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "catalog.md").read_text(encoding="utf-8")
+    missing = [f"{v.key} {e.account}" for v in cat.vendors() for e in v.accounts
+               if f"`{e.account}`" not in doc or f"`{v.key}`" not in doc]
+    assert missing == []
