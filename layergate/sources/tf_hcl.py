@@ -37,6 +37,10 @@ class TfElement:
     roots: tuple[str, ...]  # what it references (var.x, aws_lambda_layer_version.y, ...)
     arn_literals: tuple[tuple[str, Location], ...]  # "arn:..." strings inside a larger expression
     location: Location
+    root_locations: tuple[tuple[str, Location], ...] = ()  # where each root is written
+
+    def root_location(self, root: str) -> Location:
+        return next((loc for r, loc in self.root_locations if r == root), self.location)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,20 +206,24 @@ class TfSources:
         elements: list[TfElement] = []
         for item in value if is_list else [value]:
             literal, expression = _classify(item)
-            # A literal is searched as written ("..."), an expression in the masked text (not in strings).
-            haystack = tf.text if literal is not None or expression.startswith('"') else tf.masked
-            pos = haystack.find(expression, cursor, span.end) if expression else -1
+            # Searched as written; python-hcl2 may render a computed expression differently (then the
+            # attribute's own position is used).
+            pos = tf.text.find(expression, cursor, span.end) if expression else -1
             location = where if pos < 0 else self._location(tf, pos, path)
             start = cursor if pos < 0 else pos
             cursor = cursor if pos < 0 else pos + len(expression)
             arns: list[tuple[str, Location]] = []
             roots: tuple[str, ...] = ()
+            places: list[tuple[str, Location]] = []
             if literal is None:
                 for arn in _ARN_LITERAL.findall(expression):
                     at = tf.text.find(f'"{arn}"', start, span.end)
                     arns.append((arn, location if at < 0 else self._location(tf, at, path)))
                 roots = expression_roots(expression)
-            elements.append(TfElement(literal, expression, roots, tuple(arns), location))
+                for root in roots:  # outside strings: the masked text has them blanked
+                    at = tf.masked.find(root, start, span.end)
+                    places.append((root, location if at < 0 else self._location(tf, at, path)))
+            elements.append(TfElement(literal, expression, roots, tuple(arns), location, tuple(places)))
         return TfAttribute(tuple(elements), is_list, where)
 
     @staticmethod

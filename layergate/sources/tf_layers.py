@@ -135,7 +135,7 @@ class LayerResolver:
                     "Terraform computes this expression and layergate does not evaluate it; the plan"
                     " dropped its value")))
                 for root in el.roots:
-                    sub = self.refs_of.root(inst, root, root, el.location, path, depth + 1)
+                    sub = self.refs_of.root(inst, root, root, el.root_location(root), path, depth + 1)
                     parts.extend(replace(p, hint=True) for p in sub.parts)
         return Parts(tuple(parts), complete, "; ".join(dict.fromkeys(reasons)), attr.location, tuple(references))
 
