@@ -345,13 +345,12 @@ class Resolver:
     def stage(self) -> str:
         """``--stage``, else provider.stage, else "dev" (the framework's rule)."""
         if self._stage is None:
-            self._stage = "dev"
-            if self.run.stage is not None:
-                self._stage = self.run.stage
-            else:
+            stage = self.run.stage
+            if stage is None:  # resolving provider.stage may come back here: that is a cycle, not "dev"
                 given = self.get(["provider", "stage"], deep=True)
-                if given is not None and isinstance(given.value, (str, int)) and given.value != "":
-                    self._stage = scalar_text(given.value)
+                ok = given is not None and isinstance(given.value, (str, int)) and given.value != ""
+                stage = scalar_text(given.value) if ok and given is not None else "dev"
+            self._stage = stage
         return self._stage
 
     def region(self) -> str:
