@@ -12,7 +12,7 @@ import os
 import re
 from typing import Any
 
-from layergate import policy_schema, yamlnodes
+from layergate import policy_schema, schema_subset, yamlnodes
 from layergate.errors import ErrorList, InputError, PolicyError
 from layergate.model import Location, Severity
 from layergate.policy import (
@@ -96,7 +96,7 @@ def _check_version(root: MappingNode, data: dict[str, Any], path: str) -> None:
     if "version" not in data:
         return
     v = data["version"]
-    if policy_schema.equal(v, 1):
+    if schema_subset.equal(v, 1):
         return
     node = yamlnodes.get(root, "version")
     where = yamlnodes.line_col(node) if node is not None else (0, 0)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from layergate import policy, policy_load, policy_schema, yamlnodes
+from layergate import policy, policy_load, policy_schema, schema_subset, yamlnodes
 from layergate.checks import all_rules, rule_names
 from layergate.errors import ErrorList, PolicyError
 from layergate.model import Location, Severity
@@ -446,7 +446,7 @@ def keywords(s: Any) -> set[str]:
 
 
 def test_fast_path_knows_every_keyword_the_schema_uses() -> None:
-    assert keywords(SCHEMA) <= set(policy_schema._KEYWORDS) | policy_schema._ANNOTATIONS
+    assert keywords(SCHEMA) <= set(schema_subset.KEYWORDS) | schema_subset.ANNOTATIONS
 
 
 def test_every_pattern_hint_names_a_pattern_of_the_schema() -> None:
@@ -507,7 +507,7 @@ def test_fast_path_agrees_with_jsonschema() -> None:
     validator = jsonschema.Draft202012Validator(SCHEMA)
     checked = disagreements = 0
     for doc in mutations(load_data(FIXTURES / "every_key.yaml")):  # holds every key of the schema
-        fast = policy_schema._conforms(SCHEMA, doc, SCHEMA)
+        fast = schema_subset.conforms(SCHEMA, doc, SCHEMA)
         slow = validator.is_valid(doc)
         checked += 1
         if fast != slow:
