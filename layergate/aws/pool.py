@@ -2,17 +2,17 @@
 
 AWS calls spend their time waiting on the network, so threads give the speed-up; the bound keeps the
 request rate polite (standard-mode retries absorb the occasional throttle). When one task fails in a
-way that ends the run, or the user presses Ctrl-C, queued tasks are cancelled and running ones see the
+way that ends the run, or the user presses Ctrl-C, queued tasks are not started and running ones see the
 stop flag before their next request, so the run ends promptly and nothing half-done is used.
 """
 
 from __future__ import annotations
 
+import queue
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import TextIO, TypeVar
 
 T = TypeVar("T")
@@ -31,6 +31,9 @@ class StopFlag:
 
     def set(self) -> None:
         self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
 
     def check(self) -> None:
         if self._event.is_set():
@@ -85,31 +88,48 @@ def run_all(
 ) -> list[R]:
     """``work(item, stop)`` for every item, at most ``jobs`` at a time; results in item order.
 
-    The first exception a task raises is re-raised here after the other tasks are cancelled.
+    The first exception a task raises is re-raised here, and the other tasks stop before their next
+    request. Workers are daemon threads: after Ctrl-C or a fatal error the process does not wait for a
+    request still in flight (they only read; nothing they do needs finishing).
     """
     if not items:
         return []
     stop = StopFlag()
-    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(items))), thread_name_prefix="layergate-aws")
-    futures: list[Future[R]] = []
+    results: list[R | None] = [None] * len(items)
+    finished: queue.SimpleQueue[tuple[int, R | None, BaseException | None]] = queue.SimpleQueue()
+    indices = iter(range(len(items)))
+    take = threading.Lock()
+
+    def worker() -> None:
+        while not stop.is_set():
+            with take:
+                i = next(indices, None)
+            if i is None:
+                return
+            try:
+                finished.put((i, work(items[i], stop), None))
+            except BaseException as exc:  # handed to the main thread, which decides
+                finished.put((i, None, exc))
+
+    for n in range(max(1, min(jobs, len(items)))):
+        threading.Thread(target=worker, name=f"layergate-aws-{n}", daemon=True).start()
     try:
-        for item in items:
-            future = pool.submit(work, item, stop)
+        for _ in range(len(items)):
+            while True:
+                try:
+                    i, result, exc = finished.get(timeout=0.2)  # a timeout keeps Ctrl-C prompt
+                    break
+                except queue.Empty:
+                    continue
+            if exc is not None:
+                raise exc
+            results[i] = result
             if progress is not None:
-                future.add_done_callback(lambda _f: progress.advance())
-            futures.append(future)
-        wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f for f in futures if f.done() and not f.cancelled() and f.exception()), None)
-        if failed is not None:
-            exc = failed.exception()
-            assert exc is not None
-            raise exc
-        return [f.result() for f in futures]
+                progress.advance()
     except BaseException:
         stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         if progress is not None:
             progress.close()
+    return results  # type: ignore[return-value]  # every slot was filled above
