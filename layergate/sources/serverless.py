@@ -89,9 +89,9 @@ def parse(path: str, options: ParseOptions) -> list[Scan]:
     first_region = options.regions[0] if options.regions else None
     first = evaluate(root, path, options, Pass(options.stage, stage_source, first_region), cache)
     stages: list[tuple[str | None, str]] = [(options.stage, stage_source)]
-    if options.stage is None:
+    if options.stage is None and first.stage_used:
         stages.extend((s, "params") for s in first.param_stages if s != first.default_stage)
-    regions = options.regions or (None,)
+    regions = options.regions if options.regions and first.region_option_used else (first_region,)
     if len(stages) * len(regions) > MAX_EVALUATIONS:
         raise InputError(f"{len(stages)} stages in params x {len(regions)} regions is more than {MAX_EVALUATIONS}"
                          " evaluations; name one with --stage", path)

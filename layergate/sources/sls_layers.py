@@ -82,6 +82,8 @@ def _intrinsic(item: Item, internal: Mapping[str, str], region: str) -> EntryVal
     if len(value) != 1:
         return _unknown(f"{render(item)} is a mapping, not a layer ARN")
     name, arg = next(iter(value.items()))
+    if name not in ("Ref", "Condition") and not name.startswith("Fn::"):
+        return _unknown(f"{render(item)} is a mapping, not a layer ARN")
     if name == "Ref" and isinstance(arg.value, str):
         target = arg.value
         if target in internal:

@@ -32,6 +32,8 @@ class Evaluation:
     scan: Scan
     default_stage: str
     param_stages: tuple[str, ...]  # the stages the params block names (besides "default")
+    stage_used: bool  # whether the result depends on the stage at all
+    region_option_used: bool  # ... or on the deploy's --region
 
 
 def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: FileCache) -> Evaluation:
@@ -66,9 +68,10 @@ def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: Fil
         scan = Scan(path, FORMAT, scan.functions + extra.functions, scan.refs + extra.refs,
                     scan.layer_defs + extra.layer_defs, scan.grants + extra.grants, scan.notes + extra.notes,
                     extra.suppressions, scan.regions)
+    stage_used, region_used = r.stage_used, r.region_option_used
     params = r.get(["params"])
     stages = tuple(k for k in params.value if k != "default") if params is not None and params.is_map else ()
-    return Evaluation(scan, r.stage(), stages)
+    return Evaluation(scan, r.stage(), stages, stage_used, region_used)
 
 
 def _ref(consumer: str, item: Item, label: str, position: int, internal: dict[str, str], region: str) -> LayerRef:

@@ -72,6 +72,10 @@ class Resolver:
         self.plugin_variables: list[tuple[str, str, Item]] = []  # (variable, what the plugin puts there, where)
         self._stage: str | None = None
         self._region: str | None = None
+        # Whether anything read depended on the stage or on --region: if not, other stages and regions
+        # give the same result and need no evaluation of their own.
+        self.stage_used = False
+        self.region_option_used = False
 
     # -- walking the configuration -----------------------------------------------------------------
 
@@ -290,6 +294,10 @@ class Resolver:
     def _opt(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
         if address == "stage" and self.run.stage is not None:
             return self._value(self.run.stage, at, Use(var.text, "parameter", self.run.stage_source))
+        if address == "stage":
+            self.stage_used = True
+        if address == "region":
+            self.region_option_used = True
         if address == "region" and self.run.region is not None:
             return self._value(self.run.region, at, Use(var.text, "region", "command line"))
         why = "region-unset" if address == "region" else "unset"
@@ -344,6 +352,7 @@ class Resolver:
 
     def stage(self) -> str:
         """``--stage``, else provider.stage, else "dev" (the framework's rule)."""
+        self.stage_used = True
         if self._stage is None:
             stage = self.run.stage
             if stage is None:  # resolving provider.stage may come back here: that is a cycle, not "dev"
@@ -360,6 +369,7 @@ class Resolver:
             if given is not None and isinstance(given.value, str) and given.value:
                 self._region = given.value
             else:
+                self.region_option_used = True
                 self._region = self.run.region or "us-east-1"
         return self._region
 
