@@ -133,7 +133,7 @@ class Evaluator:
         if name in _CONDITION_FUNCTIONS:
             return unknown(f"{name} is a condition function, not a value")
         if name == "Fn::ImportValue":
-            return unknown(f"Fn::ImportValue {self.render(call.arg)}: the value is exported by another stack")
+            return unknown(f"Fn::ImportValue {self._shown_arg(call)}: the value is exported by another stack")
         if name == "Fn::GetAZs":
             return unknown("Fn::GetAZs lists availability zones at deploy time")
         if name == "Fn::Transform":
@@ -142,6 +142,14 @@ class Evaluator:
         if name in ("Fn::Cidr", "Fn::ToJsonString"):
             return unknown(f"{name} does not give a layer ARN")
         return unknown(f"unknown intrinsic function {name}")
+
+    def _shown_arg(self, call: Intrinsic) -> str:
+        """The argument of a call as written, without the call's own tag."""
+        arg = call.arg
+        if isinstance(arg, ScalarNode) and (call.own_tag or text(arg) is not None):
+            return str(arg.value)
+        shown = self.render(arg)
+        return shown.split(" ", 1)[1] if call.own_tag and " " in shown else shown
 
     def _ref(self, call: Intrinsic) -> Value:
         name = _name_arg(call)
@@ -199,7 +207,8 @@ class Evaluator:
         if rtype in NESTED_STACK_TYPES and attribute.startswith("Outputs."):
             return unknown(f"output {attribute[8:]} of nested stack {resource} ({rtype}) "
                            "is defined in another template")
-        return unknown(f"Fn::GetAtt {resource}.{attribute}: an attribute of a {rtype} is known only after deploy")
+        return unknown(f"Fn::GetAtt {resource}.{attribute}: attributes of {rtype} resources are known only after "
+                       "deploy")
 
     def _sub(self, call: Intrinsic) -> Value:
         arg = call.arg

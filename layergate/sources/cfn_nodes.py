@@ -112,7 +112,13 @@ def kind_of(node: Node) -> str:
 
 
 def render(node: Node, json_style: bool = False, limit: int = MAX_RENDER) -> str:
-    """Compact text of an expression as written: ``!Sub arn:...``, ``{"Ref": "X"}``, ``!If [C, a, b]``."""
+    """Compact text of an expression as written: ``!Sub arn:...``, ``{"Ref": "X"}``, ``!If [C, a, b]``.
+
+    A plain string stands for itself, unquoted, also in JSON.
+    """
+    if isinstance(node, ScalarNode) and not node.tag.startswith("!") and node.value and "\n" not in node.value:
+        value = str(node.value)
+        return value if len(value) <= limit else value[: limit - 3] + "..."
     out: list[str] = []
     size = 0
 
