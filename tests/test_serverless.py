@@ -432,3 +432,75 @@ def test_serverless_json(tmp_path: Path) -> None:
     assert result.refs == (ref("functions.f", loc(path, 3, 4, "functions.f.layers[0]"),
                                "arn:aws:lambda:us-east-2:123456789012:layer:j:4", Resolution(LIT),
                                (Candidate("arn:aws:lambda:us-east-2:123456789012:layer:j:4"),)),)
+
+
+def test_generated_function_overrides_merge_by_index_and_extensions_replace(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+service: overrides
+provider:
+  name: aws
+  region: us-east-1
+  layers:
+    - arn:aws:lambda:us-east-1:123456789012:layer:a:1
+    - arn:aws:lambda:us-east-1:123456789012:layer:b:1
+functions:
+  my-api:
+    handler: h.api
+  worker_job:
+    handler: h.job
+resources:
+  Resources:
+    MyDashapiLambdaFunction:
+      Properties:
+        Layers:
+          - arn:aws:lambda:us-east-1:123456789012:layer:c:1
+  extensions:
+    WorkerUnderscorejobLambdaFunction:
+      Properties:
+        Layers:
+          - arn:aws:lambda:us-east-1:123456789012:layer:d:1
+""")
+    (result,) = serverless.parse(path, ParseOptions(root=str(tmp_path)))
+
+    def arn(name: str) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:layer:{name}:1"
+
+    assert result.refs == (
+        # lodash merge of the generated function with resources.Resources: item 0 replaced, item 1 kept
+        ref("functions.my-api", loc(path, 18, 13, "resources.Resources.MyDashapiLambdaFunction.Properties.Layers[0]"),
+            arn("c"), Resolution(LIT), (Candidate(arn("c")),)),
+        ref("functions.my-api", loc(path, 7, 7, "provider.layers[1]"), arn("b"), Resolution(LIT),
+            (Candidate(arn("b")),), position=1),
+        # resources.extensions replaces Properties.Layers outright
+        ref("functions.worker_job",
+            loc(path, 23, 13, "resources.extensions.WorkerUnderscorejobLambdaFunction.Properties.Layers[0]"),
+            arn("d"), Resolution(LIT), (Candidate(arn("d")),)),
+    )
+    assert [f.id for f in result.functions] == ["functions.my-api", "functions.worker_job"]
+
+
+def test_plugins_as_modules_and_unnamed_plugins(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+service: p
+provider: {name: aws}
+plugins:
+  localPath: ./plugins
+  modules:
+    - serverless-newrelic-lambda-layers
+    - ${env:EXTRA_PLUGIN}
+""")
+    (result,) = serverless.parse(path, ParseOptions(root=str(tmp_path)))
+    assert result.notes == (
+        Note("plugin-injected-layers", loc(path, 6, 7, "plugins"), "serverless-newrelic-lambda-layers adds the"
+             " New Relic layer to the functions at package time", "serverless-newrelic-lambda-layers"),
+        Note("plugin-injected-layers", loc(path, 7, 7, "plugins"), "plugin ${env:EXTRA_PLUGIN} cannot be named"
+             " (${env:EXTRA_PLUGIN}: environment variable EXTRA_PLUGIN of the deploy (not given with --env)); it may"
+             " add layers at package time", "${env:EXTRA_PLUGIN}"),
+    )
+
+
+def test_unknown_yaml_tag_is_an_input_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "service: t\nprovider:\n  name: aws\n  layers:\n    - !Env LAYER\n")
+    with pytest.raises(InputError) as err:
+        serverless.parse(path, ParseOptions(root=str(tmp_path)))
+    assert str(err.value) == f"{path}:5:7: unknown YAML tag !Env (the framework knows CloudFormation's tags only)"
