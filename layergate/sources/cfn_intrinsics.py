@@ -177,8 +177,10 @@ class Evaluator:
             return unknown(f"parameter {decl.name} keeps the value of the previous deployment (UsePreviousValue)")
         value, source = (given.value, given.source) if given is not None else (decl.default, DEFAULT)
         if decl.type.startswith("AWS::SSM::Parameter::Value<"):
-            where = f"SSM parameter {value}" if value is not None else "an SSM parameter named at deploy time"
-            return dynamic(f"parameter {decl.name} has type {decl.type}: CloudFormation reads {where} "
+            if value is None:
+                return dynamic(f"parameter {decl.name} has type {decl.type} and no default: CloudFormation reads an "
+                               "SSM parameter named at deploy (whatever its latest version holds)")
+            return dynamic(f"parameter {decl.name} has type {decl.type}: CloudFormation reads SSM parameter {value} "
                            "at deploy time (whatever its latest version holds)")
         if value is None:
             return unknown(f"parameter {decl.name} has no default and no value was given")
