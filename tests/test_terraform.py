@@ -111,10 +111,20 @@ def test_dropped_list_is_rebuilt_from_the_tf_sources() -> None:
     result = scan(c)
     orders, users = 'module.svc["orders"].aws_lambda_function.this', 'module.svc["users"].aws_lambda_function.this'
     deps, tools = "aws_lambda_layer_version.deps", "aws_lambda_layer_version.tools"
-    assert result.functions == functions(c, "aws_lambda_function.api", orders, users)
+    assert result.functions == functions(c, "aws_lambda_function.api", "aws_lambda_function.cron",
+                                         "aws_lambda_function.jobs", orders, users)
     assert result.refs == (
         ref("aws_lambda_function.api", 0, L, DATADOG, ("main.tf", 21, 5), c, (DATADOG,)),
         ref("aws_lambda_function.api", 1, I, f"{deps}.arn", ("main.tf", 22, 5), c,
+            detail=f"layer {deps} of this configuration", layer_def=deps),
+        # A root variable: its value is in the plan even when the list is not.
+        ref("aws_lambda_function.cron", 0, P, "var.vendor_layer", ("main.tf", 52, 20), c, (POWERTOOLS,),
+            detail="vendor_layer", source="plan variables"),
+        ref("aws_lambda_function.cron", 1, I, f"{tools}.arn", ("main.tf", 52, 38), c,
+            detail=f"layer {tools} of this configuration", layer_def=tools),
+        # A local value: only the .tf sources hold it.
+        ref("aws_lambda_function.jobs", 0, L, DATADOG, ("main.tf", 41, 5), c, (DATADOG,)),
+        ref("aws_lambda_function.jobs", 1, I, f"{deps}.arn", ("main.tf", 42, 5), c,
             detail=f"layer {deps} of this configuration", layer_def=deps),
         ref(orders, 0, L, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,)),
         ref(orders, 1, I, f"{tools}.arn", ("main.tf", 31, 87), c,
@@ -144,6 +154,12 @@ def test_dropped_list_without_tf_sources_is_unknown_never_empty(tmp_path: Path) 
         ref("aws_lambda_function.api", 0, I, f"{deps}.arn", None, c,
             detail=f"layer {deps} of this configuration", layer_def=deps),
         ref("aws_lambda_function.api", 1, U, "layers", None, c, detail=why.format(deps)),
+    ]
+    assert [r for r in result.refs if r.consumer == "aws_lambda_function.jobs"] == [
+        ref("aws_lambda_function.jobs", 0, U, "local.job_layers", None, c,
+            detail="the plan does not record local values such as local.job_layers; point --tf-dir at the .tf"
+            " sources so layergate can read it"),
+        ref("aws_lambda_function.jobs", 1, U, "layers", None, c, detail=why.format("local.job_layers")),
     ]
     assert [r for r in result.refs if r.consumer == orders] == [
         ref(orders, 0, I, f"{tools}.arn", None, c, detail=f"layer {tools} of this configuration",

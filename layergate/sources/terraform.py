@@ -29,8 +29,11 @@ AFTER_APPLY = "(known after apply)"
 
 
 def detect(path: str, head: str) -> bool:
-    """A JSON object with ``format_version`` and a plan's keys, whatever the file is called."""
-    text = head.lstrip("\ufeff \t\r\n")
+    """A JSON object with ``format_version`` and a plan's keys, whatever the file is called.
+
+    NULs are dropped first: PowerShell's ``>`` writes UTF-16, which ``json`` reads as well.
+    """
+    text = head.replace("\x00", "").lstrip("\ufeff\ufffd \t\r\n")
     return text.startswith("{") and '"format_version"' in text and any(k in text for k in _PLAN_KEYS)
 
 
@@ -43,6 +46,8 @@ def parse(path: str, options: ParseOptions) -> list[Scan]:
     variables = plan.get("variables")
     variables = variables if isinstance(variables, dict) else {}
     tf_dir = options.tf_dir if options.tf_dir is not None else (os.path.dirname(path) or ".")
+    if not os.path.isdir(tf_dir):
+        raise InputError(f"--tf-dir {tf_dir}: not a directory", path)
     tf = TfSources(tf_dir, config)
     resolver = LayerResolver(path, index, config, variables, tf)
 
@@ -78,7 +83,9 @@ def load(path: str) -> dict[str, Any]:
     try:
         plan = json.loads(data)
     except json.JSONDecodeError as exc:
-        what = "JSON ends early (truncated plan?)" if exc.pos >= len(data.rstrip()) else "invalid JSON"
+        # Strings cannot hold a raw newline, so an unterminated one ran into the end of the file.
+        truncated = exc.pos >= len(data.rstrip()) or exc.msg.startswith("Unterminated string")
+        what = "JSON ends early (truncated plan?)" if truncated else "invalid JSON"
         raise InputError(f"{what}: {exc.msg}", path, exc.lineno, exc.colno) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", path) from None

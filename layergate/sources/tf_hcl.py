@@ -137,7 +137,7 @@ class TfSources:
             except OSError:
                 names = []
             for name in names:
-                path = os.path.join(directory, name)
+                path = os.path.normpath(os.path.join(directory, name))
                 try:
                     with open(path, encoding="utf-8") as fh:
                         files.append(_TfFile(path, fh.read()))
@@ -220,8 +220,9 @@ class TfSources:
                     at = tf.text.find(f'"{arn}"', start, span.end)
                     arns.append((arn, location if at < 0 else self._location(tf, at, path)))
                 roots = expression_roots(expression)
-                for root in roots:  # outside strings: the masked text has them blanked
+                for root in roots:  # outside strings first (masked), else inside a template's ${ }
                     at = tf.masked.find(root, start, span.end)
+                    at = at if at >= 0 else tf.text.find(root, start, span.end)
                     places.append((root, location if at < 0 else self._location(tf, at, path)))
             elements.append(TfElement(literal, expression, roots, tuple(arns), location, tuple(places)))
         return TfAttribute(tuple(elements), is_list, where)
