@@ -30,7 +30,7 @@ INSIGHTS = "arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:
 POWERTOOLS = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:68"
 OTEL = "arn:aws:lambda:us-east-1:901920570463:layer:aws-otel-python-amd64-ver-1-25-0:1"
 VENDOR = "arn:aws:lambda:us-east-1:123456789012:layer:vendor-tools"
-L, P, I, D, U = (ResolutionKind.LITERAL, ResolutionKind.PARAMETER, ResolutionKind.INTERNAL,
+LIT, PAR, INT, DYN, UNK = (ResolutionKind.LITERAL, ResolutionKind.PARAMETER, ResolutionKind.INTERNAL,
                  ResolutionKind.DYNAMIC, ResolutionKind.UNKNOWN)
 
 
@@ -67,9 +67,9 @@ def test_literal_layers_point_at_the_tf_lines() -> None:
                                          "aws_lambda_function.reports")
     shared = "arn:aws:lambda:us-east-1:123456789012:layer:shared-utils"
     assert result.refs == (
-        ref("aws_lambda_function.api", 0, L, DATADOG, ("main.tf", 8, 5), c, (DATADOG,)),
-        ref("aws_lambda_function.api", 1, L, POWERTOOLS, ("main.tf", 9, 5), c, (POWERTOOLS,)),
-        ref("aws_lambda_function.reports", 0, L, shared, ("main.tf", 20, 13), c, (shared,)),
+        ref("aws_lambda_function.api", 0, LIT, DATADOG, ("main.tf", 8, 5), c, (DATADOG,)),
+        ref("aws_lambda_function.api", 1, LIT, POWERTOOLS, ("main.tf", 9, 5), c, (POWERTOOLS,)),
+        ref("aws_lambda_function.reports", 0, LIT, shared, ("main.tf", 20, 13), c, (shared,)),
     )
     assert (result.layer_defs, result.grants, result.notes) == ((), (), ())
 
@@ -78,9 +78,9 @@ def test_literal_layers_without_tf_sources_point_at_the_plan_address(tmp_path: P
     c = "literal"
     result = scan(c, tf_dir=str(tmp_path))
     assert result.refs == (
-        ref("aws_lambda_function.api", 0, L, DATADOG, None, c, (DATADOG,)),
-        ref("aws_lambda_function.api", 1, L, POWERTOOLS, None, c, (POWERTOOLS,)),
-        ref("aws_lambda_function.reports", 0, L, "arn:aws:lambda:us-east-1:123456789012:layer:shared-utils",
+        ref("aws_lambda_function.api", 0, LIT, DATADOG, None, c, (DATADOG,)),
+        ref("aws_lambda_function.api", 1, LIT, POWERTOOLS, None, c, (POWERTOOLS,)),
+        ref("aws_lambda_function.reports", 0, LIT, "arn:aws:lambda:us-east-1:123456789012:layer:shared-utils",
             None, c, ("arn:aws:lambda:us-east-1:123456789012:layer:shared-utils",)),
     )
 
@@ -97,10 +97,10 @@ def test_module_for_each_keeps_instance_addresses_and_follows_variables() -> Non
     for module in (billing, search):
         fn, tracer = f"{module}.aws_lambda_function.this", f"{module}.aws_lambda_function.tracer"
         expected += [
-            ref(fn, 0, L, DATADOG, ("main.tf", 8, 5), c, (DATADOG,)),
-            ref(fn, 1, L, INSIGHTS, ("main.tf", 9, 5), c, (INSIGHTS,)),
+            ref(fn, 0, LIT, DATADOG, ("main.tf", 8, 5), c, (DATADOG,)),
+            ref(fn, 1, LIT, INSIGHTS, ("main.tf", 9, 5), c, (INSIGHTS,)),
             # Not passed by the module call: the variable's default, inside the module.
-            ref(tracer, 0, L, OTEL, ("modules/worker/main.tf", 15, 14), c, (OTEL,)),
+            ref(tracer, 0, LIT, OTEL, ("modules/worker/main.tf", 15, 14), c, (OTEL,)),
         ]
     assert result.refs == tuple(expected)
 
@@ -114,23 +114,23 @@ def test_dropped_list_is_rebuilt_from_the_tf_sources() -> None:
     assert result.functions == functions(c, "aws_lambda_function.api", "aws_lambda_function.cron",
                                          "aws_lambda_function.jobs", orders, users)
     assert result.refs == (
-        ref("aws_lambda_function.api", 0, L, DATADOG, ("main.tf", 21, 5), c, (DATADOG,)),
-        ref("aws_lambda_function.api", 1, I, f"{deps}.arn", ("main.tf", 22, 5), c,
+        ref("aws_lambda_function.api", 0, LIT, DATADOG, ("main.tf", 21, 5), c, (DATADOG,)),
+        ref("aws_lambda_function.api", 1, INT, f"{deps}.arn", ("main.tf", 22, 5), c,
             detail=f"layer {deps} of this configuration", layer_def=deps),
         # A root variable: its value is in the plan even when the list is not.
-        ref("aws_lambda_function.cron", 0, P, "var.vendor_layer", ("main.tf", 52, 20), c, (POWERTOOLS,),
+        ref("aws_lambda_function.cron", 0, PAR, "var.vendor_layer", ("main.tf", 52, 20), c, (POWERTOOLS,),
             detail="vendor_layer", source="plan variables"),
-        ref("aws_lambda_function.cron", 1, I, f"{tools}.arn", ("main.tf", 52, 38), c,
+        ref("aws_lambda_function.cron", 1, INT, f"{tools}.arn", ("main.tf", 52, 38), c,
             detail=f"layer {tools} of this configuration", layer_def=tools),
         # A local value: only the .tf sources hold it.
-        ref("aws_lambda_function.jobs", 0, L, DATADOG, ("main.tf", 41, 5), c, (DATADOG,)),
-        ref("aws_lambda_function.jobs", 1, I, f"{deps}.arn", ("main.tf", 42, 5), c,
+        ref("aws_lambda_function.jobs", 0, LIT, DATADOG, ("main.tf", 41, 5), c, (DATADOG,)),
+        ref("aws_lambda_function.jobs", 1, INT, f"{deps}.arn", ("main.tf", 42, 5), c,
             detail=f"layer {deps} of this configuration", layer_def=deps),
-        ref(orders, 0, L, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,)),
-        ref(orders, 1, I, f"{tools}.arn", ("main.tf", 31, 87), c,
+        ref(orders, 0, LIT, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,)),
+        ref(orders, 1, INT, f"{tools}.arn", ("main.tf", 31, 87), c,
             detail=f"layer {tools} of this configuration", layer_def=tools),
-        ref(users, 0, L, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,)),
-        ref(users, 1, I, f"{tools}.arn", ("main.tf", 31, 87), c,
+        ref(users, 0, LIT, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,)),
+        ref(users, 1, INT, f"{tools}.arn", ("main.tf", 31, 87), c,
             detail=f"layer {tools} of this configuration", layer_def=tools),
     )
     assert result.layer_defs == (
@@ -151,20 +151,20 @@ def test_dropped_list_without_tf_sources_is_unknown_never_empty(tmp_path: Path) 
            " point --tf-dir at the .tf sources to read them")
     api = [r for r in result.refs if r.consumer == "aws_lambda_function.api"]
     assert api == [
-        ref("aws_lambda_function.api", 0, I, f"{deps}.arn", None, c,
+        ref("aws_lambda_function.api", 0, INT, f"{deps}.arn", None, c,
             detail=f"layer {deps} of this configuration", layer_def=deps),
-        ref("aws_lambda_function.api", 1, U, "layers", None, c, detail=why.format(deps)),
+        ref("aws_lambda_function.api", 1, UNK, "layers", None, c, detail=why.format(deps)),
     ]
     assert [r for r in result.refs if r.consumer == "aws_lambda_function.jobs"] == [
-        ref("aws_lambda_function.jobs", 0, U, "local.job_layers", None, c,
+        ref("aws_lambda_function.jobs", 0, UNK, "local.job_layers", None, c,
             detail="the plan does not record local values such as local.job_layers; point --tf-dir at the .tf"
             " sources so layergate can read it"),
-        ref("aws_lambda_function.jobs", 1, U, "layers", None, c, detail=why.format("local.job_layers")),
+        ref("aws_lambda_function.jobs", 1, UNK, "layers", None, c, detail=why.format("local.job_layers")),
     ]
     assert [r for r in result.refs if r.consumer == orders] == [
-        ref(orders, 0, I, f"{tools}.arn", None, c, detail=f"layer {tools} of this configuration",
+        ref(orders, 0, INT, f"{tools}.arn", None, c, detail=f"layer {tools} of this configuration",
             layer_def=tools),
-        ref(orders, 1, U, "layers", None, c, detail=why.format(f"var.layers, {tools}")),
+        ref(orders, 1, UNK, "layers", None, c, detail=why.format(f"var.layers, {tools}")),
     ]
     # Without the sources the local layer zip cannot be found either.
     assert [d.content for d in result.layer_defs] == [
@@ -180,12 +180,12 @@ def test_data_sources_float_unless_they_pin_a_version() -> None:
     assert result.functions == functions(c, "aws_lambda_function.api", "aws_lambda_function.batch",
                                          "aws_lambda_function.worker")
     assert result.refs == (
-        ref("aws_lambda_function.api", 0, D, f"{latest}.arn", ("main.tf", 22, 20), c, (f"{VENDOR}:3",),
+        ref("aws_lambda_function.api", 0, DYN, f"{latest}.arn", ("main.tf", 22, 20), c, (f"{VENDOR}:3",),
             detail=f"data source {latest} has no version: it takes the latest version at every plan"),
-        ref("aws_lambda_function.batch", 0, L, "data.aws_lambda_layer_version.pinned.arn", ("main.tf", 31, 20), c,
+        ref("aws_lambda_function.batch", 0, LIT, "data.aws_lambda_layer_version.pinned.arn", ("main.tf", 31, 20), c,
             (f"{VENDOR}:2",), detail="data source data.aws_lambda_layer_version.pinned pins version 2"),
         # Read only at apply (it depends on a layer of this apply): floating, and no value yet.
-        ref("aws_lambda_function.worker", 0, D, "data.aws_lambda_layer_version.own.arn", ("main.tf", 52, 20), c,
+        ref("aws_lambda_function.worker", 0, DYN, "data.aws_lambda_layer_version.own.arn", ("main.tf", 52, 20), c,
             detail="data source data.aws_lambda_layer_version.own has no version: it takes the latest version"
             " at every plan"),
     )
@@ -220,9 +220,9 @@ def test_count_instances_and_plan_variables() -> None:
     expected = []
     for fn in workers:
         expected += [
-            ref(fn, 0, L, DATADOG, ("main.tf", 18, 27), c, (DATADOG,)),
+            ref(fn, 0, LIT, DATADOG, ("main.tf", 18, 27), c, (DATADOG,)),
             # The value comes from terraform.tfvars, which the plan records as the variable's value.
-            ref(fn, 1, P, "var.extra_layers", ("main.tf", 18, 96), c, (shared,), detail="extra_layers",
+            ref(fn, 1, PAR, "var.extra_layers", ("main.tf", 18, 96), c, (shared,), detail="extra_layers",
                 source="plan variables"),
         ]
     assert result.refs == tuple(expected)
@@ -234,8 +234,8 @@ def test_deleted_functions_are_skipped_and_existing_layers_resolve() -> None:
     deps = "aws_lambda_layer_version.deps"
     assert result.functions == functions(c, "aws_lambda_function.kept")  # .old is deleted by this plan
     assert result.refs == (
-        ref("aws_lambda_function.kept", 0, I, f"{deps}.arn", ("main.tf", 17, 5), c,
+        ref("aws_lambda_function.kept", 0, INT, f"{deps}.arn", ("main.tf", 17, 5), c,
             ("arn:aws:lambda:us-east-1:123456789012:layer:deps:7",), detail=f"layer {deps} of this configuration",
             layer_def=deps),
-        ref("aws_lambda_function.kept", 1, L, DATADOG, ("main.tf", 18, 5), c, (DATADOG,)),
+        ref("aws_lambda_function.kept", 1, LIT, DATADOG, ("main.tf", 18, 5), c, (DATADOG,)),
     )
