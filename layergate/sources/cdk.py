@@ -1,0 +1,198 @@
+"""AWS CDK cloud assemblies (``cdk.out``): every stack template, nested stacks and nested assemblies.
+
+The templates are CloudFormation and are read by the CloudFormation source; this module finds them
+through ``manifest.json`` and adds what a CDK user recognizes: the construct path of each resource
+(``/ApiStack/Handler/Resource``), from the resource's ``aws:cdk:path`` metadata or, in assemblies
+synthesized without path metadata, from the manifest's ``aws:cdk:logicalId`` entries. A stack synthesized
+for a concrete environment (``aws://123456789012/eu-west-1``) deploys to that region only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from layergate.errors import InputError
+from layergate.model import Location, Scan
+from layergate.sources import NotThisFormat, ParseOptions
+
+FORMAT = "cdk"
+MANIFEST = "manifest.json"
+MAX_ASSEMBLY_DEPTH = 8  # nested assemblies (pipeline stages) seldom go past 2
+
+
+def detect(path: str, head: str) -> bool:
+    """An explicitly named ``manifest.json`` of a cloud assembly."""
+    return os.path.basename(path) == MANIFEST and _looks_like_manifest(head)
+
+
+def detect_dir(path: str) -> bool:
+    manifest = os.path.join(path, MANIFEST)
+    if not os.path.isfile(manifest):
+        return False
+    try:
+        with open(manifest, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return _looks_like_manifest(head)
+
+
+def _looks_like_manifest(head: str) -> bool:
+    return '"artifacts"' in head and '"version"' in head
+
+
+def parse(path: str, options: ParseOptions) -> list[Scan]:
+    directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
+    return list(_assembly(directory, options, depth=0))
+
+
+def _load_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno, exc.colno) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", path) from None
+
+
+def _assembly(directory: str, options: ParseOptions, depth: int) -> Iterator[Scan]:
+    manifest_path = os.path.join(directory, MANIFEST)
+    if depth > MAX_ASSEMBLY_DEPTH:
+        raise InputError(f"cloud assemblies nested deeper than {MAX_ASSEMBLY_DEPTH} levels", manifest_path)
+    manifest = _load_json(manifest_path)
+    artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
+    if not isinstance(artifacts, dict):
+        raise NotThisFormat(f"{manifest_path}: no artifacts: not a CDK cloud assembly manifest")
+    for artifact_id, artifact in artifacts.items():
+        if not isinstance(artifact, dict):
+            continue
+        kind = artifact.get("type")
+        props = artifact.get("properties") or {}
+        if kind == "aws:cloudformation:stack":
+            yield from _stack(directory, artifact_id, artifact, props, options)
+        elif kind == "cdk:cloud-assembly" and isinstance(props.get("directoryName"), str):
+            inner = _inside(directory, props["directoryName"], manifest_path)
+            yield from _assembly(inner, options, depth + 1)
+        # Other artifact types (asset manifests, tree, feature-flag reports) hold no layers.
+
+
+def _inside(directory: str, name: str, referrer: str) -> str:
+    """Join a manifest-relative path, refusing one that leaves the assembly."""
+    joined = os.path.normpath(os.path.join(directory, name))
+    root = os.path.normpath(directory)
+    if os.path.commonpath([root, joined]) != root:
+        raise InputError(f"{name!r} points outside the cloud assembly", referrer)
+    return joined
+
+
+def _stack(directory: str, artifact_id: str, artifact: dict[str, Any], props: dict[str, Any],
+           options: ParseOptions) -> Iterator[Scan]:
+    from layergate.sources import cloudformation
+
+    manifest_path = os.path.join(directory, MANIFEST)
+    template_file = props.get("templateFile")
+    if not isinstance(template_file, str):
+        raise InputError(f"stack artifact {artifact_id!r} has no templateFile", manifest_path)
+    region = _environment_region(artifact.get("environment"))
+    stack_options = dataclasses.replace(options, regions=(region,)) if region else options
+    metadata = _metadata(directory, artifact, manifest_path)
+    logical_paths = _logical_id_paths(metadata)
+
+    templates = [(_inside(directory, template_file, manifest_path), "")]
+    templates.extend(
+        (_inside(directory, nested, manifest_path), prefix) for nested, prefix in _nested_templates(metadata)
+    )
+    for template_path, prefix in templates:
+        if not os.path.isfile(template_path):
+            raise InputError(f"template {os.path.basename(template_path)!r} named by the manifest is missing",
+                             manifest_path)
+        paths = _resource_paths(template_path)
+        for logical_id, construct in logical_paths.items():
+            if construct.startswith(prefix):
+                paths.setdefault(logical_id, construct)
+        for scan in cloudformation.parse(template_path, stack_options):
+            yield _with_constructs(scan, paths, region)
+
+
+def _environment_region(environment: Any) -> str | None:
+    """``aws://123456789012/eu-west-1`` -> eu-west-1; environment-agnostic stacks give None."""
+    if not isinstance(environment, str) or not environment.startswith("aws://"):
+        return None
+    region = environment[len("aws://"):].partition("/")[2]
+    return None if not region or region.startswith("unknown-") else region
+
+
+def _metadata(directory: str, artifact: dict[str, Any], manifest_path: str) -> dict[str, Any]:
+    """Construct-path metadata: inline in the manifest, or (newer CDK) in an additional metadata file."""
+    merged: dict[str, Any] = {}
+    inline = artifact.get("metadata")
+    if isinstance(inline, dict):
+        merged.update(inline)
+    extra = artifact.get("additionalMetadataFile")
+    if isinstance(extra, str):
+        extra_path = _inside(directory, extra, manifest_path)
+        if os.path.isfile(extra_path):
+            loaded = _load_json(extra_path)
+            if isinstance(loaded, dict):
+                merged.update(loaded)
+    return merged
+
+
+def _entries(metadata: dict[str, Any], kind: str) -> Iterator[tuple[str, Any]]:
+    for construct, entries in metadata.items():
+        if isinstance(entries, list):
+            for entry in entries:
+                if isinstance(entry, dict) and entry.get("type") == kind:
+                    yield construct, entry.get("data")
+
+
+def _logical_id_paths(metadata: dict[str, Any]) -> dict[str, str]:
+    return {data: construct for construct, data in _entries(metadata, "aws:cdk:logicalId") if isinstance(data, str)}
+
+
+def _nested_templates(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+    """(template file, construct path prefix) of each nested stack; the stack's own template is not nested."""
+    found = []
+    for construct, data in _entries(metadata, "aws:cdk:templateFile"):
+        if isinstance(data, str) and data.endswith(".nested.template.json"):
+            found.append((data, construct + "/"))
+    return found
+
+
+def _resource_paths(template_path: str) -> dict[str, str]:
+    """logical id -> construct path, from each resource's ``aws:cdk:path`` metadata."""
+    template = _load_json(template_path)
+    resources = template.get("Resources") if isinstance(template, dict) else None
+    paths: dict[str, str] = {}
+    if isinstance(resources, dict):
+        for logical_id, resource in resources.items():
+            meta = resource.get("Metadata") if isinstance(resource, dict) else None
+            path = meta.get("aws:cdk:path") if isinstance(meta, dict) else None
+            if isinstance(path, str):
+                paths[logical_id] = "/" + path.lstrip("/")
+    return paths
+
+
+def _with_constructs(scan: Scan, paths: dict[str, str], region: str | None) -> Scan:
+    def loc(location: Location, logical_id: str) -> Location:
+        construct = paths.get(logical_id.split("/")[0])
+        return dataclasses.replace(location, context=construct) if construct else location
+
+    return dataclasses.replace(
+        scan,
+        format=FORMAT,
+        functions=tuple(dataclasses.replace(f, location=loc(f.location, f.id)) for f in scan.functions),
+        refs=tuple(dataclasses.replace(r, location=loc(r.location, r.consumer)) for r in scan.refs),
+        layer_defs=tuple(dataclasses.replace(d, location=loc(d.location, d.id)) for d in scan.layer_defs),
+        grants=tuple(dataclasses.replace(g, location=loc(g.location, g.location.path.split("/")[1]
+                                                         if g.location.path.startswith("Resources/") else ""))
+                     for g in scan.grants),
+        regions=(region,) if region else scan.regions,
+    )
