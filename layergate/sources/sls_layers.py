@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from layergate.model import Candidate, Resolution, ResolutionKind
+from layergate.sources.sls_sources import partition_of
 from layergate.sources.sls_tree import Item, Unresolved, Use, render, scalar_text
-from layergate.sources.sls_variables import partition_of
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 

@@ -20,6 +20,7 @@ from layergate.errors import InputError
 from layergate.model import ResolutionKind
 from layergate.sources import ParseOptions
 from layergate.sources.sls_files import FileLoader
+from layergate.sources.sls_sources import DEPLOY_TIME, HANDLERS, PLUGIN_SOURCES, Absent, unresolved
 from layergate.sources.sls_syntax import Const, Source, Text, Variable, VariableSyntaxError, find_variables
 from layergate.sources.sls_tree import BUSY, DONE, RAW, Budget, Item, Unresolved, Use, copy, merge_uses, scalar_text
 
@@ -28,20 +29,6 @@ MAX_STRING = 65_536  # characters a variable may expand to inside a string
 
 DYNAMIC, UNKNOWN = ResolutionKind.DYNAMIC, ResolutionKind.UNKNOWN
 
-# Sources whose value is read from AWS or elsewhere when the deploy runs.
-_DEPLOY_TIME = {
-    "ssm": (DYNAMIC, "an SSM parameter, read at deploy time"),
-    "cf": (UNKNOWN, "an output of another CloudFormation stack, known only at deploy time"),
-    "s3": (UNKNOWN, "the content of an S3 object, read at deploy time"),
-    "git": (UNKNOWN, "the state of the git checkout at deploy time"),
-}
-# Plugins that fill in layer ARNs through their own variable source.
-PLUGIN_SOURCES = {
-    "bref": "the Bref plugin puts its runtime layer ARN here at package time",
-    "bref-extra": "the Bref extra-extensions plugin puts its layer ARN here at package time",
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Pass:
     """One evaluation of the configuration: a stage and the ``--region`` the deploy would be given."""
@@ -49,14 +36,6 @@ class Pass:
     stage: str | None = None  # as if `--stage` were given; None: the configuration's own default
     stage_source: str = "default"  # "command line", or "params" for a stage the params block names
     region: str | None = None  # as if `--region` were given
-
-
-@dataclass(frozen=True, slots=True)
-class _Absent:
-    """A source that gave no value: "unset" (a deploy may set it), "region-unset", "missing", "no-file"."""
-
-    why: str
-    reason: str
 
 
 class Resolver:
@@ -174,7 +153,7 @@ class Resolver:
             if isinstance(part.value, Unresolved):
                 return part
             if isinstance(part.value, (dict, list)):
-                return self._unresolved(UNKNOWN, f"{var.text} is a {'list' if part.is_list else 'mapping'},"
+                return unresolved(UNKNOWN, f"{var.text} is a {'list' if part.is_list else 'mapping'},"
                                         " which cannot be part of a string", at, part.uses)
             pieces.append(text[last : var.start])
             pieces.append(scalar_text(part.value))
@@ -197,18 +176,18 @@ class Resolver:
     def evaluate(self, var: Variable, at: Item) -> Item:
         """The value of one variable: the first of its sources that gives one."""
         self.budget.spend()
-        absent: list[_Absent] = []
+        absent: list[Absent] = []
         for source in var.sources:
             if isinstance(source, Const):  # a fallback written in the repository
                 found = Item(source.value, at.file, at.line, at.column, uses=(Use(var.text, "literal"),), state=DONE)
             elif isinstance(source, Variable):
                 found = self.evaluate(source, at)
                 if found.value is None:
-                    absent.append(_Absent("missing", f"{source.text} is null"))
+                    absent.append(Absent("missing", f"{source.text} is null"))
                     continue
             else:
                 result = self._source(source, var, at)
-                if isinstance(result, _Absent):
+                if isinstance(result, Absent):
                     absent.append(result)
                     continue
                 found = result
@@ -220,16 +199,13 @@ class Resolver:
             return found
         unset = [a for a in absent if a.why in ("unset", "region-unset")]
         if unset:
-            return self._unresolved(DYNAMIC, f"{var.text}: {unset[0].reason}", at)
+            return unresolved(DYNAMIC, f"{var.text}: {unset[0].reason}", at)
         no_file = [a for a in absent if a.why == "no-file"]
         if no_file:
             raise InputError(f"{var.text}: {no_file[0].reason}", at.file, at.line, at.column)
-        return self._unresolved(UNKNOWN, f"{var.text}: {absent[0].reason if absent else 'no value'}", at)
+        return unresolved(UNKNOWN, f"{var.text}: {absent[0].reason if absent else 'no value'}", at)
 
-    def _unresolved(self, kind: ResolutionKind, reason: str, at: Item, uses: tuple[Use, ...] = ()) -> Item:
-        return Item(Unresolved(kind, reason), at.file, at.line, at.column, uses=uses, state=DONE)
-
-    def _source(self, source: Source, var: Variable, at: Item) -> Item | _Absent:
+    def _source(self, source: Source, var: Variable, at: Item) -> Item | Absent:
         params = [p if not isinstance(p, Text) else self._text(p, at) for p in source.params or ()]
         for p in params:
             if isinstance(p, Item) and isinstance(p.value, Unresolved):
@@ -240,48 +216,45 @@ class Resolver:
         address = None if address_item.value is None else scalar_text(address_item.value)
         nested = merge_uses(address_item.uses, *(p.uses for p in params if isinstance(p, Item)))
         kind = source.type
-        result: Item | _Absent
+        result: Item | Absent
         if kind == "self":
             result = self._self(address, var, at)
         elif kind == "file":
             first = params[0] if params else None
             path = scalar_text(first.value if isinstance(first, Item) else first) if first is not None else ""
             result = self._file(path, address, var, at)
-        elif kind in ("opt", "sls", "aws", "env", "param", "strToBool"):
-            result = getattr(self, f"_{kind.lower()}")(address, var, at, params)
-        elif kind in _DEPLOY_TIME:
-            how, what = _DEPLOY_TIME[kind]
-            result = self._unresolved(how, f"{var.text}: {what}", at)
+        elif kind in HANDLERS:
+            result = HANDLERS[kind](self, address, var, at, params)
+        elif kind in DEPLOY_TIME:
+            how, what = DEPLOY_TIME[kind]
+            result = unresolved(how, f"{var.text}: {what}", at)
         elif kind in PLUGIN_SOURCES:
             self.plugin_variables.append((var.text, PLUGIN_SOURCES[kind], at))
-            result = self._unresolved(DYNAMIC, f"{var.text}: {PLUGIN_SOURCES[kind]}", at)
+            result = unresolved(DYNAMIC, f"{var.text}: {PLUGIN_SOURCES[kind]}", at)
         else:
-            result = self._unresolved(UNKNOWN, f"{var.text}: variable source '{kind}' comes from a plugin or a"
+            result = unresolved(UNKNOWN, f"{var.text}: variable source '{kind}' comes from a plugin or a"
                                       " newer framework; layergate cannot evaluate it", at)
         if isinstance(result, Item) and nested:
             result.uses = merge_uses(result.uses, nested)
         return result
 
-    def _value(self, value: object, at: Item, use: Use) -> Item:
-        return Item(value, at.file, at.line, at.column, uses=(use,), state=DONE)
-
-    def _self(self, address: str | None, var: Variable, at: Item) -> Item | _Absent:
+    def _self(self, address: str | None, var: Variable, at: Item) -> Item | Absent:
         path = [p for p in (address or "").split(".") if p] if address else []
         target = self.get(path, deep=True)
         if target is None or target.value is None:
-            return _Absent("missing", f"'{address}' is not set in the configuration")
+            return Absent("missing", f"'{address}' is not set in the configuration")
         return self.place(target, at, Use(var.text, "literal"))
 
-    def _file(self, path: str, address: str | None, var: Variable, at: Item) -> Item | _Absent:
+    def _file(self, path: str, address: str | None, var: Variable, at: Item) -> Item | Absent:
         loaded = self.files.read(path, var.text, at)
         if loaded is None:
-            return _Absent("no-file", f"{path} does not exist")
+            return Absent("no-file", f"{path} does not exist")
         if isinstance(loaded.value, Unresolved):
             return loaded
         keys = [p for p in address.split(".") if p] if address else []
         target = self.get(keys, deep=True, base=loaded)
         if target is None or target.value is None:
-            return _Absent("missing", f"'{address}' is not set in {path}" if address else f"{path} is empty")
+            return Absent("missing", f"'{address}' is not set in {path}" if address else f"{path} is empty")
         return self.place(target, at, Use(var.text, "literal"))
 
     def place(self, target: Item, at: Item, use: Use) -> Item:
@@ -290,65 +263,6 @@ class Resolver:
         if isinstance(target.value, (dict, list)):
             return copy(target, self.budget, (use,))
         return Item(target.value, at.file, at.line, at.column, uses=merge_uses(target.uses, (use,)), state=DONE)
-
-    def _opt(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
-        if address == "stage" and self.run.stage is not None:
-            return self._value(self.run.stage, at, Use(var.text, "parameter", self.run.stage_source))
-        if address == "stage":
-            self.stage_used = True
-        if address == "region":
-            self.region_option_used = True
-        if address == "region" and self.run.region is not None:
-            return self._value(self.run.region, at, Use(var.text, "region", "command line"))
-        why = "region-unset" if address == "region" else "unset"
-        return _Absent(why, f"option --{address} is given on the deploy's command line (not to layergate)")
-
-    def _sls(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
-        if address == "stage":
-            # The stage's own origin (provider.stage, --stage) is summed up by this one use.
-            source = self.run.stage_source if self.run.stage else "default"
-            return self._value(self.stage(), at, Use(var.text, "parameter", source))
-        if address == "instanceId":
-            return self._unresolved(DYNAMIC, f"{var.text}: a new id for every deploy", at)
-        return self._unresolved(UNKNOWN, f"{var.text}: unsupported 'sls' address", at)
-
-    def _aws(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
-        if address == "region":
-            return self._value(self.region(), at, Use(var.text, "region"))
-        if address == "partition":
-            return self._value(partition_of(self.region()), at, Use(var.text, "region"))
-        if address == "accountId":
-            return self._unresolved(UNKNOWN, f"{var.text}: the account the deploy runs in is not in the"
-                                    " repository", at)
-        return self._unresolved(UNKNOWN, f"{var.text}: unsupported 'aws' address", at)
-
-    def _env(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
-        if address and address in self.options.env:
-            return self._value(self.options.env[address], at, Use(var.text, "parameter", "command line"))
-        return _Absent("unset", f"environment variable {address} of the deploy (not given with --env)")
-
-    def _param(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
-        if address is not None and address in self.options.parameters:
-            return self._value(self.options.parameters[address], at, Use(var.text, "parameter", "command line"))
-        stage = self.stage()
-        for block in (stage, "default"):
-            found = self.get(["params", block, address or ""], deep=True)
-            if found is not None and found.value is not None:
-                use = Use(var.text, "parameter", f"params.{block}")
-                return self.place(found, at, use)
-        return _Absent("unset", f"param '{address}' is not in params.{stage} or params.default; the"
-                                " Serverless Dashboard or --param sets it at deploy")
-
-    def _strtobool(self, address: str | None, var: Variable, at: Item, params: list[object]) -> Item | _Absent:
-        first = params[0] if params else None
-        text = scalar_text(first.value if isinstance(first, Item) else first).strip().lower()
-        if text in ("true", "1"):
-            return self._value(True, at, Use(var.text, "literal"))
-        if text in ("false", "0"):
-            return self._value(False, at, Use(var.text, "literal"))
-        return self._unresolved(UNKNOWN, f"{var.text}: {text!r} is not a boolean", at)
-
-    # -- stage and region ------------------------------------------------------------------------------
 
     def stage(self) -> str:
         """``--stage``, else provider.stage, else "dev" (the framework's rule)."""
@@ -380,9 +294,3 @@ def _label(item: Item) -> str:
     return item.raw or scalar_text(item.value)
 
 
-_PARTITION_PREFIXES = (("us-isob-", "aws-iso-b"), ("us-isof-", "aws-iso-f"), ("us-iso-", "aws-iso"),
-                       ("eu-isoe-", "aws-iso-e"), ("us-gov-", "aws-us-gov"), ("cn-", "aws-cn"))
-
-
-def partition_of(region: str) -> str:
-    return next((p for prefix, p in _PARTITION_PREFIXES if region.startswith(prefix)), "aws")
