@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from typing import Any
 
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from layergate.engine import evaluate
     from layergate.scanning import scan_paths
 
+    args.paths = policy_files_as_trees(args.paths)
     prepared = common.prepare(args)
     policy = prepared.policy
     result = scan_paths(args.paths, prepared.options, policy.exclude)
@@ -45,3 +47,20 @@ def run(args: argparse.Namespace) -> int:
     if not result.scans and not args.quiet:
         print("note: no CloudFormation, SAM, Serverless, Terraform plan or CDK input found", file=sys.stderr)
     return common.emit(args, outcome, policy, notes, "check")
+
+
+def policy_files_as_trees(paths: list[str]) -> list[str]:
+    """A policy file named as a PATH stands for everything it governs (pre-commit passes the policy file
+    when it changes, and a changed policy must be held against every template, not none)."""
+    from layergate.policy import POLICY_FILENAMES
+
+    trees = [os.path.dirname(p) or "." for p in paths if os.path.basename(p) in POLICY_FILENAMES]
+    if not trees:
+        return paths
+    inside = [p for p in paths if os.path.basename(p) not in POLICY_FILENAMES
+              and not any(_under(p, tree) for tree in trees)]
+    return list(dict.fromkeys(trees + inside))
+
+
+def _under(path: str, tree: str) -> bool:
+    return os.path.commonpath([os.path.abspath(path), os.path.abspath(tree)]) == os.path.abspath(tree)
