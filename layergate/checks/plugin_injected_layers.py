@@ -20,7 +20,7 @@ RULE = Rule(
     slug="plugin-injected-layers",
     severity=Severity.ERROR,
     title="Layers a plugin or macro adds later, invisible to a scan of the source",
-    fix="Scan what the plugin produces (Serverless: run `serverless package`, then scan "
+    fix="Scan the template the plugin or macro produces (Serverless: run `serverless package`, then scan "
     ".serverless/cloudformation-template-update-stack.json), or list the layers explicitly.",
 )
 
