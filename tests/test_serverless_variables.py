@@ -265,3 +265,26 @@ def test_str_to_bool_and_string_inclusion_of_numbers(tmp_path: Path) -> None:
     r = resolver(tmp_path, "custom:\n  n: 7\n  f: 1.0\n  b: ${strToBool(false)}\n  s: v${self:custom.n}-${self:custom.f}\n")
     assert value(r, "custom.b").value is False
     assert value(r, "custom.s").value == "v7-1"
+
+
+def test_symlink_out_of_the_repository_is_refused(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (tmp_path / "secret.yml").write_text("x: 1\n")
+    (repo / "link.yml").symlink_to(tmp_path / "secret.yml")
+    r = resolver(repo, "custom:\n  a: ${file(./link.yml):x}\n")
+    with pytest.raises(InputError, match=r"\./link\.yml is outside the repository root"):
+        value(r, "custom.a")
+
+
+def test_alias_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1},"
+              f" *a{i - 1}, *a{i - 1}]" for i in range(1, 9)]
+    with pytest.raises(InputError, match="expands to more than 500,000 values"):
+        resolver(tmp_path, "\n".join(lines) + "\n")
+
+
+def test_recursive_anchor_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="expands to more than 500,000 values"):
+        resolver(tmp_path, "custom: &a\n  self: *a\n")

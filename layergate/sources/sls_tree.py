@@ -96,8 +96,37 @@ class Budget:
                              " variables copying each other?)", self.file)
 
 
+def expanded_size(node: Node, limit: int) -> int:
+    """How many values ``node`` becomes once aliases are expanded, counted without expanding them
+    (each distinct node once), stopping as soon as the count passes ``limit``."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # being counted: meeting one again means a recursive anchor
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        current, ready = stack.pop()
+        if id(current) in sizes:
+            continue
+        children: list[Node] = []
+        if isinstance(current, SequenceNode):
+            children = list(current.value)
+        elif isinstance(current, MappingNode):
+            children = [v for _, v in current.value]
+        if not ready:
+            if id(current) in open_nodes:
+                return limit + 1
+            open_nodes.add(id(current))
+            stack.append((current, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        open_nodes.discard(id(current))
+        sizes[id(current)] = min(limit + 1, 1 + sum(sizes.get(id(c), 0) for c in children))
+    return sizes[id(node)]
+
+
 def from_node(node: Node, file: str, budget: Budget) -> Item:
     """Convert a composed YAML/JSON node into Items (``file`` is recorded on every one)."""
+    if expanded_size(node, budget.limit) + budget.count > budget.limit:
+        budget.spend(budget.limit + 1)  # an alias bomb: refused before anything is built
 
     def conv(n: Node, depth: int) -> Item:
         budget.spend()
