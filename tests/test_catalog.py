@@ -257,3 +257,7 @@ def test_docs_list_every_vendor_and_account(cat: Catalog) -> None:
     missing = [f"{v.key} {e.account}" for v in cat.vendors() for e in v.accounts
                if f"`{e.account}`" not in doc or f"`{v.key}`" not in doc]
     assert missing == []
+
+
+def test_module_level_vendors_is_the_shipped_catalog(cat: Catalog) -> None:
+    assert catalog.vendors() == cat.vendors()

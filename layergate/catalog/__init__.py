@@ -4,7 +4,7 @@ API (used by rules, init, scp and inventory):
 
 - ``load() -> Catalog`` (cached);
 - ``Catalog.vendor(key) -> Vendor | None`` (key such as "datadog"; case-insensitive; names accepted too);
-- ``Catalog.vendors() -> tuple[Vendor, ...]``: every vendor, sorted by key;
+- ``Catalog.vendors() -> tuple[Vendor, ...]``: every vendor, sorted by key (``vendors()`` for short);
 - ``Catalog.publisher(arn: LayerArn) -> Vendor | None``: the vendor that publishes from ``arn.account``
   in that partition and region (UNCONFIRMED accounts are not labelled);
 - ``Catalog.match(arn) -> Match | None``: the same lookup with the account entry, the layer-name pattern
@@ -128,6 +128,9 @@ class Catalog:
         self._vendors = tuple(sorted(vendors, key=lambda v: v.key))
         self._by_name: dict[str, Vendor] = {}
         self._by_account: dict[str, list[Vendor]] = {}
+        # Lookups repeat heavily (every function of a large template names the same few layers).
+        self._match_cache: dict[LayerArn, Match | None] = {}
+        self._label_cache: dict[tuple[str, str, str | None, str], str] = {}
         for v in self._vendors:
             for alias in (v.key, v.name, *v.aliases):
                 self._by_name.setdefault(_norm(alias), v)
@@ -144,6 +147,13 @@ class Catalog:
 
     def match(self, arn: LayerArn) -> Match | None:
         """Who publishes ``arn``, confirmed or not; None when unknown or ambiguous."""
+        try:
+            return self._match_cache[arn]
+        except KeyError:
+            found = self._match_cache[arn] = self._match(arn)
+            return found
+
+    def _match(self, arn: LayerArn) -> Match | None:
         if arn.managed:
             return None
         found: list[Match] = []
@@ -190,6 +200,13 @@ class Catalog:
 
     def label(self, account: str, partition: str = "aws", region: str | None = None, name: str = "") -> str:
         """``account (Vendor)`` when one vendor is known to publish from it there, else the bare account."""
+        key = (account, partition, region, name)
+        cached = self._label_cache.get(key)
+        if cached is None:
+            cached = self._label_cache[key] = self._label(account, partition, region, name)
+        return cached
+
+    def _label(self, account: str, partition: str, region: str | None, name: str) -> str:
         owners: set[str] = set()
         for v in self._by_account.get(account, ()):
             for e in v.entries_in(partition, region):
@@ -241,3 +258,8 @@ def load_file(path: str) -> Catalog:
 def load() -> Catalog:
     """The catalog shipped with layergate (read once per process; JSON because it loads in a millisecond)."""
     return load_file(DATA_FILE)
+
+
+def vendors() -> tuple[Vendor, ...]:
+    """Every vendor of the shipped catalog, sorted by key (for listings: init, scp, docs)."""
+    return load().vendors()
