@@ -664,14 +664,13 @@ def test_extension_needs_extension_flag() -> None:
         (
             "template.yaml:10:11",
             f"function Fn uses {DD_EXT} from 464622532012 (Datadog), an extension that runs beside the handler"
-            " with its environment and role; it has a layers entry (.layergate.yaml line 30) without"
-            " extension: true",
+            " with its environment and role; its layers entry (.layergate.yaml line 30) lacks extension: true",
         ),
         (
             "template.yaml:12:11",
             f"function Fn uses {DD_EXT.replace(':56', ':57')} from 464622532012 (Datadog), an extension that"
-            " runs beside the handler with its environment and role; it has no layers entry without"
-            " extension: true",
+            " runs beside the handler with its environment and role; no layers entry reviews it as one"
+            " (extension: true)",
         ),
     ]
     ok = policy(layers=(reviewed(DD_EXT, line=30, extension=True),))

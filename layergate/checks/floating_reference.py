@@ -21,8 +21,8 @@ RULE = Rule(
     slug="floating-reference",
     severity=Severity.ERROR,
     title="Layer version decided at deploy time, not in the repository",
-    fix="Write the layer version ARN in the repository, or commit the deploy's parameter values and "
-    "pass them with --parameters.",
+    fix="Pin the version in the repository: a layer version ARN, a data source with a version, or "
+    "parameter values from a committed file passed with --parameters.",
 )
 
 # Where a parameter value came from, when it is only a fallback the deploy can replace.

@@ -31,11 +31,15 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
         entry = ctx.policy.reviewed(str(arn))
         if entry is not None and entry.extension:
             continue
-        where = "has no layers entry" if entry is None else f"has a layers entry ({in_policy(entry.location)})"
+        why = (
+            "no layers entry reviews it as one (extension: true)"
+            if entry is None
+            else f"its layers entry ({in_policy(entry.location)}) lacks extension: true"
+        )
         yield RULE.finding(
             ref.location,
             f"{function(ref)} uses {arn} from {publisher(ctx, arn)}, an extension that runs beside the"
-            f" handler with its environment and role; it {where} without extension: true",
+            f" handler with its environment and role; {why}",
             arn=str(arn),
             consumer=ref.consumer,
         )
