@@ -12,7 +12,7 @@ from layergate.errors import InputError
 from layergate.model import ResolutionKind
 from layergate.sources import ParseOptions
 from layergate.sources.sls_files import FileCache, FileLoader
-from layergate.sources.sls_tree import Budget, Item, Unresolved, Use, from_node
+from layergate.sources.sls_tree import Budget, Item, Unresolved, Use, check_size, from_node
 from layergate.sources.sls_variables import Pass, Resolver
 from layergate.yamlnodes import load_text
 
@@ -26,6 +26,7 @@ def resolver(tmp_path: Path, text: str, run: Pass | None = None, budget: int = 5
     node = load_text(str(path))
     assert node is not None
     spend = Budget(str(path), budget)
+    check_size(node, str(path), spend)
     files = FileLoader(str(path), opts.root, spend, FileCache())
     return Resolver(from_node(node, str(path), spend), str(path), opts, run or Pass(), spend, files)
 

@@ -84,6 +84,9 @@ def parse(path: str, options: ParseOptions) -> list[Scan]:
     if provider is not None and "${" not in provider and provider != "aws":
         raise NotThisFormat(f"provider {provider!r}: only AWS functions have Lambda layers")
 
+    from layergate.sources.sls_tree import Budget, check_size
+
+    check_size(root, path, Budget(path))
     cache = FileCache()
     stage_source = "command line" if options.stage else "default"
     first_region = options.regions[0] if options.regions else None

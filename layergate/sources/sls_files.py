@@ -16,7 +16,7 @@ from yaml.nodes import Node
 from layergate.errors import InputError
 from layergate.jsonnodes import parse_json
 from layergate.model import ResolutionKind
-from layergate.sources.sls_tree import DONE, Budget, Item, Unresolved, from_node
+from layergate.sources.sls_tree import DONE, Budget, Item, Unresolved, check_size, from_node
 from layergate.yamlnodes import parse_yaml, read_text
 
 MAX_FILES = 256  # distinct files one configuration may include
@@ -62,7 +62,10 @@ class FileLoader:
             if len(self.cache.nodes) >= MAX_FILES:
                 raise InputError(f"{var_text}: the configuration includes more than {MAX_FILES} files",
                                  at.file, at.line, at.column)
-            self.cache.nodes[real] = self._parse(real, display, var_text, at)
+            parsed = self._parse(real, display, var_text, at)
+            if isinstance(parsed, Node):
+                check_size(parsed, display, self.budget)
+            self.cache.nodes[real] = parsed
         content = self.cache.nodes[real]
         if isinstance(content, Node):
             return from_node(content, display, self.budget)

@@ -123,35 +123,43 @@ def expanded_size(node: Node, limit: int) -> int:
     return sizes[id(node)]
 
 
-def from_node(node: Node, file: str, budget: Budget) -> Item:
-    """Convert a composed YAML/JSON node into Items (``file`` is recorded on every one)."""
+def check_size(node: Node, file: str, budget: Budget) -> None:
+    """Refuse an alias bomb before anything is built (once per parsed document, not per evaluation)."""
     if expanded_size(node, budget.limit) + budget.count > budget.limit:
-        budget.spend(budget.limit + 1)  # an alias bomb: refused before anything is built
+        budget.spend(budget.limit + 1)
+
+
+def from_node(node: Node, file: str, budget: Budget) -> Item:
+    """Convert a composed YAML/JSON node into Items (``file`` is recorded on every one).
+
+    Call ``check_size`` on the document first: the budget here still bounds the work, but only as it goes.
+    """
+    spend = budget.spend
 
     def conv(n: Node, depth: int) -> Item:
-        budget.spend()
-        line, col = line_col(n)
+        spend()
+        mark = n.start_mark
+        line, col = mark.line + 1, mark.column + 1
         if depth > MAX_TREE_DEPTH:
             raise InputError(f"nesting deeper than {MAX_TREE_DEPTH} levels", file, line, col)
         tag = n.tag
-        if tag.startswith("!"):
+        if tag[0] == "!":
             name = _CFN_TAGS.get(tag[1:])
             if name is None:
                 raise InputError(f"unknown YAML tag {tag} (the framework knows CloudFormation's tags only)",
                                  file, line, col)
-            arg = conv_untagged(n, depth)
+            arg = conv_untagged(n, depth, line, col)
             if name == "Fn::GetAtt" and isinstance(arg.value, str):
                 first, _, rest = arg.value.partition(".")
                 arg = Item([Item(first, file, line, col, first), Item(rest, file, line, col, rest)], file, line, col)
             raw = f"{tag} {n.value}" if isinstance(n, ScalarNode) else ""
             return Item({name: arg}, file, line, col, raw, keys={name: (line, col)}, tag=tag)
-        return conv_untagged(n, depth)
+        return conv_untagged(n, depth, line, col)
 
-    def conv_untagged(n: Node, depth: int) -> Item:
-        line, col = line_col(n)
-        if isinstance(n, ScalarNode):
-            return Item(_scalar(n), file, line, col, str(n.value))
-        if isinstance(n, SequenceNode):
+    def conv_untagged(n: Node, depth: int, line: int, col: int) -> Item:
+        if n.__class__ is ScalarNode:
+            return Item(_scalar(n), file, line, col, str(n.value))  # type: ignore[arg-type]
+        if n.__class__ is SequenceNode:
             return Item([conv(v, depth + 1) for v in n.value], file, line, col)
         assert isinstance(n, MappingNode)
         out: dict[str, Item] = {}
@@ -164,7 +172,7 @@ def from_node(node: Node, file: str, budget: Budget) -> Item:
                 merged.extend(v.value if isinstance(v, SequenceNode) else [v])
                 continue
             out[str(k.value)] = conv(v, depth + 1)
-            keys[str(k.value)] = line_col(k)
+            keys[str(k.value)] = (k.start_mark.line + 1, k.start_mark.column + 1)
         for base in merged:  # explicit keys win; earlier merged mappings win over later ones
             if isinstance(base, MappingNode):
                 for k, v in base.value:
