@@ -315,10 +315,10 @@ def test_macros_and_foreach_are_noted(tmp_path: Path) -> None:
     file = str(path)
     assert scan.format == "sam"
     assert scan.notes == (
-        Note("plugin-injected", Location(file, 1, 41, "Transform"),
+        Note("plugin-injected-layers", Location(file, 1, 41, "Transform"),
              "transform DatadogServerless runs at deploy time and may add or change layers that layergate cannot "
              "see", "DatadogServerless"),
-        Note("plugin-injected", Location(file, 3, 3, "Resources/Fn::ForEach::Workers"),
+        Note("plugin-injected-layers", Location(file, 3, 3, "Resources/Fn::ForEach::Workers"),
              "Fn::ForEach::Workers generates resources that layergate does not expand; their layers are not "
              "checked", "Fn::ForEach::Workers"),
     )

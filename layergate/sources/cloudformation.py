@@ -31,7 +31,7 @@ FUNCTION_TYPES = frozenset({"AWS::Lambda::Function", "AWS::Serverless::Function"
 PERMISSION_TYPE = "AWS::Lambda::LayerVersionPermission"
 # Transforms that do not touch layers; any other macro runs at deploy time and may add some.
 _KNOWN_TRANSFORMS = frozenset({SAM_TRANSFORM, "AWS::LanguageExtensions", "AWS::CodeDeployBlueGreen"})
-PLUGIN_NOTE = "plugin-injected"  # slug of the rule about layers added by plugins and macros
+PLUGIN_NOTE = "plugin-injected-layers"  # slug of LG107, the rule about layers that plugins and macros add
 
 _SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _SERVERLESS_OUTPUT = ".serverless/cloudformation-template-update-stack.json"
