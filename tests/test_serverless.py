@@ -504,3 +504,43 @@ def test_unknown_yaml_tag_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         serverless.parse(path, ParseOptions(root=str(tmp_path)))
     assert str(err.value) == f"{path}:5:7: unknown YAML tag !Env (the framework knows CloudFormation's tags only)"
+
+
+def test_getatt_and_short_form_refs_to_layers_of_the_service(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+service: refs
+provider:
+  name: aws
+  region: us-east-1
+layers:
+  my_tools:
+    path: tools
+functions:
+  f:
+    handler: h.f
+    layers:
+      - !Ref MyUnderscoretoolsLambdaLayer
+      - !GetAtt CfnLayer.LayerVersionArn
+      - Fn::GetAtt: [SomeBucket, Arn]
+      - !Ref MissingLambdaLayer
+resources:
+  Resources:
+    CfnLayer:
+      Type: AWS::Lambda::LayerVersion
+      Properties:
+        Content: {S3Bucket: b, S3Key: k, S3ObjectVersion: "3"}
+""")
+    (result,) = serverless.parse(path, ParseOptions(root=str(tmp_path)))
+    assert result.refs == (
+        ref("functions.f", loc(path, 12, 9, "functions.f.layers[0]"), "!Ref MyUnderscoretoolsLambdaLayer",
+            Resolution(INTERNAL, "Ref MyUnderscoretoolsLambdaLayer"), (), "layers.my_tools"),
+        ref("functions.f", loc(path, 13, 9, "functions.f.layers[1]"), "!GetAtt CfnLayer.LayerVersionArn",
+            Resolution(INTERNAL, "Fn::GetAtt CfnLayer.LayerVersionArn"), (), "CfnLayer", 1),
+        ref("functions.f", loc(path, 14, 9, "functions.f.layers[2]"), "{Fn::GetAtt: [SomeBucket, Arn]}",
+            Resolution(UNKNOWN, "Fn::GetAtt SomeBucket.Arn: an attribute known only after deploy"), position=2),
+        ref("functions.f", loc(path, 15, 9, "functions.f.layers[3]"), "!Ref MissingLambdaLayer",
+            Resolution(UNKNOWN, "Ref MissingLambdaLayer: not a layer this configuration defines (layers: or"
+                                " resources.Resources)"), position=3),
+    )
+    assert [d.id for d in result.layer_defs] == ["layers.my_tools", "CfnLayer"]
+    assert result.layer_defs[0].content == ContentSource("local", "tools")  # no such folder: no local_path
