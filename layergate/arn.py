@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass
 
@@ -35,24 +36,10 @@ class LayerArn:
 
     @classmethod
     def parse(cls, text: str) -> LayerArn:
-        text = text.strip()
-        m = _LAYER_RE.match(text)
-        if m:
-            partition = m["partition"]
-            if partition not in PARTITIONS:
-                raise ArnError(f"unknown partition {partition!r}")
-            if not _REGION_RE.match(m["region"]):
-                raise ArnError(f"{m['region']!r} is not a region")
-            version = int(m["version"]) if m["version"] is not None else None
-            if version == 0:
-                raise ArnError("layer versions start at 1")
-            return cls(partition, m["region"], m["account"], m["name"], version)
-        m = _AWSLAYER_RE.match(text)
-        if m:
-            if m["partition"] not in PARTITIONS:
-                raise ArnError(f"unknown partition {m['partition']!r}")
-            return cls(m["partition"], "", "", m["name"], None, managed=True)
-        raise ArnError(_explain(text))
+        result = _parse(text.strip())
+        if isinstance(result, str):
+            raise ArnError(result)
+        return result
 
     @property
     def layer_arn(self) -> str:
@@ -68,6 +55,28 @@ class LayerArn:
 
     def with_version(self, version: int | None) -> LayerArn:
         return LayerArn(self.partition, self.region, self.account, self.name, version, self.managed)
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse(text: str) -> LayerArn | str:
+    """The ARN, or the reason it is not one. Cached: a large template repeats the same few ARNs."""
+    m = _LAYER_RE.match(text)
+    if m:
+        partition = m["partition"]
+        if partition not in PARTITIONS:
+            return f"unknown partition {partition!r}"
+        if not _REGION_RE.match(m["region"]):
+            return f"{m['region']!r} is not a region"
+        version = int(m["version"]) if m["version"] is not None else None
+        if version == 0:
+            return "layer versions start at 1"
+        return LayerArn(partition, m["region"], m["account"], m["name"], version)
+    m = _AWSLAYER_RE.match(text)
+    if m:
+        if m["partition"] not in PARTITIONS:
+            return f"unknown partition {m['partition']!r}"
+        return LayerArn(m["partition"], "", "", m["name"], None, managed=True)
+    return _explain(text)
 
 
 def _explain(text: str) -> str:
@@ -93,10 +102,8 @@ def _explain(text: str) -> str:
 
 
 def try_parse(text: str) -> LayerArn | None:
-    try:
-        return LayerArn.parse(text)
-    except ArnError:
-        return None
+    result = _parse(text.strip())
+    return None if isinstance(result, str) else result
 
 
 def glob_match(pattern: str, arn: str) -> bool:

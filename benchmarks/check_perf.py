@@ -1,0 +1,86 @@
+"""`layergate check` as a whole process against its floors and neighbours.
+
+1. A generated SAM template with 3,000 functions (literal vendor layer, `!Sub` over the region, `!Ref` to an
+   internal layer): layergate vs. a Python process that only runs yaml.compose(f, Loader=yaml.CSafeLoader).
+   Target: median of paired runs <= 1.5x; peak memory <= 3x.
+2. A one-function template: layergate vs. cfn-lint on the same file. Target: >= 10x faster.
+
+    python3 benchmarks/check_perf.py [--runs 7] [--functions 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+from common import OUT, paired, python, stamp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+POLICY = """\
+version: 1
+regions: [us-east-1, eu-west-1]
+publishers:
+  - vendor: datadog
+  - vendor: powertools-python
+"""
+
+ONE_FUNCTION = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Layers:
+        - arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:56
+"""
+
+COMPOSE_ONLY = "import sys, yaml\nwith open(sys.argv[1]) as f:\n    yaml.compose(f, Loader=yaml.CSafeLoader)\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--functions", type=int, default=3000)
+    args = parser.parse_args()
+    work = os.path.join(OUT, "check")
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, ".layergate.yaml"), "w") as fh:
+        fh.write(POLICY)
+    big = os.path.join(work, "big.yaml")
+    subprocess.run([python(), os.path.join(HERE, "gen_sam.py"), "--functions", str(args.functions), big], check=True)
+    small = os.path.join(work, "one.yaml")
+    with open(small, "w") as fh:
+        fh.write(ONE_FUNCTION)
+
+    layergate = [python(), "-m", "layergate", "check", "--quiet", "--policy", os.path.join(work, ".layergate.yaml")]
+    print(f"# check_perf {stamp()}  python {sys.version.split()[0]}  {os.cpu_count()} cores")
+    size = os.path.getsize(big) / 1e6
+    r = paired([*layergate, big], [python(), "-c", COMPOSE_ONLY, big], args.runs)
+    print(f"{args.functions}-function SAM template ({size:.1f} MB), {args.runs} paired runs:")
+    print(f"  layergate check     median {r['a_median_s']:.3f} s   peak {r['a_peak_kib'] / 1024:.0f} MiB")
+    print(f"  yaml.compose only   median {r['b_median_s']:.3f} s   peak {r['b_peak_kib'] / 1024:.0f} MiB")
+    print(f"  time ratio (median of pairs) {r['ratio_median']:.2f}x  (target <= 1.5x)")
+    print(f"  memory ratio {r['a_peak_kib'] / r['b_peak_kib']:.2f}x  (target <= 3x)")
+
+    cfn_lint = shutil.which("cfn-lint")
+    if cfn_lint is None:
+        print("cfn-lint not installed: one-function comparison skipped")
+        return
+    runs = max(3, args.runs // 2)
+    r = paired([cfn_lint, small], [*layergate, small], runs)
+    print(f"one-function template, {runs} paired runs:")
+    print(f"  cfn-lint            median {r['a_median_s']:.3f} s")
+    print(f"  layergate check     median {r['b_median_s']:.3f} s")
+    print(f"  speed-up (median of pairs) {r['ratio_median']:.1f}x  (target >= 10x)")
+
+
+if __name__ == "__main__":
+    main()
