@@ -522,6 +522,11 @@ def test_publisher_account_entry_and_org_accounts_not_implicit() -> None:
     assert [r[3] for r in run(publisher_not_allowed, scan(ref(OWN)), ctx(pol))] == [
         f"function Fn uses {OWN} from 123456789012: no publishers entry allows this account"
     ]
+    pol = policy(publishers=(_allow(account="123456789012", layers=("other-*",)),))
+    assert [r[3] for r in run(publisher_not_allowed, scan(ref(OWN)), ctx(pol))] == [
+        f"function Fn uses {OWN} from 123456789012 (platform): the publishers entry for platform allows only"
+        " layers matching other-*"
+    ]
     pol = policy(publishers=(_allow(account="123456789012"),))
     assert run(publisher_not_allowed, scan(ref(OWN), ref(DD_EXT, line=11)), ctx(pol)) == [
         (
