@@ -23,8 +23,6 @@ several of them leaves the account unlabelled rather than guessing.
 
 from __future__ import annotations
 
-import functools
-
 import json
 import os
 from collections.abc import Iterable
@@ -121,7 +119,7 @@ class Match:
         return self.entry.confirmed
 
 
-@functools.lru_cache(maxsize=1024)
+@cache
 def _norm(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
