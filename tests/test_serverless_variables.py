@@ -289,3 +289,12 @@ def test_alias_bomb_is_refused(tmp_path: Path) -> None:
 def test_recursive_anchor_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="expands to more than 500,000 values"):
         resolver(tmp_path, "custom: &a\n  self: *a\n")
+
+
+def test_v4_stage_params(tmp_path: Path) -> None:
+    text = ("stages:\n  default:\n    params:\n      ver: 1\n  prod:\n    params:\n      ver: 2\n"
+            "params:\n  prod:\n    ver: 3\ncustom:\n  v: ${param:ver}\n")
+    dev = value(resolver(tmp_path, text), "custom.v")
+    assert (dev.value, dev.uses) == (1, (Use("${param:ver}", "parameter", "stages.default.params"),))
+    prod = value(resolver(tmp_path, text, Pass("prod", "params")), "custom.v")
+    assert (prod.value, prod.uses) == (2, (Use("${param:ver}", "parameter", "stages.prod.params"),))

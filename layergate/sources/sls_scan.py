@@ -69,9 +69,18 @@ def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: Fil
                     scan.layer_defs + extra.layer_defs, scan.grants + extra.grants, scan.notes + extra.notes,
                     extra.suppressions, scan.regions)
     stage_used, region_used = r.stage_used, r.region_option_used
-    params = r.get(["params"])
-    stages = tuple(k for k in params.value if k != "default") if params is not None and params.is_map else ()
-    return Evaluation(scan, r.stage(), stages, stage_used, region_used)
+    return Evaluation(scan, r.stage(), _param_stages(r), stage_used, region_used)
+
+
+def _param_stages(r: Resolver) -> tuple[str, ...]:
+    """The stages that have params of their own: ``params.<stage>`` (v3) and ``stages.<stage>.params`` (v4)."""
+    found: list[str] = []
+    for section in ("params", "stages"):
+        block = r.get([section])
+        if block is not None and block.is_map:
+            found.extend(k for k, v in block.value.items()
+                         if k != "default" and (section == "params" or (v.is_map and "params" in v.value)))
+    return tuple(dict.fromkeys(found))
 
 
 def _ref(consumer: str, item: Item, label: str, position: int, internal: dict[str, str], region: str) -> LayerRef:

@@ -94,11 +94,12 @@ def param(r: Resolver, address: str | None, var: Variable, at: Item, params: Seq
     if address is not None and address in r.options.parameters:
         return _value(r.options.parameters[address], at, Use(var.text, "parameter", "command line"))
     stage = r.stage()
-    for block in (stage, "default"):
-        found = r.get(["params", block, address or ""], deep=True)
+    # v3 writes params.<stage>, v4 stages.<stage>.params; the stage's own value wins over the defaults.
+    for keys in (["stages", stage, "params"], ["params", stage], ["stages", "default", "params"],
+                 ["params", "default"]):
+        found = r.get([*keys, address or ""], deep=True)
         if found is not None and found.value is not None:
-            use = Use(var.text, "parameter", f"params.{block}")
-            return r.place(found, at, use)
+            return r.place(found, at, Use(var.text, "parameter", ".".join(keys)))
     return Absent("unset", f"param '{address}' is not in params.{stage} or params.default; the"
                            " Serverless Dashboard or --param sets it at deploy")
 
