@@ -522,3 +522,10 @@ def test_valid_policy_does_not_import_jsonschema() -> None:
     out = subprocess.run([sys.executable, "-c", code, str(FIXTURES / "full.yaml")], capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_schema_text_through_importlib_resources(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the package is not plain files (a zip), the schema comes through importlib.resources."""
+    shipped = policy.schema_text()
+    monkeypatch.setattr(policy_schema.os.path, "dirname", lambda _p: "/nonexistent-directory")
+    assert policy_schema.schema_text() == shipped
