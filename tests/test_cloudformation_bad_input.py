@@ -64,6 +64,8 @@ CASES = [
     ("truncated json object", "t.json", '{"AWSTemplateFormatVersion": "2010-09-09",\n "Resources": {"A": {}',
      "2:23: invalid JSON: unexpected end of file: the '{' at line 2 column 15 is never closed"),
     ("resource without type", "t.yaml", HEAD + "  A:\n    Properties: {}\n", "3:3: resource A has no Type"),
+    ("resource type computed", "t.yaml", HEAD + "  A:\n    Type: !Ref Kind\n",
+     "4:11: resource A: Type must be a plain string, found !Ref Kind"),
     ("resource not a mapping", "t.yaml", HEAD + "  A: just-text\n", "3:6: resource A must be a mapping, found a string"),
     ("resources not a mapping", "t.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources: [a]\n",
      "2:12: Resources must be a mapping, found a list"),

@@ -98,31 +98,24 @@ def _is_plain_list(node: Node) -> bool:
     return isinstance(node, SequenceNode) and intrinsic(node) is None
 
 
-def refs_of(consumer: str, file: str, entries: list[Entry], offset: int) -> list[LayerRef]:
+Resolved = list[tuple[Resolution, tuple[Candidate, ...], str | None]]
+ResolvedCache = dict[int, tuple[Value, Resolved]]
+
+
+def refs_of(consumer: str, file: str, entries: list[Entry], offset: int, cache: ResolvedCache) -> list[LayerRef]:
+    """The references of one function; ``cache`` (one per template) resolves each shared value once."""
     refs: list[LayerRef] = []
     for entry in entries:
         mark = entry.node.start_mark
         location = Location(file, mark.line + 1, mark.column + 1, entry.path)
-        for resolution, candidates, layer_def in resolve_cached(entry.value):
+        value = entry.value
+        hit = cache.get(id(value))
+        if hit is None:
+            hit = cache[id(value)] = (value, resolve(value))  # the value is kept, so its id stays its own
+        for resolution, candidates, layer_def in hit[1]:
             refs.append(LayerRef(consumer, location, entry.expression, resolution, candidates, layer_def,
                                  offset + entry.index))
     return refs
-
-
-Resolved = list[tuple[Resolution, tuple[Candidate, ...], str | None]]
-_resolved: dict[int, tuple[Value, Resolved]] = {}
-
-
-def resolve_cached(value: Value) -> Resolved:
-    """``resolve``, once per value object (the evaluator hands out the same object for the same scalar)."""
-    hit = _resolved.get(id(value))
-    if hit is not None and hit[0] is value:
-        return hit[1]
-    if len(_resolved) > 4096:
-        _resolved.clear()
-    result = resolve(value)
-    _resolved[id(value)] = (value, result)
-    return result
 
 
 def resolve(value: Value) -> Resolved:

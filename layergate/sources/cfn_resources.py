@@ -101,7 +101,7 @@ def grants(ev: Evaluator, logical_id: str, key: Node, props: dict[str, Node]) ->
     """One grant per possible (principal, organization) of an ``AWS::Lambda::LayerVersionPermission``."""
     where = location(ev, key, f"Resources/{logical_id}")
     arn_node = props.get("LayerVersionArn")
-    layer = _granted_layer(ev, arn_node) if arn_node is not None else ""
+    layer = _granted_layer(ev, arn_node) if arn_node is not None else "<unknown: no LayerVersionArn>"
     principals = _strings(ev, props.get("Principal")) or ["<unknown: no Principal>"]
     org_node = props.get("OrganizationId")
     orgs: list[str | None] = list(_strings(ev, org_node)) if org_node is not None else [None]

@@ -20,7 +20,7 @@ from layergate.errors import InputError
 from layergate.model import Function, LayerRef, Location, Note, Resolution, ResolutionKind, Scan
 from layergate.sources import NotThisFormat, ParseOptions
 from layergate.sources.cfn_intrinsics import LAYER_TYPES, Evaluator, TemplateInfo
-from layergate.sources.cfn_layers import Entry, layer_entries, merge_globals, refs_of, span
+from layergate.sources.cfn_layers import Entry, ResolvedCache, layer_entries, merge_globals, refs_of, span
 from layergate.sources.cfn_nodes import fields, intrinsic, is_null, key_nodes, kind_of, render, text
 from layergate.sources.cfn_parameters import declarations, given_values
 from layergate.sources.cfn_resources import grants, layer_def, location, suppressions
@@ -122,9 +122,13 @@ def scan_template_node(
         if not isinstance(body, MappingNode) or intrinsic(body) is not None:
             raise _error(path, body, f"resource {logical_id} must be a mapping, found {kind_of(body)}")
         attributes = fields(body)
-        rtype = text(attributes.get("Type"))
-        if not rtype:
+        type_node = attributes.get("Type")
+        rtype = text(type_node)
+        if type_node is None or is_null(type_node):
             raise _error(path, key, f"resource {logical_id} has no Type")
+        if not rtype:
+            raise _error(path, type_node, f"resource {logical_id}: Type must be a plain string, found "
+                                          f"{render(type_node)}")
         types[logical_id] = rtype
         resources.append((logical_id, key, rtype, attributes))
 
@@ -145,6 +149,7 @@ def scan_template_node(
     perms = []
     supps = []
     global_entries: list[Entry] | None = None
+    resolved: ResolvedCache = {}
     template_dir = os.path.dirname(path)
     for logical_id, key, rtype, attributes in resources:
         props_node = attributes.get("Properties")
@@ -168,11 +173,11 @@ def scan_template_node(
             if mode in ("global", "both"):
                 if global_entries is None:
                     global_entries = layer_entries(ev, sam_globals.get("Layers"), "Globals/Function/Layers")
-                refs.extend(refs_of(logical_id, path, global_entries, 0))
+                refs.extend(refs_of(logical_id, path, global_entries, 0, resolved))
                 offset = span(global_entries)
             if mode in ("local", "both"):
                 entries = layer_entries(ev, local, f"Resources/{logical_id}/Properties/Layers")
-                refs.extend(refs_of(logical_id, path, entries, offset))
+                refs.extend(refs_of(logical_id, path, entries, offset, resolved))
         elif rtype in LAYER_TYPES:
             defs.append(layer_def(ev, logical_id, key, rtype, fields(props_node), template_dir, options.root))
         elif rtype == PERMISSION_TYPE:
