@@ -405,14 +405,21 @@ def test_detect_by_name_and_by_content() -> None:
     assert not serverless.detect("svc/template.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n")
     assert not serverless.detect("svc/.serverless/cloudformation-template-update-stack.json", "{}")
     assert not serverless.detect("svc/docker-compose.yml", "services:\n  web: {}\n")
+    # a resources fragment with Serverless variables is read through the configuration that includes it
+    fragment = "Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: t-${sls:stage}\n"
+    assert serverless.detect("svc/resources/table.yml", fragment)
+    assert not serverless.detect("svc/resources/table.json", fragment)
+    assert not serverless.detect("svc/template.yml", "AWSTemplateFormatVersion: '2010-09-09'\n" + fragment)
+    assert not serverless.detect("svc/template.yml", "Resources:\n  X:\n    Properties: {A: !Sub '${AWS::Region}'}\n")
 
 
 def test_not_a_serverless_configuration(tmp_path: Path) -> None:
     other = write(tmp_path, "service: x\nprovider:\n  name: google\n")
     with pytest.raises(NotThisFormat, match="provider 'google': only AWS functions have Lambda layers"):
         serverless.parse(other, ParseOptions(root=str(tmp_path)))
-    sniffed = write(tmp_path, "service: x\nnot-provider: {}\n", "api.yml")
-    with pytest.raises(NotThisFormat):
+    sniffed = write(tmp_path, "Resources:\n  T:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+                              "      QueueName: q-${sls:stage}\n", "queue.yml")
+    with pytest.raises(NotThisFormat, match=r"read through the \$\{file\(\.\.\.\)\} that includes it"):
         serverless.parse(sniffed, ParseOptions(root=str(tmp_path)))
     empty = write(tmp_path, "")
     with pytest.raises(InputError) as err:

@@ -44,6 +44,8 @@ NOTE_KIND = "plugin-injected-layers"
 MAX_EVALUATIONS = 64  # stages x regions
 _CONFIG_NAME = re.compile(r"^serverless(\.[A-Za-z0-9_-]+)?\.(yml|yaml|json)$")
 _CODE_NAME = re.compile(r"^serverless(\.[A-Za-z0-9_-]+)?\.(js|cjs|mjs|ts)$")
+# A Serverless variable (not CloudFormation's ${AWS::Region}): a lower-case source, then ':' or '('.
+_VARIABLE = re.compile(r"\$\{(self|sls|opt|param|env|file|ssm|cf|s3|aws)[:(]")
 _SERVICE = re.compile(r"^service:", re.MULTILINE)
 _PROVIDER = re.compile(r"^provider:", re.MULTILINE)
 _RANK = {ResolutionKind.UNKNOWN: 0, ResolutionKind.DYNAMIC: 1, ResolutionKind.PARAMETER: 2,
@@ -54,8 +56,14 @@ def detect(path: str, head: str) -> bool:
     name = os.path.basename(path)
     if _CONFIG_NAME.match(name) or _CODE_NAME.match(name):
         return True
+    if not name.endswith((".yml", ".yaml")):
+        return False
     # serverless-api.yml and the like, used with `serverless --config`: top-level service and provider.
-    return name.endswith((".yml", ".yaml")) and bool(_SERVICE.search(head)) and bool(_PROVIDER.search(head))
+    if _SERVICE.search(head) and _PROVIDER.search(head):
+        return True
+    # A fragment a configuration includes with ${file(...)} (resources/*.yml): its variables mean nothing
+    # on their own, so it is not read as a CloudFormation template; the configuration reads it.
+    return bool(_VARIABLE.search(head)) and "AWSTemplateFormatVersion" not in head
 
 
 def parse(path: str, options: ParseOptions) -> list[Scan]:
@@ -79,7 +87,8 @@ def parse(path: str, options: ParseOptions) -> list[Scan]:
         raise InputError("the top level of a Serverless configuration must be a mapping", path, *line_col(root))
     keys = {key: value for key, _, value in items(root)}
     if not named and not ("service" in keys and "provider" in keys):
-        raise NotThisFormat("not a Serverless configuration (no service and provider)")
+        raise NotThisFormat("holds Serverless variables but is no configuration: it is read through the"
+                            " ${file(...)} that includes it")
     provider = scalar(next((v for k, _, v in items(keys.get("provider")) if k == "name"), None))
     if provider is not None and "${" not in provider and provider != "aws":
         raise NotThisFormat(f"provider {provider!r}: only AWS functions have Lambda layers")
