@@ -63,10 +63,19 @@ def render(value: Value) -> str:
 
 
 def _plain_ok(text: str) -> bool:
-    if not _PLAIN.fullmatch(text) or text.endswith(":") or text.lower() in _SPECIAL:
+    if not _PLAIN.fullmatch(text) or text.endswith(":") or text.lower() in _SPECIAL or _number(text):
         return False
     if text[0].isdigit():  # numbers, dates and timestamps; a hex digest is fine unless it reads as a number
         return bool(_HEX64.fullmatch(text)) and not re.fullmatch(r"[0-9]+(e[0-9]+)?", text)
+    return True
+
+
+def _number(text: str) -> bool:
+    """Python reads it as a number (``nan``, ``inf``, ``1_0``), as a loose YAML reader might."""
+    try:
+        float(text)
+    except ValueError:
+        return False
     return True
 
 
@@ -268,15 +277,21 @@ class LockFile:
         after = yamlnodes.to_python(after_root) if after_root is not None else None
         expected = dict(before)
         layers = [dict(x) if isinstance(x, dict) else x for x in (expected.get("layers") or [])]
+        by_arn: dict[str, dict[str, Any]] = {}
+        for x in layers:
+            if isinstance(x, dict):
+                by_arn.setdefault(_canonical(x.get("arn")), x)
         for e in edits:
-            entry = next((x for x in layers if isinstance(x, dict) and _canonical(x.get("arn")) == e.arn), None)
+            entry = by_arn.get(e.arn)
             if entry is None:
-                entry = {"arn": e.arn}
+                entry = by_arn[e.arn] = {"arn": e.arn}
                 layers.append(entry)
+            # What each rendered value must read back as; a rendering that reads back as anything else
+            # (a name taken for a number, a date for a timestamp) makes the comparison below fail.
             for key, value in e.values:
-                entry[key] = _read_back(value)
+                entry[key] = _as_read(value)
             for key, value in e.defaults:
-                entry.setdefault(key, _read_back(value))
+                entry.setdefault(key, _as_read(value))
             for key in e.remove:
                 entry.pop(key, None)
         expected["layers"] = layers
@@ -326,7 +341,6 @@ def _canonical(arn: Any) -> str:
     return str(parsed) if parsed else str(arn).strip()
 
 
-def _read_back(value: Value) -> Any:
-    """``value`` as yamlnodes.to_python reads the rendered scalar (dates stay text there)."""
-    node = yamlnodes.parse_yaml(f"v: {render(value)}", "<value>")
-    return yamlnodes.to_python(node)["v"] if node is not None else None
+def _as_read(value: Value) -> Any:
+    """``value`` as yamlnodes.to_python reads it back (dates stay text there)."""
+    return value.isoformat() if isinstance(value, dt.date) else value

@@ -223,3 +223,23 @@ def test_download_needs_an_http_url() -> None:
     with pytest.raises(DownloadError) as err:
         download_sha256("s3://")
     assert str(err.value) == "Content.Location 's3://' is not an HTTP(S) URL that can be downloaded"
+
+
+def test_unknown_region_is_named() -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from layergate.aws.failures import fatal
+
+    exc = EndpointConnectionError(endpoint_url="https://lambda.xx-nowhere-1.amazonaws.com/2018-10-31/layers/x")
+    arn = "arn:aws:lambda:xx-nowhere-1:123456789012:layer:x:1"
+    assert str(fatal(exc, operation="GetLayerVersion", subject=arn, region="xx-nowhere-1", endpoint=None,
+                     region_known=False)) == (
+        f"unknown region 'xx-nowhere-1' (in {arn}): botocore knows no Lambda endpoint for it and "
+        "https://lambda.xx-nowhere-1.amazonaws.com cannot be reached; check the ARN, or pass --endpoint-url"
+    )
+    assert str(fatal(exc, operation="GetLayerVersion", subject=arn, region="xx-nowhere-1", endpoint=None)) == (
+        "AWS endpoint unreachable: https://lambda.xx-nowhere-1.amazonaws.com (Could not connect to the endpoint URL: "
+        "\"https://lambda.xx-nowhere-1.amazonaws.com/2018-10-31/layers/x\")"
+    )
+    assert LambdaClients(AwsSettings()).knows_region("eu-west-1")
+    assert not LambdaClients(AwsSettings()).knows_region("xx-nowhere-1")

@@ -331,3 +331,18 @@ def test_check_never_imports_boto3(repo: Repo) -> None:
                           timeout=60)
     assert done.stderr == ""
     assert done.stdout.splitlines()[-1] == "1 []"  # LG301 for the unrecorded layers, and no boto3
+
+
+def test_an_arn_whose_partition_contradicts_its_region_is_not_asked(
+    world: World, repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = "arn:aws:lambda:cn-north-1:111111111111:layer:tools:1"
+    template = repo.root / "template.yaml"
+    template.write_text(template.read_text() + f"        - {bad}\n")
+    assert lock(world, "--quiet") == 1
+    out, _err = capsys.readouterr()
+    assert out.splitlines()[-1] == (
+        f"error: cannot read {bad} (used by Api at template.yaml:13:11): its partition 'aws' does not match "
+        "region cn-north-1 (partition 'aws-cn')"
+    )
+    assert world.router is not None and world.router.hits[("GetLayerVersion", bad)] == 0

@@ -130,6 +130,8 @@ def test_crlf_and_bom_survive(tmp_path: Path) -> None:
         ("alice", "alice"),
         ("Alice O'Brien", '"Alice O\'Brien"'),
         ("yes", '"yes"'),
+        ("Nan", '"Nan"'),
+        ("infinity", '"infinity"'),
         ("a: b", '"a: b"'),
         ("#team", '"#team"'),
         ("zoë", '"zoë"'),
@@ -222,3 +224,17 @@ def test_remove_refuses_a_key_sharing_its_line(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as err:
         LockFile(str(path)).edit([Edit(ARN_X, (), remove=("reviewed_by",))])
     assert str(err.value) == f"{path}:2:5: lock can only remove 'reviewed_by' when it is on a line of its own after arn"
+
+
+def test_a_result_that_does_not_read_back_as_intended_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import layergate.lockfile as lockfile
+
+    path = write(tmp_path, POLICY)
+    monkeypatch.setattr(lockfile, "_pair", lambda key, value: f"{key}: '{value}'")  # every value turns into text
+    with pytest.raises(PolicyError) as err:
+        LockFile(str(path)).edit([Edit(ARN_X, NEW)])
+    assert str(err.value) == (
+        f"{path}: could not edit the layers: list safely (the result did not read back as intended); nothing was written"
+    )

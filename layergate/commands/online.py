@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from layergate.arn import LayerArn
-from layergate.checks.common import partition_of, pinned_arns
+from layergate.arn import LayerArn, try_parse
+from layergate.catalog import partition_of
 from layergate.errors import LayergateError
-from layergate.model import LayerRef, Scan
+from layergate.model import LayerRef, ResolutionKind, Scan
 
 if TYPE_CHECKING:
     from layergate.aws.layers import Facts
@@ -61,9 +61,22 @@ def referenced(scans: Iterable[Scan]) -> dict[str, Referenced]:
     """
     found: dict[str, tuple[LayerArn, list[Use]]] = {}
     for scan in scans:
-        for ref, arn in pinned_arns(scan):
-            found.setdefault(str(arn), (arn, []))[1].append(Use(scan, ref))
+        for ref in scan.refs:
+            if ref.resolution.kind is ResolutionKind.INTERNAL:
+                continue  # published by this deployment: no recorded hash applies (LG5xx cover it)
+            for key, arn in _versions(ref).items():
+                found.setdefault(key, (arn, []))[1].append(Use(scan, ref))
     return {key: Referenced(arn, tuple(uses)) for key, (arn, uses) in found.items()}
+
+
+def _versions(ref: LayerRef) -> dict[str, LayerArn]:
+    """The distinct concrete versions an entry can take, keyed as the policy keys them (canonical ARN)."""
+    out: dict[str, LayerArn] = {}
+    for candidate in ref.candidates:
+        arn = try_parse(candidate.value)
+        if arn is not None and arn.version is not None:
+            out.setdefault(str(arn), arn)
+    return out
 
 
 def unreadable(arn: LayerArn) -> str | None:
