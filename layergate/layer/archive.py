@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator
@@ -47,6 +48,8 @@ class Problem:
 
 # Kinds that make the whole layer unreadable (the listing itself cannot be trusted).
 REFUSING = frozenset({"too-large", "too-many-files", "compression-ratio"})
+# Kinds that leave some content unread (the inspection is incomplete).
+UNREAD = REFUSING | {"encrypted", "unreadable"}
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -90,8 +93,8 @@ class Layer:
                 return self._zip.read(member.ref)  # type: ignore[union-attr]
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
                 raise InputError(f"member {member.path!r} is corrupt: {exc}", self.label) from None
-            except (RuntimeError, NotImplementedError) as exc:  # encrypted, or a method zipfile lacks
-                raise Unreadable(str(exc)) from None
+            except (RuntimeError, NotImplementedError) as exc:
+                raise Unreadable.of(member.ref, exc) from None
         return b"".join(self.chunks(member))
 
     def chunks(self, member: Member, size: int = CHUNK) -> Generator[bytes, None, None]:
@@ -120,11 +123,23 @@ class Layer:
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
             raise InputError(f"member {info.filename!r} is corrupt: {exc}", self.label) from None
         except (RuntimeError, NotImplementedError) as exc:
-            raise Unreadable(str(exc)) from None
+            raise Unreadable.of(info, exc) from None
 
 
 class Unreadable(Exception):
     """A member whose bytes cannot be obtained (encrypted, unsupported compression)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+    @classmethod
+    def of(cls, info: zipfile.ZipInfo, exc: Exception) -> Unreadable:
+        if isinstance(exc, RuntimeError) or info.flag_bits & 0x1:
+            return cls("encrypted", "encrypted entry: its content cannot be inspected")
+        return cls("unreadable", f"compression method {info.compress_type} is not supported: its content cannot "
+                   "be inspected")
 
 
 def _file_chunks(path: str, name: str, size: int) -> Iterator[bytes]:
@@ -143,6 +158,12 @@ def open_layer(path: str, limits: Limits = DEFAULT_LIMITS) -> Layer:
     if os.path.isdir(path):
         members, problems = _list_dir(path, limits)
         return Layer(path, members, problems, None)
+    declared = declared_entries(path)
+    if declared is not None and declared > limits.max_files:
+        # Refused before the central directory is parsed: a crafted count costs nothing to declare.
+        problem = Problem("too-many-files", "", f"{declared} entries, more than the limit of {limits.max_files} "
+                          "(--max-files)")
+        return Layer(path, [], [problem], None)
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -156,6 +177,39 @@ def open_layer(path: str, limits: Limits = DEFAULT_LIMITS) -> Layer:
         zf.close()
         raise
     return Layer(path, members, problems, zf)
+
+
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+
+
+def declared_entries(path: str) -> int | None:
+    """The entry count the end records of a zip declare, or None when they cannot be found (then
+    ``zipfile`` says what is wrong)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            tail_start = max(0, size - (_EOCD.size + 0xFFFF + _ZIP64_LOCATOR.size))
+            fh.seek(tail_start)
+            tail = fh.read()
+            at = tail.rfind(b"PK\x05\x06")
+            if at < 0 or at + _EOCD.size > len(tail):
+                return None
+            total = _EOCD.unpack_from(tail, at)[4]
+            if total != 0xFFFF or at < _ZIP64_LOCATOR.size:
+                return int(total)
+            signature, _, offset, _ = _ZIP64_LOCATOR.unpack_from(tail, at - _ZIP64_LOCATOR.size)
+            if signature != b"PK\x06\x07" or offset + _ZIP64_EOCD.size > size:
+                return int(total)
+            fh.seek(offset)
+            record = fh.read(_ZIP64_EOCD.size)
+            if len(record) < _ZIP64_EOCD.size or record[:4] != b"PK\x06\x06":
+                return int(total)
+            return int(_ZIP64_EOCD.unpack(record)[7])
+    except OSError:
+        return None
 
 
 def _list_zip(zf: zipfile.ZipFile, limits: Limits) -> tuple[list[Member], list[Problem]]:
@@ -184,8 +238,6 @@ def _list_zip(zf: zipfile.ZipFile, limits: Limits) -> tuple[list[Member], list[P
         elif mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
             problems.append(Problem("special-file", name, f"special file (mode {stat.filemode(mode)})"))
             continue
-        if info.flag_bits & 0x1:
-            problems.append(Problem("encrypted", name, "encrypted entry: its content cannot be inspected"))
         size = info.file_size
         total += size
         if size >= limits.ratio_floor and size > limits.max_ratio * max(info.compress_size, 1):
@@ -232,6 +284,7 @@ def _list_dir(root: str, limits: Limits) -> tuple[list[Member], list[Problem]]:
             else:
                 problems.append(Problem("special-file", rel, f"special file (mode {stat.filemode(st.st_mode)})"))
     members.sort(key=lambda m: m.path)
+    problems.sort(key=lambda p: p.path)
     if total > limits.max_bytes:
         problems.append(Problem("too-large", "", f"{total} bytes, more than the limit of {limits.max_bytes} "
                                 "(--max-size)"))

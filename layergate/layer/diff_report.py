@@ -6,13 +6,13 @@ packages, network endpoints, extensions, native binaries, other files, and hosti
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from layergate import __version__
 from layergate.layer.inspect_report import (
     FORMAT_VERSION,
+    dumps,
     endpoint_json,
     file_json,
     layer_json,
@@ -119,14 +119,14 @@ def render_json(d: LayerDiff) -> str:
              "changed_files": list(c.changed_files)}
             for c in d.packages
         ],
-        "endpoints": {"added": [endpoint_json(e) for e in d.endpoints_added],
-                      "removed": [endpoint_json(e) for e in d.endpoints_removed]},
+        "endpoints_added": [endpoint_json(e) for e in d.endpoints_added],
+        "endpoints_removed": [endpoint_json(e) for e in d.endpoints_removed],
         "extensions": [_change_json(f) for f in d.extensions],
         "binaries": [_change_json(f) for f in d.binaries],
         "files": [_change_json(f) for f in d.files],
         "new_problems": [problem_json(p) for p in d.new_problems],
     }
-    return json.dumps(doc, indent=2) + "\n"
+    return dumps(doc)
 
 
 # --- Markdown -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from layergate.errors import LayergateError
+from layergate.layer.archive import UNREAD
 from layergate.layer.inventory import LayerContents, inspect_layer
 from layergate.layer.options import limits_from
 from layergate.layer.remote import AwsAccess, fetch, is_arn
@@ -36,6 +37,6 @@ def require_complete(contents: LayerContents, role: str) -> None:
     """``diff`` cannot compare what was not read: that is an error, not a difference."""
     if not contents.complete:
         reasons = "; ".join(f"{p.path + ': ' if p.path else ''}{p.message}" for p in contents.problems
-                            if p.kind in ("too-large", "too-many-files", "compression-ratio", "unreadable"))
+                            if p.kind in UNREAD)
         raise LayergateError(f"{role} could not be read completely ({reasons}); nothing to compare",
                              contents.source)

@@ -77,6 +77,23 @@ def layer_json(c: LayerContents) -> dict[str, Any]:
     }
 
 
+def dumps(doc: dict[str, Any]) -> str:
+    """Top-level keys one per line, list items one per line, each item compact: readable, and fast
+    (``json`` only uses its C encoder without ``indent``, and a layer can list 50,000 files)."""
+    lines = ["{"]
+    last = len(doc) - 1
+    for i, (key, value) in enumerate(doc.items()):
+        comma = "," if i < last else ""
+        if isinstance(value, list) and value:
+            lines.append(f"  {json.dumps(key)}: [")
+            lines.append(",\n".join("    " + json.dumps(item) for item in value))
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def render_json(c: LayerContents) -> str:
     doc = {
         "format_version": FORMAT_VERSION,
@@ -89,7 +106,7 @@ def render_json(c: LayerContents) -> str:
         "endpoints": [endpoint_json(e) for e in c.endpoints],
         "files": [file_json(f) for f in c.files],
     }
-    return json.dumps(doc, indent=2) + "\n"
+    return dumps(doc)
 
 
 # --- text ---------------------------------------------------------------------------------------

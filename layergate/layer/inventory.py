@@ -1,7 +1,8 @@
 """What a layer contains (``LayerContents``), built in one reading pass over its members.
 
-Each member is read once, in pieces: the same bytes are hashed, scanned for endpoints, checked for an
-ELF header or a ``#!`` line, and handed to the package collector when they are package metadata.
+Each member is read once, in pieces (``layergate.layer.reader``, which decompresses and hashes in a
+second thread): the same bytes are scanned for endpoints, checked for an ELF header or a ``#!`` line,
+and handed to the package collector when they are package metadata.
 ``layergate.layer.survey`` is the light version ``check`` uses: names and first bytes only, no hashing.
 """
 
@@ -12,11 +13,12 @@ import os
 from dataclasses import dataclass
 
 from layergate.layer import packages
-from layergate.layer.archive import CHUNK, Layer, Member, Problem, Unreadable, open_layer
+from layergate.layer.archive import CHUNK, Layer, Problem, open_layer
 from layergate.layer.binaries import ELF_MAGIC, elf_info
 from layergate.layer.endpoints import StreamScan, find_endpoints, should_scan
 from layergate.layer.limits import DEFAULT_LIMITS, Limits
 from layergate.layer.packages import Package
+from layergate.layer.reader import read_pieces
 from layergate.layer.survey import Binary, Extension, extension, is_extension
 
 _HEAD = 64 << 10  # bytes of a file's start kept for ELF program headers and the #! line
@@ -75,27 +77,40 @@ def _read_all(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
     endpoints: dict[str, list[str]] = {}
     collector = packages.Collector()
     complete = True
-    for member in layer.members:
+    stream = StreamScan()
+    head = b""
+    kept: list[bytes] = []
+    for piece in read_pieces(layer, layer.members, _wants_sha1):
+        member = piece.member
         path = member.path
-        keep = not member.symlink and packages.wants(path)
-        try:
-            read = _read(layer, member, not member.symlink and should_scan(path), keep)
-        except Unreadable as exc:
-            problems.append(Problem("unreadable", path, f"content cannot be read: {exc}"))
+        if piece.error is not None:
+            problems.append(Problem(piece.error.kind, path, piece.error.message))
             files.append(FileEntry(path, member.size, "", member.mode, member.symlink))
             complete = False
             continue
-        sha256, head = read.sha256, read.head
+        scan = not member.symlink and should_scan(path)
+        keep = not member.symlink and packages.wants(path)
+        if piece.first and piece.last:  # the whole member in one piece: the common case, no copies
+            head = content = piece.data
+            found = find_endpoints(content) if scan else set()
+        else:
+            if piece.first:
+                stream, head, kept = StreamScan(), piece.data[:_HEAD], []
+            if scan:
+                stream.feed(piece.data)
+            if keep:
+                kept.append(piece.data)
+            if not piece.last:
+                continue
+            found = stream.finish() if scan else set()
+            content = b"".join(kept)
+        sha256 = piece.sha256
         files.append(FileEntry(path, member.size, sha256, member.mode, member.symlink))
-        for value in read.endpoints:
+        for value in found:
             endpoints.setdefault(value, []).append(path)
         if keep:
-            collector.add(path, read.content, sha256, read.sha1)
-        if member.symlink:
-            if is_extension(path):
-                extensions.append(extension(member, head, sha256))
-            continue
-        if head.startswith(ELF_MAGIC) and (info := elf_info(head)) is not None:
+            collector.add(path, content, sha256, piece.sha1)
+        if not member.symlink and head.startswith(ELF_MAGIC) and (info := elf_info(head)) is not None:
             binaries.append(Binary(path, info, sha256))
         if is_extension(path):
             extensions.append(extension(member, head, sha256))
@@ -113,41 +128,9 @@ def _read_all(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Read:
-    sha256: str
-    head: bytes  # the first bytes, for ELF and #! detection
-    endpoints: set[str]
-    content: bytes = b""  # the whole content, when asked for (package metadata)
-    sha1: str = ""  # jars only: Maven Central and scanners look jars up by SHA-1
-
-
-def _read(layer: Layer, member: Member, scan: bool, keep: bool) -> _Read:
-    """Read a member once: hash it, scan it, keep what the package collector needs."""
-    jar = keep and member.path.endswith(".jar")
-    if member.size <= CHUNK:  # the common case: one piece, no copies
-        data = layer.read(member)
-        if len(data) <= CHUNK:
-            return _Read(
-                hashlib.sha256(data).hexdigest(), data, find_endpoints(data) if scan else set(),
-                data if keep else b"", hashlib.sha1(data, usedforsecurity=False).hexdigest() if jar else "",
-            )
-    digest = hashlib.sha256()
-    sha1 = hashlib.sha1(usedforsecurity=False)
-    stream = StreamScan()
-    head = b""
-    kept: list[bytes] = []
-    for piece in layer.chunks(member):
-        digest.update(piece)
-        head = head or piece[:_HEAD]
-        if jar:
-            sha1.update(piece)
-        if keep:
-            kept.append(piece)
-        if scan:
-            stream.feed(piece)
-    return _Read(digest.hexdigest(), head, stream.finish() if scan else set(), b"".join(kept),
-                 sha1.hexdigest() if jar else "")
+def _wants_sha1(path: str) -> bool:
+    """Jars get a SHA-1 too: Maven Central and the scanners built on it look jars up by SHA-1."""
+    return path.endswith(".jar") and packages.wants(path)
 
 
 def _file_sha256(path: str) -> str:

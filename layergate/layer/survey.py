@@ -77,8 +77,8 @@ def survey(path: str, limits: Limits = DEFAULT_LIMITS) -> Survey:
             try:
                 head = layer.head(member, HEAD_BYTES)
             except Unreadable as exc:
-                problems.append(Problem("unreadable", member.path, f"content cannot be read: {exc}"))
-                unread.append(f"{member.path}: {exc}")
+                problems.append(Problem(exc.kind, member.path, exc.message))
+                unread.append(f"{member.path}: {exc.message}")
                 continue
             if not member.symlink and (info := elf_info(head)) is not None:
                 binaries.append(Binary(member.path, info, ""))
