@@ -93,6 +93,19 @@ def test_bad_template(tmp_path: Path, name: str, text: str, error: str) -> None:
     assert time.monotonic() - started < 5
 
 
+def test_flow_style_yaml_template_is_read_as_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "stack.template"
+    path.write_text("{AWSTemplateFormatVersion: '2010-09-09', Resources: {Fn: {Type: AWS::Lambda::Function, "
+                    "Properties: {Layers: [!Ref AWS::NoValue, arn:aws:lambda:us-east-1:111122223333:layer:x:1]}}}}\n")
+    scan = cfn.parse(str(path), ParseOptions())[0]
+    assert [(r.location.line, r.location.column, r.candidates[0].value) for r in scan.refs] == [
+        (1, 129, "arn:aws:lambda:us-east-1:111122223333:layer:x:1")]
+    path.write_text('{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {,}}')
+    with pytest.raises(InputError) as err:
+        cfn.parse(str(path), ParseOptions())
+    assert str(err.value) == f"{path}:1:58: invalid JSON: expected a string key, found ','"
+
+
 def test_non_utf8(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_bytes(HEAD.encode() + b"  Caf\xe9:\n    Type: AWS::S3::Bucket\n")

@@ -63,7 +63,17 @@ def parse(path: str, options: ParseOptions) -> list[Scan]:
     if _looks_like_json(path, text_):
         from layergate.jsonnodes import parse_json
 
-        root = parse_json(text_, path)
+        try:
+            root = parse_json(text_, path)
+        except InputError as json_error:
+            if path.endswith(".json"):
+                raise
+            # A .template file that starts with '{' may be YAML in flow style; if YAML cannot read it
+            # either, the JSON error is the one that helps.
+            try:
+                root = parse_yaml(text_, path)
+            except InputError:
+                raise json_error from None
     else:
         root = parse_yaml(text_, path)
     if root is None:
