@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     lockfile = LockFile(path)  # read before AWS is asked, so a concurrent edit is noticed at write time
     arns = [r.arn for r in found.values()] + [a for a in args.update if str(a) not in found]
     readable = [a for a in dict.fromkeys(arns) if online.unreadable(a) is None]
-    facts = online.read_layers(args, readable, download=args.download)
+    facts = online.read_layers(args, readable, download=args.download) if readable else {}
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     plan = make_plan(arns, found, facts, policy, catalog.load(), updates={str(a) for a in args.update},
                      reviewer=args.reviewer, today=prepared.today, now=now, download=args.download)
