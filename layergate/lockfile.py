@@ -10,26 +10,17 @@ is atomic (a temporary file renamed over the original) and refused if the file c
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-import json
-import os
-import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from layergate import yamlnodes
 from layergate.arn import try_parse
+from layergate.atomicfile import replace_if_unchanged
 from layergate.errors import PolicyError
 from layergate.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode
-
-Value = str | int | bool | dt.date | None
-
-_SPECIAL = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"}
-_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@/+:-]*")
-_HEX64 = re.compile(r"[0-9a-f]{64}")
+from layergate.yamlscalar import Value, as_read, pair, render
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,38 +36,6 @@ class Edit:
     values: tuple[tuple[str, Value], ...]
     defaults: tuple[tuple[str, Value], ...] = ()
     remove: tuple[str, ...] = ()
-
-
-def render(value: Value) -> str:
-    """A YAML scalar that reads back as exactly ``value`` (plain when that is safe, else double-quoted)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if _plain_ok(value):
-        return value
-    return json.dumps(value, ensure_ascii=False)  # JSON strings are valid YAML double-quoted scalars
-
-
-def _plain_ok(text: str) -> bool:
-    if not _PLAIN.fullmatch(text) or text.endswith(":") or text.lower() in _SPECIAL or _number(text):
-        return False
-    if text[0].isdigit():  # numbers, dates and timestamps; a hex digest is fine unless it reads as a number
-        return bool(_HEX64.fullmatch(text)) and not re.fullmatch(r"[0-9]+(e[0-9]+)?", text)
-    return True
-
-
-def _number(text: str) -> bool:
-    """Python reads it as a number (``nan``, ``inf``, ``1_0``), as a loose YAML reader might."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 class LockFile:
@@ -163,7 +122,7 @@ class LockFile:
         missing.extend((k, v) for k, v in e.defaults if k not in present)
         if missing:
             indent = " " * entry.start_mark.column
-            lines = "".join(f"{indent}{_pair(k, v)}{self.newline}" for k, v in missing)
+            lines = "".join(f"{indent}{pair(k, v)}{self.newline}" for k, v in missing)
             at = self._end_of(entry)
             splices.append((at, at, lines))
         return splices
@@ -221,8 +180,8 @@ class LockFile:
     def _entry_text(self, e: Edit, dash: int, offset: int) -> str:
         pairs = [("arn", e.arn), *e.values, *((k, v) for k, v in e.defaults if k not in dict(e.values))]
         pad = " " * dash
-        lines = [f"{pad}-{' ' * (offset - 1)}{_pair(*pairs[0])}"]
-        lines.extend(f"{pad}{' ' * offset}{_pair(k, v)}" for k, v in pairs[1:])
+        lines = [f"{pad}-{' ' * (offset - 1)}{pair(*pairs[0])}"]
+        lines.extend(f"{pad}{' ' * offset}{pair(k, v)}" for k, v in pairs[1:])
         return "".join(line + self.newline for line in lines)
 
     # -- positions ----------------------------------------------------------------------------------------
@@ -289,9 +248,9 @@ class LockFile:
             # What each rendered value must read back as; a rendering that reads back as anything else
             # (a name taken for a number, a date for a timestamp) makes the comparison below fail.
             for key, value in e.values:
-                entry[key] = _as_read(value)
+                entry[key] = as_read(value)
             for key, value in e.defaults:
-                entry.setdefault(key, _as_read(value))
+                entry.setdefault(key, as_read(value))
             for key in e.remove:
                 entry.pop(key, None)
         expected["layers"] = layers
@@ -306,41 +265,8 @@ class LockFile:
 
     def write(self, new_text: str) -> None:
         """Replace the file atomically, unless someone changed it since it was read."""
-        target = os.path.realpath(self.path)
-        try:
-            with open(target, "rb") as fh:
-                if fh.read() != self.original:
-                    raise PolicyError("the file changed while lock ran; nothing was written (run lock again)",
-                                      self.path)
-            mode = os.stat(target).st_mode & 0o7777
-            fd, tmp = tempfile.mkstemp(prefix=".layergate-lock-", dir=os.path.dirname(target) or ".")
-        except OSError as exc:
-            raise PolicyError(f"cannot write: {exc.strerror or exc}", self.path) from None
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(new_text.encode("utf-8"))
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except OSError as exc:
-            os.unlink(tmp)
-            raise PolicyError(f"cannot write: {exc.strerror or exc}", self.path) from None
-        except BaseException:
-            os.unlink(tmp)
-            raise
-
-
-def _pair(key: str, value: Value) -> str:
-    text = render(value)
-    return f"{key}: {text}" if text else f"{key}:"
-
+        replace_if_unchanged(self.path, self.original, new_text.encode("utf-8"))
 
 def _canonical(arn: Any) -> str:
     parsed = try_parse(str(arn))
     return str(parsed) if parsed else str(arn).strip()
-
-
-def _as_read(value: Value) -> Any:
-    """``value`` as yamlnodes.to_python reads it back (dates stay text there)."""
-    return value.isoformat() if isinstance(value, dt.date) else value

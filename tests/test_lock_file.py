@@ -11,7 +11,8 @@ import pytest
 
 from layergate import yamlnodes
 from layergate.errors import PolicyError
-from layergate.lockfile import Edit, LockFile, render
+from layergate.lockfile import Edit, LockFile
+from layergate.yamlscalar import render
 
 ARN_X = "arn:aws:lambda:us-east-1:111111111111:layer:x:1"
 ARN_DD = "arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:56"
@@ -232,7 +233,7 @@ def test_a_result_that_does_not_read_back_as_intended_is_refused(
     import layergate.lockfile as lockfile
 
     path = write(tmp_path, POLICY)
-    monkeypatch.setattr(lockfile, "_pair", lambda key, value: f"{key}: '{value}'")  # every value turns into text
+    monkeypatch.setattr(lockfile, "pair", lambda key, value: f"{key}: '{value}'")  # every value turns into text
     with pytest.raises(PolicyError) as err:
         LockFile(str(path)).edit([Edit(ARN_X, NEW)])
     assert str(err.value) == (
