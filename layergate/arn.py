@@ -84,10 +84,10 @@ def _explain(text: str) -> str:
     parts = text.split(":")
     if not text.startswith("arn:"):
         return "does not start with 'arn:'"
+    if len(parts) > 2 and parts[2] != "lambda":
+        return f"service is {parts[2]!r}, not 'lambda'"
     if len(parts) < 7:
         return "too few ':'-separated parts for a layer ARN (arn:partition:lambda:region:account:layer:name:version)"
-    if parts[2] != "lambda":
-        return f"service is {parts[2]!r}, not 'lambda'"
     if parts[5] != "layer":
         return f"resource type is {parts[5]!r}, not 'layer'"
     if not re.fullmatch(r"\d{12}", parts[4]):

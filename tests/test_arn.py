@@ -29,6 +29,7 @@ def test_parse_unversioned_and_managed() -> None:
         ("arn:aws:lambda:useast1:464622532012:layer:X:1", "'useast1' is not a region"),
         ("arn:awz:lambda:us-east-1:464622532012:layer:X:1", "unknown partition 'awz'"),
         ("Datadog-Extension:56", "does not start with 'arn:'"),
+        ("arn:aws:s3:::artifacts/layer.zip", "service is 's3', not 'lambda'"),
         ("arn:aws:lambda:us-east-1:464622532012:layer:Data.dog:1",
          "layer name 'Data.dog' may only hold letters, digits, '-' and '_' (1-140)"),
     ],
