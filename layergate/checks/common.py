@@ -5,13 +5,15 @@ Not a rule (it is not in ``MODULE_NAMES``). Everything here is a pure function o
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn, try_parse
 from layergate.catalog import partition_of
-from layergate.model import LayerRef, Location, ResolutionKind, Scan
+from layergate.model import Candidate, LayerRef, Location, ResolutionKind, Scan
+from layergate.policy import ReviewedLayer
 
 if TYPE_CHECKING:
     from layergate.checks import Context
@@ -27,6 +29,7 @@ __all__ = [
     "partition_of",
     "pinned_arns",
     "publisher",
+    "reviewed_index",
     "where",
 ]
 
@@ -36,29 +39,43 @@ def is_external(ref: LayerRef) -> bool:
     return ref.resolution.kind is not ResolutionKind.INTERNAL
 
 
-def arns(ref: LayerRef) -> list[LayerArn]:
-    """The distinct well-formed ARNs an entry can take, in candidate order (malformed ones are LG104's)."""
+@functools.lru_cache(maxsize=16384)
+def _parsed(candidates: tuple[Candidate, ...]) -> tuple[tuple[LayerArn, str], ...]:
+    # Every rule asks about the same entries; large templates repeat the same few layer values.
     seen: dict[str, LayerArn] = {}
-    for candidate in ref.candidates:
+    for candidate in candidates:
         arn = try_parse(candidate.value)
         if arn is not None:
             seen.setdefault(str(arn), arn)
-    return list(seen.values())
+    return tuple((arn, text) for text, arn in seen.items())
 
 
-def external_arns(scan: Scan) -> Iterator[tuple[LayerRef, LayerArn]]:
-    """Every (entry, ARN) pair of layers published outside this deployment."""
+def arns(ref: LayerRef) -> list[LayerArn]:
+    """The distinct well-formed ARNs an entry can take, in candidate order (malformed ones are LG104's)."""
+    return [arn for arn, _ in _parsed(ref.candidates)]
+
+
+def external_arns(scan: Scan) -> Iterator[tuple[LayerRef, LayerArn, str]]:
+    """Every (entry, ARN, ARN text) of layers published outside this deployment."""
     for ref in scan.refs:
         if is_external(ref):
-            for arn in arns(ref):
-                yield ref, arn
+            for arn, text in _parsed(ref.candidates):
+                yield ref, arn, text
 
 
-def pinned_arns(scan: Scan) -> Iterator[tuple[LayerRef, LayerArn]]:
+def pinned_arns(scan: Scan) -> Iterator[tuple[LayerRef, LayerArn, str]]:
     """External ARNs that name one exact version (unversioned ones are LG102's alone)."""
-    for ref, arn in external_arns(scan):
+    for ref, arn, text in external_arns(scan):
         if arn.version is not None:
-            yield ref, arn
+            yield ref, arn, text
+
+
+def reviewed_index(ctx: Context) -> dict[str, ReviewedLayer]:
+    """The policy's ``layers:`` entries by exact layer version ARN (the first entry wins, as in the policy)."""
+    index: dict[str, ReviewedLayer] = {}
+    for entry in ctx.policy.layers:
+        index.setdefault(entry.arn, entry)
+    return index
 
 
 def publisher(ctx: Context, arn: LayerArn) -> str:

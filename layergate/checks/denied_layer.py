@@ -25,21 +25,21 @@ RULE = Rule(
 
 
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
-    for ref, arn in external_arns(scan):
-        entry = next((d for d in ctx.policy.deny if _denied(d, arn)), None)
+    for ref, arn, text in external_arns(scan):
+        entry = next((d for d in ctx.policy.deny if _denied(d, arn, text)), None)
         if entry is None:
             continue
         yield RULE.finding(
             ref.location,
-            f"{function(ref)} uses {arn} from {publisher(ctx, arn)}, which the policy denies"
+            f"{function(ref)} uses {text} from {publisher(ctx, arn)}, which the policy denies"
             f" ({entry.arn}): {entry.reason}",
-            arn=str(arn),
+            arn=text,
             consumer=ref.consumer,
         )
 
 
-def _denied(entry: DenyEntry, arn: LayerArn) -> bool:
-    if glob_match(entry.arn, str(arn)):
+def _denied(entry: DenyEntry, arn: LayerArn, text: str) -> bool:
+    if glob_match(entry.arn, text):
         return True
     # "...:layer:X" floats over every version: a pattern whose version part is a wildcard covers it.
-    return arn.version is None and not arn.managed and glob_match(entry.arn, f"{arn}:*")
+    return arn.version is None and not arn.managed and glob_match(entry.arn, f"{text}:*")

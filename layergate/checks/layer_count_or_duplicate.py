@@ -32,9 +32,12 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
     by_function: dict[str, list[LayerRef]] = {}
     for ref in scan.refs:
         by_function.setdefault(ref.consumer, []).append(ref)
-    regions: tuple[str | None, ...] = deploy_regions(scan, ctx) or (None,)
+    deploy: tuple[str | None, ...] = deploy_regions(scan, ctx) or (None,)
     for refs in by_function.values():
         refs.sort(key=lambda r: r.position)
+        # Only values tied to one region make the list differ between regions; most lists do not.
+        tied = any(c.region is not None for r in refs for c in r.candidates)
+        regions = deploy if tied else (None,)
         yield from _count(refs, regions)
         yield from _duplicates(refs, regions, ctx)
 

@@ -29,30 +29,37 @@ RULE = Rule(
 
 
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
-    for ref, arn in external_arns(scan):
+    verdicts: dict[str, str | None] = {}  # ARN text -> why it is not allowed (None: allowed); decided once
+    for ref, arn, text in external_arns(scan):
         if arn.managed:  # published by AWS itself, not by an account; LG102 reports it
             continue
-        entries = [e for e in ctx.policy.publishers if _account_matches(e, arn, ctx)]
-        if any(_name_matches(e, arn) for e in entries):
-            continue
-        if entries:
-            patterns = ", ".join(p for e in entries for p in e.layers)
-            why = f"the publishers entry for {entries[0].name} allows only layers matching {patterns}"
-        elif ctx.policy.is_default:
-            why = "no policy file, so no publisher is trusted"
-        elif vendor := _unconfirmed_vendor(arn, ctx):
-            why = (
-                f"the publishers entry for {vendor} does not cover it, because the catalog knows this account"
-                f" for {vendor} only second-hand; allow it with an account entry if you trust it"
+        if text not in verdicts:
+            verdicts[text] = _why_not_allowed(arn, ctx)
+        why = verdicts[text]
+        if why is not None:
+            yield RULE.finding(
+                ref.location,
+                f"{function(ref)} uses {text} from {publisher(ctx, arn)}: {why}",
+                arn=text,
+                consumer=ref.consumer,
             )
-        else:
-            why = "no publishers entry allows this account"
-        yield RULE.finding(
-            ref.location,
-            f"{function(ref)} uses {arn} from {publisher(ctx, arn)}: {why}",
-            arn=str(arn),
-            consumer=ref.consumer,
+
+
+def _why_not_allowed(arn: LayerArn, ctx: Context) -> str | None:
+    entries = [e for e in ctx.policy.publishers if _account_matches(e, arn, ctx)]
+    if any(_name_matches(e, arn) for e in entries):
+        return None
+    if entries:
+        patterns = ", ".join(p for e in entries for p in e.layers)
+        return f"the publishers entry for {entries[0].name} allows only layers matching {patterns}"
+    if ctx.policy.is_default:
+        return "no policy file, so no publisher is trusted"
+    if vendor := _unconfirmed_vendor(arn, ctx):
+        return (
+            f"the publishers entry for {vendor} does not cover it, because the catalog knows this account"
+            f" for {vendor} only second-hand; allow it with an account entry if you trust it"
         )
+    return "no publishers entry allows this account"
 
 
 def _account_matches(entry: PublisherAllow, arn: LayerArn, ctx: Context) -> bool:

@@ -26,13 +26,13 @@ RULE = Rule(
 
 
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
-    regions = deploy_regions(scan, ctx)
+    partitions = {region: partition_of(region) for region in deploy_regions(scan, ctx)}
     for ref in scan.refs:
         if is_external(ref):
-            yield from _check_ref(ref, regions, ctx)
+            yield from _check_ref(ref, partitions, ctx)
 
 
-def _check_ref(ref: LayerRef, regions: tuple[str, ...], ctx: Context) -> Iterator[Finding]:
+def _check_ref(ref: LayerRef, partitions: dict[str, str], ctx: Context) -> Iterator[Finding]:
     # One finding per ARN, naming every deploy region it does not fit.
     wrong: dict[str, tuple[LayerArn, list[str]]] = {}
     for candidate in ref.candidates:
@@ -40,8 +40,9 @@ def _check_ref(ref: LayerRef, regions: tuple[str, ...], ctx: Context) -> Iterato
         if arn is None:
             continue
         _, bad = wrong.setdefault(str(arn), (arn, []))
-        for region in (candidate.region,) if candidate.region else regions:
-            if region not in bad and not _fits(arn, region):
+        for region in (candidate.region,) if candidate.region else partitions:
+            partition = partitions.get(region) or partition_of(region)
+            if region not in bad and not _fits(arn, region, partition):
                 bad.append(region)
     for text, (arn, bad) in wrong.items():
         if arn.region and partition_of(arn.region) != arn.partition:
@@ -60,8 +61,8 @@ def _check_ref(ref: LayerRef, regions: tuple[str, ...], ctx: Context) -> Iterato
         yield RULE.finding(ref.location, message, arn=text, consumer=ref.consumer)
 
 
-def _fits(arn: LayerArn, region: str) -> bool:
-    if arn.partition != partition_of(region):
+def _fits(arn: LayerArn, region: str, partition: str) -> bool:
+    if arn.partition != partition:
         return False
     return arn.managed or arn.region == region
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layergate.checks import Context
-from layergate.checks.common import function, in_policy, pinned_arns, publisher
+from layergate.checks.common import function, in_policy, pinned_arns, publisher, reviewed_index
 from layergate.model import Finding, Scan, Severity
 from layergate.rule import Rule
 
@@ -27,8 +27,9 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
     max_age = ctx.policy.max_review_age_days
     if max_age is None:
         return
-    for ref, arn in pinned_arns(scan):
-        entry = ctx.policy.reviewed(str(arn))
+    reviewed = reviewed_index(ctx)
+    for ref, arn, text in pinned_arns(scan):
+        entry = reviewed.get(text)
         if entry is None or not entry.sha256 or not entry.reviewed_by:
             continue
         if entry.reviewed_at is None:
@@ -47,6 +48,6 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
         yield RULE.finding(
             ref.location,
             f"{function(ref)} uses {arn} from {publisher(ctx, arn)}: {why}",
-            arn=str(arn),
+            arn=text,
             consumer=ref.consumer,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layergate.checks import Context
-from layergate.checks.common import function, in_policy, pinned_arns, publisher
+from layergate.checks.common import function, in_policy, pinned_arns, publisher, reviewed_index
 from layergate.model import Finding, Scan, Severity
 from layergate.rule import Rule
 
@@ -25,10 +25,11 @@ RULE = Rule(
 
 
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
-    for ref, arn in pinned_arns(scan):
+    reviewed = reviewed_index(ctx)
+    for ref, arn, text in pinned_arns(scan):
         if not ctx.catalog.is_extension(arn):
             continue
-        entry = ctx.policy.reviewed(str(arn))
+        entry = reviewed.get(text)
         if entry is not None and entry.extension:
             continue
         why = (
@@ -40,6 +41,6 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
             ref.location,
             f"{function(ref)} uses {arn} from {publisher(ctx, arn)}, an extension that runs beside the"
             f" handler with its environment and role; {why}",
-            arn=str(arn),
+            arn=text,
             consumer=ref.consumer,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layergate.checks import Context
-from layergate.checks.common import function, in_policy, pinned_arns, publisher
+from layergate.checks.common import function, in_policy, pinned_arns, publisher, reviewed_index
 from layergate.model import Finding, Scan, Severity
 from layergate.rule import Rule
 
@@ -25,8 +25,9 @@ RULE = Rule(
 
 
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
-    for ref, arn in pinned_arns(scan):
-        entry = ctx.policy.reviewed(str(arn))
+    reviewed = reviewed_index(ctx)
+    for ref, arn, text in pinned_arns(scan):
+        entry = reviewed.get(text)
         if entry is None:
             why = "has no layers entry with a recorded SHA-256; run `layergate lock`, then review it"
         elif not entry.sha256:
@@ -41,6 +42,6 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
         yield RULE.finding(
             ref.location,
             f"{function(ref)} uses {arn} from {publisher(ctx, arn)}, which {why}",
-            arn=str(arn),
+            arn=text,
             consumer=ref.consumer,
         )

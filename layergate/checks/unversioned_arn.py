@@ -23,7 +23,7 @@ RULE = Rule(
 
 
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
-    for ref, arn in external_arns(scan):
+    for ref, arn, text in external_arns(scan):
         if arn.managed:
             message = (
                 f"{function(ref)} uses the AWS-managed layer {arn}, which names no account and no version;"
@@ -36,4 +36,4 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
             )
         else:
             continue
-        yield RULE.finding(ref.location, message, arn=str(arn), consumer=ref.consumer)
+        yield RULE.finding(ref.location, message, arn=text, consumer=ref.consumer)
