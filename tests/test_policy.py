@@ -205,8 +205,8 @@ def test_every_problem_of_a_broken_policy_at_once(monkeypatch: pytest.MonkeyPatc
         f"broken.yaml:21:10: layers[2].arn: {dd56} is already listed at line 18 (layers[1]); "
         "keep one entry per layer version",
         "broken.yaml:22:13: layers[2].sha256: 'abc' does not match '^[0-9a-fA-F]{64}$' (64 hex digits)",
-        "broken.yaml:23:10: layers[3].arn: 'arn:aws:s3:::bucket' is not a layer ARN: too few ':'-separated "
-        "parts for a layer ARN (arn:partition:lambda:region:account:layer:name:version)",
+        "broken.yaml:23:10: layers[3].arn: 'arn:aws:s3:::bucket' is not a layer ARN: service is 's3', "
+        "not 'lambda'",
         "broken.yaml:24:22: max_review_age_days: 0 is less than 1",
         "broken.yaml:26:5: deny[0]: missing required key 'arn'",
         "broken.yaml:28:11: ignore[0].rule: unknown rule 'LG999' (did you mean 'LG901'? `layergate rules` lists them)",
