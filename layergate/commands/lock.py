@@ -92,11 +92,11 @@ def run(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     plan = make_plan(arns, found, facts, policy, catalog.load(), updates={str(a) for a in args.update},
                      reviewer=args.reviewer, today=prepared.today, now=now, download=args.download)
+    new_text = lockfile.edit(plan.edits) if plan.edits else None  # may refuse: then nothing is reported as done
     out = sys.stderr if args.dry_run else sys.stdout
     for line in plan.lines + [f"error: {p}" for p in plan.problems]:
         print(line, file=out)
-    if plan.edits:
-        new_text = lockfile.edit(plan.edits)
+    if new_text is not None:
         if args.dry_run:
             sys.stdout.write(lockfile.diff(new_text))
         else:
