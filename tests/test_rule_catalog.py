@@ -129,3 +129,21 @@ def test_registry_lists_every_rule_module() -> None:
         if path.stem != "__init__":
             module = importlib.import_module(f"layergate.checks.{path.stem}")
             assert (path.stem in MODULE_NAMES) == hasattr(module, "RULE"), path.stem
+
+
+def test_docs_rule_table_lists_every_rule() -> None:
+    """docs/rules.md's table is what the README shows: same ids, slugs, default severities and titles."""
+    text = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (LG\d{3}) \| ([a-z0-9-]+) \| (\w+)[^|]* \| (.+?) \|$", text, re.MULTILINE)
+    assert [(i, slug, severity) for i, slug, severity, _ in rows] == [(r.id, r.slug, str(r.severity)) for r in RULES]
+    for (_, _, _, title), rule in zip(rows, RULES, strict=True):
+        assert title.startswith(rule.title), (title, rule.title)
+
+
+def test_docs_example_is_real_output() -> None:
+    text = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    case = RULES_DIR / "LG201-publisher-not-allowed" / "cases" / "default-policy-trusts-nobody"
+    first = (case / "expected.txt").read_text(encoding="utf-8").splitlines()[0]
+    rule = find_rule("LG201")
+    assert rule is not None
+    assert f"{first}\n    help: {rule.fix}\n" in text
