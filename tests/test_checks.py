@@ -343,6 +343,16 @@ def test_region_partition_inconsistent_with_own_region_even_without_deploy_regio
     ]
 
 
+def test_region_managed_layer_only_partition_matters() -> None:
+    managed = "arn:aws:lambda:::awslayer:AWSLambda-Python37-SciPy1x"
+    found = run(region_or_partition_mismatch, scan(ref(managed)), ctx(regions=("us-east-1", "cn-north-1")))
+    assert [r[3] for r in found] == [
+        f"function Fn uses {managed} from AWS (managed awslayer), an AWS-managed layer of partition aws, but the"
+        " function deploys to cn-north-1 (partition aws-cn); Lambda only loads layers from the function's own"
+        " region"
+    ]
+
+
 def test_region_no_deploy_regions_no_finding() -> None:
     assert run(region_or_partition_mismatch, scan(ref(DD_EXT)), ctx(regions=())) == []
 
@@ -473,6 +483,15 @@ def test_plugin_note_becomes_finding() -> None:
             "functions.api",
         )
     ]
+
+
+def test_entry_with_unknown_part_reports_it_and_still_checks_what_is_visible() -> None:
+    # !If [UseShared, !ImportValue SharedLayer, <Datadog ARN>]: one branch unknown, one visible
+    r = ref(DD_EXT, resolution=Resolution(ResolutionKind.UNKNOWN, "Fn::ImportValue SharedLayer"), expression="!If ...")
+    c = ctx(policy(publishers=()))
+    assert [x[0] for x in run(unresolvable_reference, scan(r), c)] == ["LG103"]
+    assert [x[0] for x in run(publisher_not_allowed, scan(r), c)] == ["LG201"]
+    assert [x[0] for x in run(unreviewed_version, scan(r), c)] == ["LG301"]
 
 
 # LG201 / LG202 -------------------------------------------------------------------------------------

@@ -147,3 +147,11 @@ def test_docs_example_is_real_output() -> None:
     rule = find_rule("LG201")
     assert rule is not None
     assert f"{first}\n    help: {rule.fix}\n" in text
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_explain_prints_the_readme(rule: Rule, capsys: pytest.CaptureFixture[str]) -> None:
+    from layergate import cli
+
+    assert cli.main(["explain", rule.slug]) == 0
+    assert capsys.readouterr().out == (RULES_DIR / rule.folder / "README.md").read_text(encoding="utf-8")
