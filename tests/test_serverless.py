@@ -551,3 +551,38 @@ resources:
     )
     assert [d.id for d in result.layer_defs] == ["layers.my_tools", "CfnLayer"]
     assert result.layer_defs[0].content == ContentSource("local", "tools")  # no such folder: no local_path
+
+
+def test_sections_that_cannot_be_read_stay_visible(tmp_path: Path) -> None:
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "layers.js").write_text("module.exports = {};\n")
+    path = write(tmp_path, """\
+service: opaque
+provider: {name: aws}
+plugins:
+  - serverless-python-requirements
+custom:
+  pythonRequirements: ${file(./build/layers.js):python}
+layers:
+  tools: ${file(./build/layers.js):tools}
+resources:
+  Resources:
+    Worker: ${file(./build/layers.js):worker}
+""")
+    (result,) = serverless.parse(path, ParseOptions(root=str(tmp_path)))
+
+    def code(part: str) -> str:
+        return f"${{file(./build/layers.js):{part}}}: ./build/layers.js is code, which layergate does not run"
+
+    assert result.layer_defs == (LayerDef("layers.tools", "layers.tools", loc(path, 8, 3, "layers.tools"),
+                                          ContentSource("unknown", "${file(./build/layers.js):tools}")),)
+    assert result.grants == (LayerGrant("layers.tools", f"<unknown: {code('tools')}>", None,
+                                        loc(path, 8, 3, "layers.tools")),)
+    assert result.refs == (ref("Worker", loc(path, 11, 13, "resources.Resources.Worker"),
+                               "${file(./build/layers.js):worker}",
+                               Resolution(UNKNOWN, f"{code('worker')}; if Worker is a function, its layers are not"
+                                                   " seen")),)
+    assert result.notes == (Note("plugin-injected-layers", loc(path, 4, 5, "plugins"),
+                                 "serverless-python-requirements may build a layer from requirements.txt at package"
+                                 f" time; its options cannot be read ({code('python')})",
+                                 "serverless-python-requirements"),)

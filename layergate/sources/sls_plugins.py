@@ -102,6 +102,11 @@ def _datadog(r: Resolver) -> str:
 
 def _python_requirements(r: Resolver, entry: Item, path: str, boundary: str, facts: PluginFacts) -> None:
     config = r.get(["custom", "pythonRequirements"])
+    if config is not None and isinstance(config.value, Unresolved):
+        facts.notes.append(_note(entry, "serverless-python-requirements may build a layer from requirements.txt at"
+                                        f" package time; its options cannot be read ({config.value.reason})",
+                                 "serverless-python-requirements"))
+        return
     layer = r.get(["layer"], deep=True, base=config) if config is not None and config.is_map else None
     if layer is None or layer.value in (None, False) or (isinstance(layer.value, str) and
                                                           layer.value.strip().lower() == "false"):

@@ -73,6 +73,11 @@ def scan_resources(r: Resolver, path: str, options: ParseOptions, region: str, f
         others.update({k: v for k, v in fragment.value.items() if k in _SECTIONS})
     kept: dict[str, Item] = {}
     for logical_id, body in resources.items():
+        if isinstance(body.value, Unresolved):  # could be a function: its layers cannot be seen
+            where = Location(body.file, body.line, body.column, f"resources.Resources.{logical_id}")
+            reason = f"{body.value.reason}; if {logical_id} is a function, its layers are not seen"
+            out.refs.append(LayerRef(logical_id, where, render(body), Resolution(body.value.kind, reason)))
+            continue
         if logical_id in functions or (body.is_map and "Type" not in body.value):
             layers = _layers_of(body)
             if logical_id in functions and layers is not None:

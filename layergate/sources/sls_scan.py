@@ -154,7 +154,10 @@ def _layer_section(r: Resolver, path: str, boundary: str) -> tuple[list[LayerDef
     grants: list[LayerGrant] = []
     internal: dict[str, str] = {}
     section = r.get(["layers"])
-    if section is None or section.value is None or isinstance(section.value, Unresolved):
+    if section is None or section.value is None:
+        return defs, grants, internal
+    if isinstance(section.value, Unresolved):  # layers exist, but neither their content nor sharing is known
+        _opaque_layer("layers", section, defs, grants)
         return defs, grants, internal
     if not section.is_map:
         raise InputError("layers must be a mapping of layer names", section.file, section.line, section.column)
@@ -165,6 +168,9 @@ def _layer_section(r: Resolver, path: str, boundary: str) -> tuple[list[LayerDef
         layer_id = f"layers.{name}"
         where = Location(section.file, line, column, layer_id)
         internal[layer_logical_id(name)] = layer_id
+        if isinstance(item.value, Unresolved):
+            _opaque_layer(layer_id, item, defs, grants, where)
+            continue
         if not item.is_map:
             raise InputError(f"{layer_id} must be a mapping (path, name, allowedAccounts, ...)", item.file,
                              item.line, item.column)
@@ -173,6 +179,15 @@ def _layer_section(r: Resolver, path: str, boundary: str) -> tuple[list[LayerDef
         defs.append(LayerDef(layer_id, title, where, _content(r, item, path, boundary)))
         grants.extend(_grants(r.get(["allowedAccounts"], deep=True, base=item), layer_id))
     return defs, grants, internal
+
+
+def _opaque_layer(layer_id: str, item: Item, defs: list[LayerDef], grants: list[LayerGrant],
+                  where: Location | None = None) -> None:
+    """A layer definition that cannot be read: its content and who may use it are both unknown."""
+    assert isinstance(item.value, Unresolved)
+    at = where or Location(item.file, item.line, item.column, layer_id)
+    defs.append(LayerDef(layer_id, layer_id, at, ContentSource("unknown", render(item))))
+    grants.append(LayerGrant(layer_id, f"<unknown: {item.value.reason}>", None, at))
 
 
 def _content(r: Resolver, layer: Item, path: str, boundary: str) -> ContentSource:
