@@ -62,7 +62,7 @@ def _overridable(ref: LayerRef) -> bool:
 
 def _parameters(ref: LayerRef) -> str:
     res = ref.resolution
-    if res.source == _DEFAULT and ", " not in res.detail:
+    if res.source == _DEFAULT:  # every parameter involved took its default (one, usually)
         return f"the default of parameter {res.detail}"
     return f"parameters {res.detail} (values from: {res.source or 'unknown'})"
 
