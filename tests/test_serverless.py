@@ -433,7 +433,7 @@ def test_not_a_serverless_configuration(tmp_path: Path) -> None:
 
 def test_serverless_json(tmp_path: Path) -> None:
     path = write(tmp_path, '{"service": "j", "provider": {"name": "aws", "region": "us-east-2"},\n'
-                           ' "functions": {"f": {"handler": "h.f", "layers": [\n'
+                           '\t"functions": {"f": {"handler": "h.f", "layers": [\n'
                            '   "arn:aws:lambda:us-east-2:123456789012:layer:j:4"]}}}\n', "serverless.json")
     (result,) = serverless.parse(path, ParseOptions(root=str(tmp_path)))
     assert result.refs == (ref("functions.f", loc(path, 3, 4, "functions.f.layers[0]"),

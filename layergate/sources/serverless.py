@@ -75,9 +75,14 @@ def parse(path: str, options: ParseOptions) -> list[Scan]:
     from layergate.sources.sls_files import FileCache
     from layergate.sources.sls_scan import evaluate
     from layergate.sources.sls_variables import Pass
-    from layergate.yamlnodes import items, line_col, load_text, scalar
+    from layergate.yamlnodes import items, line_col, parse_yaml, read_text, scalar
 
-    root = load_text(path)
+    if name.endswith(".json"):  # JSON may be indented with tabs, which YAML refuses
+        from layergate.jsonnodes import parse_json
+
+        root = parse_json(read_text(path), path)
+    else:
+        root = parse_yaml(read_text(path), path)
     named = bool(_CONFIG_NAME.match(name))
     if root is None or not isinstance(root, MappingNode):
         if not named:
