@@ -49,8 +49,8 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
                 arn=_first_arn(ref),
                 consumer=ref.consumer,
                 severity=Severity.WARNING,
-                fix="Write the layer version ARN in place of the parameter, or commit the deploy's "
-                "parameter values (parameters file, samconfig.toml) and pass them with --parameters.",
+                fix="Write the layer version ARN in place of the parameter, or commit the values the deploy "
+                "uses and pass them to layergate (--parameters FILE, --env NAME=VALUE).",
             )
 
 
