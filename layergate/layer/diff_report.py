@@ -26,10 +26,18 @@ from layergate.layer.packages import RUNTIMES
 MARKDOWN_OPEN_ROWS = 20  # longer Markdown sections fold into <details>
 
 
+def count_label(key: str, n: int) -> str:
+    """("packages_added", 1) -> "1 package added"."""
+    noun, _, verb = key.partition("_")
+    if n == 1:
+        noun = "binary" if noun == "binaries" else noun[:-1]
+    return f"{n} {noun} {verb}"
+
+
 def summary(d: LayerDiff) -> str:
     if d.identical:
         return "identical: no file differs"
-    parts = [f"{n} {k.replace('_', ' ')}" for k, n in d.counts().items() if n]
+    parts = [count_label(k, n) for k, n in d.counts().items() if n]
     return ", ".join(parts) if parts else "files differ"
 
 
@@ -63,6 +71,8 @@ def _file_note(f: FileChange) -> str:
             notes.append("now a symlink" if new.symlink else "no longer a symlink")
     elif new is not None:
         notes.append(f"{new.size} bytes")
+    if new is not None and new.symlink:
+        notes.append("a symlink (not followed)")
     return "; ".join(notes)
 
 
@@ -76,7 +86,8 @@ def _rows(rows: Sequence[Sequence[str]]) -> list[str]:
     if not rows:
         return []
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in rows]
+    return [("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1]).rstrip()
+            for r in rows]
 
 
 def render_text(d: LayerDiff) -> str:
@@ -147,10 +158,6 @@ def _md_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) 
 
 def render_markdown(d: LayerDiff) -> str:
     out = [f"### layergate diff: `{d.old.source}` → `{d.new.source}`", "", f"**{summary(d)}**"]
-    counts = {k: n for k, n in d.counts().items() if n}
-    if counts:
-        out += ["", "| change | count |", "|---|---|"]
-        out += [f"| {k.replace('_', ' ')} | {n} |" for k, n in counts.items()]
     out += _md_table("Packages", ("change", "runtime", "package", "version", "note"), [
         (c.kind, RUNTIMES[c.ecosystem], f"`{c.name}`", _versions(c), _package_note(c)) for c in d.packages])
     out += _md_table("Network endpoints", ("change", "endpoint", "found in"),

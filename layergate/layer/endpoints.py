@@ -9,7 +9,8 @@ found from their top-level domain: a short list of common generic and country TL
 pattern over every ``word.word`` would drown the output in attribute accesses (``logger.info``,
 ``process.env.dev``) and file names (``setup.py`` names Paraguay). A bare host must be lowercase, have a
 second-level label of at least two characters, and not continue as an identifier (``org.apache.commons``
-is a Java package, not a host). Hosts inside a URL are reported as part of the URL only.
+is a Java package, not a host, and so is ``org.apache.commons.io`` on its own: a name that starts with a
+TLD is a reversed domain). Hosts inside a URL are reported as part of the URL only.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _URL_TAIL = re.compile(rb"[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%{}|^]{1,1024}")
 _SCHEME_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 _HOST_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789.-")
 _IDENT_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_REVERSED_DOMAIN_STARTS = frozenset({"com", "org", "net", "io", "edu", "gov"})
 _NOT_NETWORK = frozenset({"file", "data", "about", "blob", "javascript", "chrome", "resource", "jar"})
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 _URL_HOST = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]*[a-z0-9]\Z")
@@ -95,10 +97,10 @@ def find_endpoints(data: bytes, after: int = 0, until: int | None = None) -> set
 
 
 class StreamScan:
-    """``find_endpoints`` over a file read in pieces: each piece is scanned with the end of the previous
-    one in front of it, and a match is taken by the piece in which it ends at least ``MARGIN`` bytes
-    before the buffer's end (or by the last piece). A match is at most ~1.1 KB long (URLs are cut at
-    1024 characters), so it always lies whole in the buffer that takes it."""
+    """``find_endpoints`` over a file read in pieces of any size. Each piece is scanned with the last
+    ``OVERLAP`` bytes before it, and a match is taken by the first buffer in which it ends at least
+    ``MARGIN`` bytes before the buffer's end (or by ``finish``). A match is at most ~1.1 KB long (URLs
+    are cut at 1024 characters), so it always lies whole in the buffer that takes it."""
 
     OVERLAP = 4096
     MARGIN = 2048
@@ -106,16 +108,20 @@ class StreamScan:
     def __init__(self) -> None:
         self.found: set[str] = set()
         self._tail = b""
+        self._after = 0  # in the current tail: matches ending at or before this were taken
 
     def feed(self, piece: bytes) -> None:
         buffer = self._tail + piece
-        after = len(self._tail) - self.MARGIN if self._tail else 0
-        self.found |= find_endpoints(buffer, after, len(buffer) - self.MARGIN)
-        self._tail = buffer[-self.OVERLAP:]
+        until = len(buffer) - self.MARGIN
+        if until > self._after:
+            self.found |= find_endpoints(buffer, self._after, until)
+        shift = max(len(buffer) - self.OVERLAP, 0)
+        self._after = max(until, self._after) - shift
+        self._tail = buffer[shift:]
 
     def finish(self) -> set[str]:
-        if self._tail:
-            self.found |= find_endpoints(self._tail, max(len(self._tail) - self.MARGIN, 0))
+        self.found |= find_endpoints(self._tail, self._after)
+        self._tail = b""
         return self.found
 
 
@@ -184,4 +190,6 @@ def _host_ending_at(data: bytes, dot: int, end: int) -> str | None:
     labels = host.split(".")
     if len(labels) < 2 or len(labels[-2]) < 2 or not all(_LABEL.match(label) for label in labels):
         return None
+    if labels[0] in _REVERSED_DOMAIN_STARTS:
+        return None  # com.example.app, org.apache.commons.io: a Java package or bundle id, not a host
     return host

@@ -115,7 +115,8 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
     if not rows:
         return ["  (none)"]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in rows]
+    return [("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1]).rstrip()
+            for r in rows]
 
 
 def problem_lines(problems: Sequence[Problem]) -> list[str]:
@@ -139,8 +140,9 @@ def render_text(c: LayerContents) -> str:
     out += ["", f"Network endpoints ({len(c.endpoints)})"]
     out += _table([(e.value, some(e.files)) for e in c.endpoints])
     out += ["", f"Files ({len(c.files)})"]
-    out += _table([(f.sha256 or "(not read)", str(f.size), f.path + (" (symlink)" if f.symlink else ""))
-                   for f in c.files])
+    size_width = max((len(str(f.size)) for f in c.files), default=0)
+    out += _table([(f.sha256 or "(not read)".ljust(64), str(f.size).rjust(size_width),
+                    f.path + (" (symlink)" if f.symlink else "")) for f in c.files])
     return "\n".join(out) + "\n"
 
 

@@ -38,6 +38,15 @@ class FileChange:
     detail: str = ""  # what the file is (ELF facts, extension kind), in NEW when it exists
 
 
+SUMMARY_KEYS = (
+    "packages_added", "packages_removed", "packages_upgraded", "packages_downgraded", "packages_changed",
+    "endpoints_added", "endpoints_removed",
+    "extensions_added", "extensions_removed", "extensions_changed",
+    "binaries_added", "binaries_removed", "binaries_changed",
+    "files_added", "files_removed", "files_changed",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class LayerDiff:
     old: LayerContents
@@ -56,23 +65,15 @@ class LayerDiff:
 
     def counts(self) -> dict[str, int]:
         """The summary, in the order it is printed."""
-        by_kind: dict[str, int] = defaultdict(int)
+        counts: dict[str, int] = defaultdict(int)
         for change in self.packages:
-            by_kind[change.kind] += 1
-        return {
-            "packages_added": by_kind["added"],
-            "packages_removed": by_kind["removed"],
-            "packages_upgraded": by_kind["upgraded"],
-            "packages_downgraded": by_kind["downgraded"],
-            "packages_changed": by_kind["changed"],
-            "endpoints_added": len(self.endpoints_added),
-            "endpoints_removed": len(self.endpoints_removed),
-            "extensions_changed": len(self.extensions),
-            "binaries_changed": len(self.binaries),
-            "files_added": sum(1 for f in self.files if f.kind == "added"),
-            "files_removed": sum(1 for f in self.files if f.kind == "removed"),
-            "files_changed": sum(1 for f in self.files if f.kind == "changed"),
-        }
+            counts[f"packages_{change.kind}"] += 1
+        counts["endpoints_added"] = len(self.endpoints_added)
+        counts["endpoints_removed"] = len(self.endpoints_removed)
+        for section, changes in (("extensions", self.extensions), ("binaries", self.binaries), ("files", self.files)):
+            for f in changes:
+                counts[f"{section}_{f.kind}"] += 1
+        return {key: counts[key] for key in SUMMARY_KEYS}
 
 
 def _state(files: Iterable[FileEntry]) -> dict[str, tuple[str, int | None, bool]]:
