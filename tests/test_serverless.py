@@ -586,3 +586,33 @@ resources:
                                  "serverless-python-requirements may build a layer from requirements.txt at package"
                                  f" time; its options cannot be read ({code('python')})",
                                  "serverless-python-requirements"),)
+
+
+def test_region_decided_at_deploy_time(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+service: chat
+provider:
+  name: aws
+  region: ${env:REGION}
+  layers:
+    - arn:aws:lambda:${aws:region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7
+    - !Sub arn:aws:lambda:${AWS::Region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7
+functions:
+  api:
+    handler: api.main
+""")
+    (unknown,) = serverless.parse(path, ParseOptions(root=str(tmp_path)))
+    assert unknown.regions == ()  # the policy's regions apply
+    assert [(r.resolution, r.candidates) for r in unknown.refs] == [
+        (Resolution(DYNAMIC, "${aws:region}: provider.region is ${env:REGION}, decided at deploy (${env:REGION}:"
+                             " environment variable REGION of the deploy (not given with --env))"), ()),
+        (Resolution(UNKNOWN, "AWS::Region: the deploy region is not known (provider.region is decided at deploy"
+                             " time)"), ()),
+    ]
+    # With deploy regions given (--region or the policy), each is evaluated.
+    (given,) = serverless.parse(path, ParseOptions(root=str(tmp_path), regions=("eu-west-1", "us-east-2")))
+    arn = "arn:aws:lambda:{}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7"
+    assert given.regions == ("eu-west-1", "us-east-2")
+    assert given.refs[0].candidates == (Candidate(arn.format("eu-west-1"), "eu-west-1"),
+                                        Candidate(arn.format("us-east-2"), "us-east-2"))
+    assert given.refs[1].candidates == given.refs[0].candidates

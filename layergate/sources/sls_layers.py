@@ -47,7 +47,7 @@ class _Unknown(Exception):
         self.reason = reason
 
 
-def evaluate_entry(item: Item, internal: Mapping[str, str], region: str) -> EntryValue:
+def evaluate_entry(item: Item, internal: Mapping[str, str], region: str | None) -> EntryValue:
     """``internal`` maps the logical ids of layers this configuration publishes to their LayerDef ids."""
     value = item.value
     if isinstance(value, Unresolved):
@@ -77,7 +77,7 @@ def _unknown(reason: str) -> EntryValue:
     return EntryValue(Resolution(ResolutionKind.UNKNOWN, reason))
 
 
-def _intrinsic(item: Item, internal: Mapping[str, str], region: str) -> EntryValue:
+def _intrinsic(item: Item, internal: Mapping[str, str], region: str | None) -> EntryValue:
     value = item.value
     if len(value) != 1:
         return _unknown(f"{render(item)} is a mapping, not a layer ARN")
@@ -112,7 +112,7 @@ def _intrinsic(item: Item, internal: Mapping[str, str], region: str) -> EntryVal
     return _unknown(f"{name}: layergate does not evaluate it in a Serverless layer list")
 
 
-def _string(item: Item, internal: Mapping[str, str], region: str) -> tuple[str, bool]:
+def _string(item: Item, internal: Mapping[str, str], region: str | None) -> tuple[str, bool]:
     """A string-valued intrinsic as text, and whether it depends on the deploy region.
 
     A whole ``${Layer}`` naming an internal layer comes back as that layer's LayerDef id.
@@ -155,15 +155,21 @@ def _string(item: Item, internal: Mapping[str, str], region: str) -> tuple[str, 
     raise _Unknown(f"{name}: layergate does not evaluate it in a Serverless layer list")
 
 
-def _pseudo(name: str, internal: Mapping[str, str], region: str) -> tuple[str, bool]:
-    if name == "AWS::Region":
-        return region, True
-    if name == "AWS::Partition":
-        return partition_of(region), True
-    if name == "AWS::URLSuffix":
-        return ("amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"), True
+def _pseudo(name: str, internal: Mapping[str, str], region: str | None) -> tuple[str, bool]:
+    if name in ("AWS::Region", "AWS::Partition", "AWS::URLSuffix"):
+        if region is None:
+            raise _Unknown(f"{name}: the deploy region is not known (provider.region is decided at deploy time)")
+        return _regional(name, region), True
     if name in internal:
         return internal[name], False
     if name == "AWS::AccountId":
         raise _Unknown("AWS::AccountId: the account the deploy runs in is not in the repository")
     raise _Unknown(f"${{{name}}}: not a value layergate knows in a Serverless layer list")
+
+
+def _regional(name: str, region: str) -> str:
+    if name == "AWS::Region":
+        return region
+    if name == "AWS::Partition":
+        return partition_of(region)
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"

@@ -42,7 +42,7 @@ class ResourcesResult:
     refs: list[LayerRef] = field(default_factory=list)  # a resources section that cannot be read
 
 
-def scan_resources(r: Resolver, path: str, options: ParseOptions, region: str, functions: set[str],
+def scan_resources(r: Resolver, path: str, options: ParseOptions, region: str | None, functions: set[str],
                    placeholders: Mapping[str, str]) -> ResourcesResult:
     """``functions``: logical ids of generated functions; ``placeholders``: layer logical id -> LayerDef id."""
     out = ResourcesResult()
@@ -97,7 +97,7 @@ def scan_resources(r: Resolver, path: str, options: ParseOptions, region: str, f
     root = MappingNode("tag:yaml.org,2002:map", top, start, start)
     from layergate.sources.cloudformation import scan_template_node
 
-    scoped = dataclasses.replace(options, regions=(region,))
+    scoped = dataclasses.replace(options, regions=(region,) if region else options.regions)
     try:
         scan = scan_template_node(root, path, scoped, format_name="serverless", resources_only=True)
     except InputError as exc:

@@ -62,7 +62,8 @@ def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: Fil
         entries = _function_entries(r, name, item, provider, resources)
         refs.extend(_ref(consumer, entry, label, i, internal, region) for i, (entry, label) in enumerate(entries))
     notes: list[Note] = [*plugins.notes, *variable_notes(r)]
-    scan = Scan(path, FORMAT, tuple(records), tuple(refs), tuple(defs), tuple(grants), tuple(notes), (), (region,))
+    regions = (region,) if region else ()  # a region decided at deploy: the policy's regions apply
+    scan = Scan(path, FORMAT, tuple(records), tuple(refs), tuple(defs), tuple(grants), tuple(notes), (), regions)
     if resources.scan is not None:
         extra = resources.scan
         scan = Scan(path, FORMAT, scan.functions + extra.functions, scan.refs + extra.refs,
@@ -83,7 +84,8 @@ def _param_stages(r: Resolver) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _ref(consumer: str, item: Item, label: str, position: int, internal: dict[str, str], region: str) -> LayerRef:
+def _ref(consumer: str, item: Item, label: str, position: int, internal: dict[str, str],
+         region: str | None) -> LayerRef:
     value = evaluate_entry(item, internal, region)
     return LayerRef(consumer, Location(item.file, item.line, item.column, label), render(item), value.resolution,
                     value.candidates, value.layer_def, position)

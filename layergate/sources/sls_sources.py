@@ -75,10 +75,14 @@ def sls(r: Resolver, address: str | None, var: Variable, at: Item, params: Seque
 
 
 def aws(r: Resolver, address: str | None, var: Variable, at: Item, params: Sequence[object]) -> Item | Absent:
-    if address == "region":
-        return _value(r.region(), at, Use(var.text, "region"))
-    if address == "partition":
-        return _value(partition_of(r.region()), at, Use(var.text, "region"))
+    if address in ("region", "partition"):
+        region = r.region()
+        if region is None:
+            unknown = r.region_unknown
+            assert unknown is not None
+            return unresolved(unknown.kind, f"{var.text}: {unknown.reason}", at)
+        value = region if address == "region" else partition_of(region)
+        return _value(value, at, Use(var.text, "region"))
     if address == "accountId":
         return unresolved(UNKNOWN, f"{var.text}: the account the deploy runs in is not in the repository", at)
     return unresolved(UNKNOWN, f"{var.text}: unsupported 'aws' address", at)

@@ -51,6 +51,8 @@ class Resolver:
         self.plugin_variables: list[tuple[str, str, Item]] = []  # (variable, what the plugin puts there, where)
         self._stage: str | None = None
         self._region: str | None = None
+        self._region_done = False
+        self.region_unknown: Unresolved | None = None  # why region() is None
         # Whether anything read depended on the stage or on --region: if not, other stages and regions
         # give the same result and need no evaluation of their own.
         self.stage_used = False
@@ -276,15 +278,22 @@ class Resolver:
             self._stage = stage
         return self._stage
 
-    def region(self) -> str:
-        """provider.region when the file states one, else ``--region``, else us-east-1 (the framework's default)."""
-        if self._region is None:
+    def region(self) -> str | None:
+        """provider.region when the file states one, else ``--region``, else us-east-1 (the framework's
+        default). None when provider.region is decided at deploy time and no ``--region`` was given."""
+        if not self._region_done:
             given = self.get(["provider", "region"], deep=True)
             if given is not None and isinstance(given.value, str) and given.value:
                 self._region = given.value
+            elif given is not None and isinstance(given.value, Unresolved):
+                self.region_option_used = True
+                self.region_unknown = Unresolved(given.value.kind, f"provider.region is {given.raw or '?'},"
+                                                                   f" decided at deploy ({given.value.reason})")
+                self._region = self.run.region
             else:
                 self.region_option_used = True
                 self._region = self.run.region or "us-east-1"
+            self._region_done = True
         return self._region
 
 
