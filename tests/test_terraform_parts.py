@@ -86,20 +86,20 @@ def test_find_block_and_attribute_skip_comments_strings_and_nested_blocks() -> N
 def test_elements_with_positions(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(TF, encoding="utf-8")
     sources = TfSources(str(tmp_path), ConfigIndex({}))
-    attr = sources.attribute((), "resource", ("aws_lambda_function", "api"), "layers", "aws_lambda_function.api")
+    attr = sources.attribute((), "resource", ("aws_lambda_function", "api"), "layers")
     main = str(tmp_path / "main.tf")
     assert attr is not None and attr.is_list
-    assert attr.location == Location(main, 11, 3, "aws_lambda_function.api")
+    assert attr.location == Location(main, 11, 3)
     datadog = "arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:56"
     assert attr.elements == (
-        TfElement(datadog, f'"{datadog}"', (), (), Location(main, 12, 5, "aws_lambda_function.api")),
-        TfElement(None, '"${var.prefix}-x"', ("var.prefix",), (), Location(main, 13, 5, "aws_lambda_function.api"),
-                  (("var.prefix", Location(main, 13, 8, "aws_lambda_function.api")),)),
+        TfElement(datadog, f'"{datadog}"', (), (), Location(main, 12, 5)),
+        TfElement(None, '"${var.prefix}-x"', ("var.prefix",), (), Location(main, 13, 5),
+                  (("var.prefix", Location(main, 13, 8)),)),
         TfElement(None, "aws_lambda_layer_version.deps.arn", ("aws_lambda_layer_version.deps",), (),
-                  Location(main, 14, 5, "aws_lambda_function.api"),
-                  (("aws_lambda_layer_version.deps", Location(main, 14, 5, "aws_lambda_function.api")),)),
+                  Location(main, 14, 5),
+                  (("aws_lambda_layer_version.deps", Location(main, 14, 5)),)),
     )
-    assert sources.block((), "resource", ("aws_lambda_function", "bare"), "x") == Location(main, 17, 1, "x")
+    assert sources.block((), "resource", ("aws_lambda_function", "bare")) == Location(main, 17, 1)
     assert sources.errors == []
 
 

@@ -49,6 +49,8 @@ class ConfigIndex:
         self._root = _obj(config.get("root_module"))
         self._providers = _obj(config.get("provider_config"))
         self._resources: dict[tuple[str, ...], dict[str, Mapping[str, Any]]] = {}
+        # Every instance of a module shares its configuration: read each expression once.
+        self._expressions: dict[tuple[int, str], Expression | None] = {}
 
     def module(self, scope: tuple[str, ...]) -> Mapping[str, Any] | None:
         """The configuration of the module reached through the calls in ``scope`` (root for ())."""
@@ -87,8 +89,11 @@ class ConfigIndex:
     def expression(self, block: Mapping[str, Any] | None, attribute: str) -> Expression | None:
         if block is None:
             return None
-        raw = _obj(block.get("expressions")).get(attribute)
-        return Expression(raw) if isinstance(raw, dict) else None
+        key = (id(block), attribute)  # blocks live as long as the plan, so their ids are stable
+        if key not in self._expressions:
+            raw = _obj(block.get("expressions")).get(attribute)
+            self._expressions[key] = Expression(raw) if isinstance(raw, dict) else None
+        return self._expressions[key]
 
     def call_argument(self, scope: tuple[str, ...], variable: str) -> Expression | None:
         """The expression the parent passes for ``variable`` to the module at ``scope``."""

@@ -97,10 +97,17 @@ class TfSources:
         self._files: dict[str, list[_TfFile]] = {}
         self.errors: list[str] = []  # .tf files python-hcl2 could not read ("main.tf:3:5: ...")
         self._manifest: dict[str, str] | None = None
+        self._directories: dict[tuple[str, ...], str | None] = {}
+        self._attributes: dict[tuple[tuple[str, ...], str, tuple[str, ...], str], TfAttribute | None] = {}
 
     def directory(self, scope: tuple[str, ...]) -> str | None:
         """The directory of the module at ``scope``: local sources relative to their caller, others
         through ``.terraform/modules/modules.json`` (written by ``terraform init``)."""
+        if scope not in self._directories:
+            self._directories[scope] = self._directory(scope)
+        return self._directories[scope]
+
+    def _directory(self, scope: tuple[str, ...]) -> str | None:
         sources = self.config.sources(scope)
         if sources is None:
             return None
@@ -150,7 +157,7 @@ class TfSources:
         directory = self.directory(scope)
         return directory is not None and bool(self._load(directory))
 
-    def block(self, scope: tuple[str, ...], kind: str, labels: tuple[str, ...], path: str) -> Location | None:
+    def block(self, scope: tuple[str, ...], kind: str, labels: tuple[str, ...]) -> Location | None:
         """Where a block starts (no python-hcl2 needed): for records that point at a whole resource."""
         directory = self.directory(scope)
         for tf in self._load(directory) if directory else []:
@@ -160,13 +167,22 @@ class TfSources:
                 header = tf.text.rfind("\n", 0, body.start) + 1
                 line, _ = line_column(tf.text, header)
                 column = len(tf.text[header:body.start]) - len(tf.text[header:body.start].lstrip()) + 1
-                return Location(tf.path, line, column, path)
+                return Location(tf.path, line, column)
         return None
 
-    def attribute(
-        self, scope: tuple[str, ...], kind: str, labels: tuple[str, ...], name: str, path: str
+    def attribute(self, scope: tuple[str, ...], kind: str, labels: tuple[str, ...], name: str) -> TfAttribute | None:
+        """``name`` of the block ``kind "labels..."`` in the module at ``scope``; None when not written.
+
+        Locations carry no logical path: the caller knows which consumer it reads the attribute for.
+        """
+        key = (scope, kind, labels, name)
+        if key not in self._attributes:
+            self._attributes[key] = self._find_attribute(scope, kind, labels, name)
+        return self._attributes[key]
+
+    def _find_attribute(
+        self, scope: tuple[str, ...], kind: str, labels: tuple[str, ...], name: str
     ) -> TfAttribute | None:
-        """``name`` of the block ``kind "labels..."`` in the module at ``scope``; None when not written."""
         directory = self.directory(scope)
         for tf in self._load(directory) if directory else []:
             parsed = self._parse(tf)
@@ -174,7 +190,7 @@ class TfSources:
                 continue
             for body in _blocks(parsed, kind, labels):
                 if name in body:
-                    return self._attribute(tf, kind, labels, name, body[name], path)
+                    return self._attribute(tf, kind, labels, name, body[name])
         return None
 
     def _parse(self, tf: _TfFile) -> dict[str, Any] | None:
@@ -193,14 +209,12 @@ class TfSources:
             tf.parsed = parsed if isinstance(parsed, dict) else {}
         return tf.parsed
 
-    def _attribute(
-        self, tf: _TfFile, kind: str, labels: tuple[str, ...], name: str, value: Any, path: str
-    ) -> TfAttribute:
+    def _attribute(self, tf: _TfFile, kind: str, labels: tuple[str, ...], name: str, value: Any) -> TfAttribute:
         tf.masked = tf.masked if tf.masked is not None else mask(tf.text)
         body = find_block(tf.text, tf.masked, kind, labels)
         found = find_attribute(tf.masked, body, name) if body else None
         span = found[1] if found else Span(0, 0)
-        where = self._location(tf, found[0], path) if found else Location(tf.path, 0, 0, path)
+        where = self._location(tf, found[0]) if found else Location(tf.path)
         is_list = isinstance(value, list)
         cursor = span.start
         elements: list[TfElement] = []
@@ -209,7 +223,7 @@ class TfSources:
             # Searched as written; python-hcl2 may render a computed expression differently (then the
             # attribute's own position is used).
             pos = tf.text.find(expression, cursor, span.end) if expression else -1
-            location = where if pos < 0 else self._location(tf, pos, path)
+            location = where if pos < 0 else self._location(tf, pos)
             start = cursor if pos < 0 else pos
             cursor = cursor if pos < 0 else pos + len(expression)
             arns: list[tuple[str, Location]] = []
@@ -218,19 +232,19 @@ class TfSources:
             if literal is None:
                 for arn in _ARN_LITERAL.findall(expression):
                     at = tf.text.find(f'"{arn}"', start, span.end)
-                    arns.append((arn, location if at < 0 else self._location(tf, at, path)))
+                    arns.append((arn, location if at < 0 else self._location(tf, at)))
                 roots = expression_roots(expression)
                 for root in roots:  # outside strings first (masked), else inside a template's ${ }
                     at = tf.masked.find(root, start, span.end)
                     at = at if at >= 0 else tf.text.find(root, start, span.end)
-                    places.append((root, location if at < 0 else self._location(tf, at, path)))
+                    places.append((root, location if at < 0 else self._location(tf, at)))
             elements.append(TfElement(literal, expression, roots, tuple(arns), location, tuple(places)))
         return TfAttribute(tuple(elements), is_list, where)
 
     @staticmethod
-    def _location(tf: _TfFile, pos: int, path: str) -> Location:
+    def _location(tf: _TfFile, pos: int) -> Location:
         line, column = line_column(tf.text, pos)
-        return Location(tf.path, line, column, path)
+        return Location(tf.path, line, column)
 
 
 def _blocks(parsed: dict[str, Any], kind: str, labels: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -88,7 +88,7 @@ class LayerResolver:
         when it has one, else the .tf sources when they agree with the plan, else the plan's references."""
         if depth > MAX_DEPTH:
             return Parts((), False, f"the value passes through more than {MAX_DEPTH} variables or locals")
-        attr = self.tf.attribute(inst.scope, block[0], block[1], name, path) if self.tf else None
+        attr = self.tf.attribute(inst.scope, block[0], block[1], name) if self.tf else None
         if config_expr is not None and config_expr.has_constant:
             return _constant_parts(config_expr.constant, attr)
         stale = ""
@@ -214,7 +214,7 @@ def _find(parts: tuple[Part, ...], value: str | None, used: set[int]) -> int | N
 def _ref(consumer: str, part: Part, values: tuple[str, ...], position: int, plan_location: Location) -> LayerRef:
     return LayerRef(
         consumer=consumer,
-        location=part.location or plan_location,
+        location=replace(part.location, path=consumer) if part.location else plan_location,
         expression=part.expression,
         resolution=Resolution(part.kind, part.detail, part.source),
         candidates=tuple(Candidate(v) for v in values),

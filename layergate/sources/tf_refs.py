@@ -72,7 +72,7 @@ class RefResolver:
         call = inst.scope
         passed = self.config.call_argument(call, name)
         tf = self.owner.tf
-        written = tf is not None and tf.attribute(inst.parent().scope, "module", (call[-1],), name, path) is not None
+        written = tf is not None and tf.attribute(inst.parent().scope, "module", (call[-1],), name) is not None
         if passed is None and not written:
             declared, default = self.config.variable_default(call, name)
             if not declared:
@@ -89,7 +89,7 @@ class RefResolver:
         from layergate.sources.tf_layers import Part, Parts
 
         tf = self.owner.tf
-        if tf is not None and tf.attribute(inst.scope, "locals", (), name, path) is not None:
+        if tf is not None and tf.attribute(inst.scope, "locals", (), name) is not None:
             return self.owner.expression_parts(inst, ("locals", ()), name, None, path, depth)
         return Parts((Part(ResolutionKind.UNKNOWN, expression,
                            f"the plan does not record local values such as local.{name}{_ASK_FOR_SOURCES}",
