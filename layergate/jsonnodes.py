@@ -38,6 +38,10 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 _WS = re.compile(r"[ \t\n\r]*")
+# Fast paths for the commonest steps inside an object: a key and its colon, or a comma, key and colon.
+_STRING = r'"(?:[^"\\\x00-\x1f]|\\.)*"'
+_KEY = re.compile(rf"[ \t\n\r]*({_STRING})[ \t\n\r]*:", re.DOTALL)
+_NEXT_KEY = re.compile(rf"[ \t\n\r]*,[ \t\n\r]*({_STRING})[ \t\n\r]*:", re.DOTALL)
 
 _LITERAL_TAGS = {"true": BOOL_TAG, "false": BOOL_TAG, "null": NULL_TAG}
 
@@ -50,16 +54,14 @@ def load_json(path: str) -> Node | None:
 class _Frame:
     """An open array or object: its node, and for objects the pending key and the keys seen."""
 
-    __slots__ = ("items", "key", "keys", "node")
+    __slots__ = ("closer", "items", "key", "keys", "node")
 
     def __init__(self, node: MappingNode | SequenceNode) -> None:
         self.node = node
         self.items: list[Any] = node.value
         self.key: ScalarNode | None = None
         self.keys: set[str] | None = set() if isinstance(node, MappingNode) else None
-
-    def closer(self) -> str:
-        return "}" if self.keys is not None else "]"
+        self.closer = "}" if self.keys is not None else "]"
 
 
 def parse_json(text: str, path: str) -> Node | None:
@@ -136,6 +138,18 @@ class _Reader:
                 if rest != end:
                     raise self.error("extra data after the top-level value", rest)
                 return root
+            if expect == "key" or (expect == "after" and stack[-1].keys is not None):
+                k = (_KEY if expect == "key" else _NEXT_KEY).match(text, pos)
+                if k is not None:
+                    frame = stack[-1]
+                    start, key_end = k.span(1)
+                    key = self._string(k.group(1), start, key_end)
+                    if key.value in frame.keys:  # type: ignore[operator]
+                        raise self.error(f"duplicate key {key.value!r}", start, prefix="")
+                    frame.keys.add(key.value)  # type: ignore[union-attr]
+                    frame.key = key
+                    pos, expect, first = k.end(), "value", False
+                    continue
             m = _TOKEN.match(text, pos)
             if m is None:
                 raise self._bad_token(stack, _skip_ws(text, pos))
@@ -148,17 +162,17 @@ class _Reader:
                 assert frame is not None
                 if ch == ",":
                     expect = "key" if frame.keys is not None else "value"
-                elif ch == frame.closer():
+                elif ch == frame.closer:
                     self._close(stack, pos)
                 else:
-                    raise self.error(f"expected ',' or '{frame.closer()}', found {token[:20]!r}", start)
+                    raise self.error(f"expected ',' or '{frame.closer}', found {token[:20]!r}", start)
                 continue
             if expect == "colon":
                 if ch != ":":
                     raise self.error(f"expected ':' after a key, found {token[:20]!r}", start)
                 expect = "value"
                 continue
-            if first and frame is not None and ch == frame.closer():
+            if first and frame is not None and ch == frame.closer:
                 self._close(stack, pos)
                 expect, first = "after", False
                 continue
@@ -201,10 +215,11 @@ class _Reader:
             return SequenceNode(SEQ_TAG, [], at, at, flow_style=True)
         if ch in "-0123456789":
             tag = FLOAT_TAG if ("." in token or "e" in token or "E" in token) else INT_TAG
-            return ScalarNode(tag, token, self.mark(start), self.mark(end), style=None)
-        if token in _LITERAL_TAGS:
-            return ScalarNode(_LITERAL_TAGS[token], token, self.mark(start), self.mark(end), style=None)
-        raise self.error(f"expected a value, found {token[:20]!r}", start)
+        elif token in _LITERAL_TAGS:
+            tag = _LITERAL_TAGS[token]
+        else:
+            raise self.error(f"expected a value, found {token[:20]!r}", start)
+        return ScalarNode(tag, token, LazyMark(self.lines, start), LazyMark(self.lines, end), style=None)
 
     def _string(self, token: str, start: int, end: int) -> ScalarNode:
         if "\\" in token:
@@ -214,7 +229,7 @@ class _Reader:
                 raise self.error(exc.msg[0].lower() + exc.msg[1:], exc.pos) from None
         else:
             value = token[1:-1]
-        return ScalarNode(STR_TAG, value, self.mark(start), self.mark(end), style='"')
+        return ScalarNode(STR_TAG, value, LazyMark(self.lines, start), LazyMark(self.lines, end), style='"')
 
     def _close(self, stack: list[_Frame], pos: int) -> None:
         frame = stack.pop()
