@@ -141,13 +141,14 @@ class _Reader:
             if expect == "key" or (expect == "after" and stack[-1].keys is not None):
                 k = (_KEY if expect == "key" else _NEXT_KEY).match(text, pos)
                 if k is not None:
-                    frame = stack[-1]
+                    obj = stack[-1]
+                    assert obj.keys is not None
                     start, key_end = k.span(1)
                     key = self._string(k.group(1), start, key_end)
-                    if key.value in frame.keys:  # type: ignore[operator]
+                    if key.value in obj.keys:
                         raise self.error(f"duplicate key {key.value!r}", start, prefix="")
-                    frame.keys.add(key.value)  # type: ignore[union-attr]
-                    frame.key = key
+                    obj.keys.add(key.value)
+                    obj.key = key
                     pos, expect, first = k.end(), "value", False
                     continue
             m = _TOKEN.match(text, pos)
