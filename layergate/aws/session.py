@@ -29,6 +29,32 @@ class AwsSettings:
     read_timeout: float = 30.0
 
 
+def new_session(settings: AwsSettings) -> Any:
+    """A boto3 session from the standard credential chain (``--profile``, else the environment)."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return boto3.session.Session(profile_name=settings.profile)
+    except ProfileNotFound:
+        raise OnlineError(
+            f"AWS profile {settings.profile!r} is not configured (see `aws configure list-profiles`)"
+        ) from None
+
+
+def client_config(settings: AwsSettings) -> Any:
+    """botocore's client configuration for every layergate client: standard retries, bounded pool, timeouts."""
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard"},
+        max_pool_connections=max(settings.jobs, 10),
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        user_agent_extra=f"layergate/{__version__}",
+    )
+
+
 class LambdaClients:
     """Lambda clients keyed by region.
 
@@ -36,17 +62,13 @@ class LambdaClients:
     calling thread (``prepare``) and then shared by the worker threads.
     """
 
-    def __init__(self, settings: AwsSettings) -> None:
-        import boto3
-        from botocore.exceptions import ProfileNotFound
-
+    def __init__(self, settings: AwsSettings, *, session: Any = None,
+                 credentials: dict[str, str] | None = None) -> None:
+        """``session``: a boto3 session to share (inventory makes clients for many accounts from one);
+        ``credentials``: explicit keys for the clients (an assumed role), instead of the session's."""
         self.settings = settings
-        try:
-            self._session = boto3.session.Session(profile_name=settings.profile)
-        except ProfileNotFound:
-            raise OnlineError(
-                f"AWS profile {settings.profile!r} is not configured (see `aws configure list-profiles`)"
-            ) from None
+        self._session = session if session is not None else new_session(settings)
+        self._credentials = dict(credentials or {})
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -62,17 +84,9 @@ class LambdaClients:
             return found
 
     def _make(self, region: str) -> Any:
-        from botocore.config import Config
-
-        config = Config(
-            retries={"mode": "standard"},
-            max_pool_connections=max(self.settings.jobs, 10),
-            connect_timeout=self.settings.connect_timeout,
-            read_timeout=self.settings.read_timeout,
-            user_agent_extra=f"layergate/{__version__}",
-        )
         return self._session.client(
-            "lambda", region_name=region, endpoint_url=self.settings.endpoint_url, config=config
+            "lambda", region_name=region, endpoint_url=self.settings.endpoint_url,
+            config=client_config(self.settings), **self._credentials,
         )
 
     def partition_of(self, region: str) -> str | None:
