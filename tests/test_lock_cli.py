@@ -346,3 +346,25 @@ def test_an_arn_whose_partition_contradicts_its_region_is_not_asked(
         "region cn-north-1 (partition 'aws-cn')"
     )
     assert world.router is not None and world.router.hits[("GetLayerVersion", bad)] == 0
+
+
+def test_extension_flag_comes_from_the_catalog(world: World, repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    datadog = world.publish("464622532012", "us-east-1", "Datadog-Extension", {"extensions/datadog-agent": "x"})
+    world.share(datadog)
+    template = repo.root / "template.yaml"
+    template.write_text(template.read_text() + f"        - {datadog.arn}\n")
+    assert lock(world, "--quiet") == 0
+    assert read_policy(repo) == with_entries(
+        repo,
+        entry(repo.tools_eu) + entry(repo.tools_us) + entry(repo.own)
+        + entry(datadog).replace("extension: false", "extension: true"),
+    )
+
+
+def test_jobs_must_be_a_small_positive_number(world: World, repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        lock(world, "--jobs", "0")
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "layergate lock: error: argument --jobs: expected a number of requests from 1 to 64, got '0'\n"
+    )
