@@ -67,30 +67,46 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) -> None
 
 
 def generate(path: str, files: int, total_mb: int) -> None:
+    """``files`` entries holding exactly ``total_mb`` million bytes: 5% of the files are ELF binaries holding
+    ``BINARY_SHARE`` of the bytes, the rest Python and Node packages with their metadata files."""
     rng = random.Random(20261130)
     texts, elves = _sources()
     total = total_mb * 1_000_000
     n_bin = max(files // 20, 1)
     n_text = files - n_bin
-    bin_size = int(total * BINARY_SHARE) // n_bin
-    text_size = (total - bin_size * n_bin) // n_text
     per_package = 40
+    entries: list[tuple[str, bytes | int, int]] = []  # name, content or size to cut, mode
+    for i in range(n_text):
+        pkg, first = divmod(i, per_package)
+        if pkg % 2 == 0 and first == 0:
+            meta = f"Metadata-Version: 2.1\nName: pkg{pkg}\nVersion: 1.{pkg}.0\n".encode()
+            entries.append((f"python/pkg{pkg}-1.{pkg}.0.dist-info/METADATA", meta, 0o644))
+        elif first == 0:
+            manifest = json.dumps({"name": f"pkg{pkg}", "version": f"2.{pkg}.0"}).encode()
+            entries.append((f"nodejs/node_modules/pkg{pkg}/package.json", manifest, 0o644))
+        else:
+            name = f"python/pkg{pkg}/mod{i}.py" if pkg % 2 == 0 else f"nodejs/node_modules/pkg{pkg}/lib/f{i}.js"
+            entries.append((name, rng.expovariate(1.0), 0o644))  # sizes spread like real source trees
+    for j in range(n_bin):
+        entries.append((f"python/pkg{2 * j}/_native{j}.cpython-311-x86_64-linux-gnu.so", -1, 0o755))
+    fixed = sum(len(c) for _, c, _ in entries if isinstance(c, bytes))
+    bin_total = int(total * BINARY_SHARE)
+    weights = sum(c for _, c, _ in entries if isinstance(c, float))
+    text_total = total - fixed - bin_total
+    sized = []
+    for name, content, mode in entries:
+        if isinstance(content, float):
+            content = max(int(content / weights * text_total), 64)
+        elif content == -1:
+            content = bin_total // n_bin
+        sized.append((name, content, mode))
+    last = max(i for i, (_, c, _) in enumerate(sized) if isinstance(c, int))
+    name, size, mode = sized[last]
+    sized[last] = (name, int(size) + total - sum(c if isinstance(c, int) else len(c) for _, c, _ in sized), mode)
     with zipfile.ZipFile(path + ".tmp", "w") as zf:
-        for i in range(n_text):
-            pkg, first = divmod(i, per_package)
-            if pkg % 2 == 0 and first == 0:
-                _add(zf, f"python/pkg{pkg}-1.{pkg}.0.dist-info/METADATA",
-                     f"Metadata-Version: 2.1\nName: pkg{pkg}\nVersion: 1.{pkg}.0\n".encode())
-            elif first == 0:
-                manifest = {"name": f"pkg{pkg}", "version": f"2.{pkg}.0"}
-                _add(zf, f"nodejs/node_modules/pkg{pkg}/package.json", json.dumps(manifest).encode())
-            else:
-                name = f"python/pkg{pkg}/mod{i}.py" if pkg % 2 == 0 else f"nodejs/node_modules/pkg{pkg}/lib/f{i}.js"
-                # sizes spread around the mean, like real source trees
-                _add(zf, name, _cut(texts, rng, max(int(rng.expovariate(1 / text_size)), 64)))
-        for j in range(n_bin):
-            _add(zf, f"python/pkg{2 * j}/_native{j}.cpython-311-x86_64-linux-gnu.so",
-                 _cut(elves, rng, bin_size), 0o755)
+        for name, content, mode in sized:
+            pool = elves if name.endswith(".so") else texts
+            _add(zf, name, content if isinstance(content, bytes) else _cut(pool, rng, content), mode)
     os.replace(path + ".tmp", path)
 
 

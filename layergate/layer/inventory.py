@@ -8,8 +8,10 @@ and handed to the package collector when they are package metadata.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from layergate.layer import packages
@@ -18,7 +20,7 @@ from layergate.layer.binaries import ELF_MAGIC, elf_info
 from layergate.layer.endpoints import StreamScan, find_endpoints, should_scan
 from layergate.layer.limits import DEFAULT_LIMITS, Limits
 from layergate.layer.packages import Package
-from layergate.layer.reader import read_pieces
+from layergate.layer.reader import Piece, read_pieces
 from layergate.layer.survey import Binary, Extension, extension, is_extension
 
 _HEAD = 64 << 10  # bytes of a file's start kept for ELF program headers and the #! line
@@ -70,7 +72,12 @@ def inspect_layer(path: str, limits: Limits = DEFAULT_LIMITS, source: str | None
 
 
 def _read_all(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
-    problems = list(layer.problems)
+    # closing(): on any exception the reader thread is stopped before the archive is closed under it
+    with contextlib.closing(read_pieces(layer, layer.members, _wants_sha1)) as pieces:
+        return _collect(pieces, source, archive_sha256, list(layer.problems))
+
+
+def _collect(pieces: Iterator[Piece], source: str, archive_sha256: str, problems: list[Problem]) -> LayerContents:
     files: list[FileEntry] = []
     binaries: list[Binary] = []
     extensions: list[Extension] = []
@@ -80,7 +87,7 @@ def _read_all(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
     stream = StreamScan()
     head = b""
     kept: list[bytes] = []
-    for piece in read_pieces(layer, layer.members, _wants_sha1):
+    for piece in pieces:
         member = piece.member
         path = member.path
         if piece.error is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 from layergate.layer.archive import CHUNK, Layer, Member, Unreadable
@@ -39,7 +39,9 @@ class Piece:
 _END = object()
 
 
-def read_pieces(layer: Layer, members: Sequence[Member], sha1_for: Callable[[str], bool]) -> Iterator[Piece]:
+def read_pieces(
+    layer: Layer, members: Sequence[Member], sha1_for: Callable[[str], bool]
+) -> Generator[Piece, None, None]:
     """The content of every member, in order, in pieces of at most ``CHUNK`` bytes, with its hashes."""
     out: queue.Queue[object] = queue.Queue(maxsize=DEPTH)
     stop = threading.Event()
