@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from layergate.errors import InputError
 from layergate.model import Candidate, LayerRef, Location, Resolution, ResolutionKind
 from layergate.sources.cfn_intrinsics import Evaluator
-from layergate.sources.cfn_nodes import intrinsic, is_null, kind_of
+from layergate.sources.cfn_nodes import fields, intrinsic, is_null, kind_of, text
 from layergate.sources.cfn_pseudo import dynamic_reference
 from layergate.sources.cfn_values import NO_VALUE, Alt, InternalLayer, Problem, Value
 
@@ -158,6 +158,52 @@ def resolve(value: Value) -> Resolved:
         resolution = Resolution(ResolutionKind.LITERAL)
     first = (resolution, tuple(candidates), internal[0] if internal else None)
     return [first, *((Resolution(ResolutionKind.INTERNAL, layer), (), layer) for layer in internal[1:])]
+
+
+class FunctionLayers:
+    """The layer references of each function of one template, SAM ``Globals.Function`` applied."""
+
+    def __init__(self, ev: Evaluator, sam_globals: dict[str, Node]) -> None:
+        self.ev = ev
+        self.sam_globals = sam_globals
+        self._global_entries: list[Entry] | None = None  # read once, shared by every function
+        self._resolved: ResolvedCache = {}
+
+    def refs(self, logical_id: str, sam: bool, props_node: Node | None) -> list[LayerRef]:
+        ev, path = self.ev, self.ev.info.path
+        if props_node is not None and not is_null(props_node) and (
+            not isinstance(props_node, MappingNode) or intrinsic(props_node) is not None
+        ):
+            return [_opaque_properties(ev, logical_id, props_node)]
+        props = fields(props_node)
+        package = text(props.get("PackageType"))
+        if package is None and sam:
+            package = text(self.sam_globals.get("PackageType"))
+        if package == "Image":
+            return []  # container-image functions cannot have layers
+        local = props.get("Layers")
+        mode = merge_globals(self.sam_globals.get("Layers"), local) if sam else "local"
+        refs: list[LayerRef] = []
+        offset = 0
+        if mode in ("global", "both"):
+            if self._global_entries is None:
+                self._global_entries = layer_entries(ev, self.sam_globals.get("Layers"), "Globals/Function/Layers")
+            refs.extend(refs_of(logical_id, path, self._global_entries, 0, self._resolved))
+            offset = span(self._global_entries)
+        if mode in ("local", "both"):
+            entries = layer_entries(ev, local, f"Resources/{logical_id}/Properties/Layers")
+            refs.extend(refs_of(logical_id, path, entries, offset, self._resolved))
+        return refs
+
+
+def _opaque_properties(ev: Evaluator, logical_id: str, node: Node) -> LayerRef:
+    """Properties computed by an intrinsic (``Fn::If``, ``Fn::Transform``): its Layers cannot be read."""
+    expression = ev.render(node)
+    reason = f"the Properties of {logical_id} are computed ({expression}); layergate cannot read its Layers"
+    mark = node.start_mark
+    return LayerRef(logical_id, Location(ev.info.path, mark.line + 1, mark.column + 1,
+                                         f"Resources/{logical_id}/Properties"),
+                    expression, Resolution(ResolutionKind.UNKNOWN, reason))
 
 
 def _error(ev: Evaluator, node: Node, message: str) -> InputError:

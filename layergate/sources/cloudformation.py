@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from layergate.errors import InputError
-from layergate.model import Function, LayerRef, Location, Note, Resolution, ResolutionKind, Scan
+from layergate.model import Function, InlineSuppression, LayerDef, LayerGrant, LayerRef, Location, Note, Scan
 from layergate.sources import NotThisFormat, ParseOptions
 from layergate.sources.cfn_intrinsics import LAYER_TYPES, Evaluator, TemplateInfo
-from layergate.sources.cfn_layers import Entry, ResolvedCache, layer_entries, merge_globals, refs_of, span
+from layergate.sources.cfn_layers import FunctionLayers
 from layergate.sources.cfn_nodes import fields, intrinsic, is_null, key_nodes, kind_of, render, text
 from layergate.sources.cfn_parameters import declarations, given_values
 from layergate.sources.cfn_resources import grants, layer_def, location, suppressions
@@ -121,6 +121,54 @@ def scan_template_node(
              f"transform {name} runs at deploy time and may add or change layers that layergate cannot see", name)
         for name, node in transforms if name not in _KNOWN_TRANSFORMS
     ]
+    resources, types = _resources(path, resources_node, notes)
+
+    info = TemplateInfo(
+        path=path,
+        params=declarations(top.get("Parameters")),
+        given=given_values(options, parameters, parameters_source),
+        resources=types,
+        mappings=top.get("Mappings"),
+        regions=options.regions,
+        json_style=_json_style(root),
+    )
+    ev = Evaluator(info)
+    sam_globals = fields(fields(top.get("Globals")).get("Function")) if is_sam and not resources_only else {}
+    function_layers = FunctionLayers(ev, sam_globals)
+    functions: list[Function] = []
+    refs: list[LayerRef] = []
+    defs: list[LayerDef] = []
+    perms: list[LayerGrant] = []
+    supps: list[InlineSuppression] = []
+    template_dir = os.path.dirname(path)
+    for logical_id, key, rtype, attributes in resources:
+        props_node = attributes.get("Properties")
+        if rtype in FUNCTION_TYPES:
+            functions.append(Function(logical_id, location(ev, key, f"Resources/{logical_id}")))
+            refs.extend(function_layers.refs(logical_id, rtype == "AWS::Serverless::Function", props_node))
+        elif rtype in LAYER_TYPES:
+            defs.append(layer_def(ev, logical_id, key, rtype, fields(props_node), template_dir, options.root))
+        elif rtype == PERMISSION_TYPE:
+            perms.extend(grants(ev, logical_id, key, fields(props_node)))
+        if "Metadata" in attributes:
+            supps.extend(suppressions(ev, logical_id, attributes["Metadata"]))
+
+    return Scan(
+        file=path,
+        format=format_name or ("sam" if is_sam else FORMAT),
+        functions=tuple(functions),
+        refs=tuple(refs),
+        layer_defs=tuple(defs),
+        grants=tuple(perms),
+        notes=tuple(notes),
+        suppressions=tuple(supps),
+    )
+
+
+def _resources(
+    path: str, resources_node: Node | None, notes: list[Note]
+) -> tuple[list[tuple[str, ScalarNode, str, dict[str, Node]]], dict[str, str]]:
+    """Each resource's (logical id, key node, type, attributes), and the type of every logical id."""
     resources: list[tuple[str, ScalarNode, str, dict[str, Node]]] = []
     types: dict[str, str] = {}
     for logical_id, key, body in key_nodes(resources_node):
@@ -141,70 +189,7 @@ def scan_template_node(
                                           f"{render(type_node)}")
         types[logical_id] = rtype
         resources.append((logical_id, key, rtype, attributes))
-
-    info = TemplateInfo(
-        path=path,
-        params=declarations(top.get("Parameters")),
-        given=given_values(options, parameters, parameters_source),
-        resources=types,
-        mappings=top.get("Mappings"),
-        regions=options.regions,
-        json_style=_json_style(root),
-    )
-    ev = Evaluator(info)
-    sam_globals = fields(fields(top.get("Globals")).get("Function")) if is_sam and not resources_only else {}
-    functions: list[Function] = []
-    refs: list[LayerRef] = []
-    defs = []
-    perms = []
-    supps = []
-    global_entries: list[Entry] | None = None
-    resolved: ResolvedCache = {}
-    template_dir = os.path.dirname(path)
-    for logical_id, key, rtype, attributes in resources:
-        props_node = attributes.get("Properties")
-        if rtype in FUNCTION_TYPES:
-            functions.append(Function(logical_id, location(ev, key, f"Resources/{logical_id}")))
-            sam = rtype == "AWS::Serverless::Function"
-            if props_node is not None and not is_null(props_node) and (
-                not isinstance(props_node, MappingNode) or intrinsic(props_node) is not None
-            ):
-                refs.append(_opaque_properties(ev, logical_id, props_node))
-                continue
-            props = fields(props_node)
-            package = text(props.get("PackageType"))
-            if package is None and sam:
-                package = text(sam_globals.get("PackageType"))
-            if package == "Image":
-                continue  # container-image functions cannot have layers
-            local = props.get("Layers")
-            mode = merge_globals(sam_globals.get("Layers"), local) if sam else "local"
-            offset = 0
-            if mode in ("global", "both"):
-                if global_entries is None:
-                    global_entries = layer_entries(ev, sam_globals.get("Layers"), "Globals/Function/Layers")
-                refs.extend(refs_of(logical_id, path, global_entries, 0, resolved))
-                offset = span(global_entries)
-            if mode in ("local", "both"):
-                entries = layer_entries(ev, local, f"Resources/{logical_id}/Properties/Layers")
-                refs.extend(refs_of(logical_id, path, entries, offset, resolved))
-        elif rtype in LAYER_TYPES:
-            defs.append(layer_def(ev, logical_id, key, rtype, fields(props_node), template_dir, options.root))
-        elif rtype == PERMISSION_TYPE:
-            perms.extend(grants(ev, logical_id, key, fields(props_node)))
-        if "Metadata" in attributes:
-            supps.extend(suppressions(ev, logical_id, attributes["Metadata"]))
-
-    return Scan(
-        file=path,
-        format=format_name or ("sam" if is_sam else FORMAT),
-        functions=tuple(functions),
-        refs=tuple(refs),
-        layer_defs=tuple(defs),
-        grants=tuple(perms),
-        notes=tuple(notes),
-        suppressions=tuple(supps),
-    )
+    return resources, types
 
 
 def _is_template(top: dict[str, Node], resources: Node | None) -> bool:
@@ -227,14 +212,6 @@ def _transforms(node: Node | None) -> list[tuple[str, Node]]:
         name = text(item) if isinstance(item, ScalarNode) else text(fields(item).get("Name"))
         out.append((name or render(item), item))
     return out
-
-
-def _opaque_properties(ev: Evaluator, logical_id: str, node: Node) -> LayerRef:
-    """Properties computed by an intrinsic (``Fn::If``, ``Fn::Transform``): its Layers cannot be read."""
-    expression = ev.render(node)
-    reason = f"the Properties of {logical_id} are computed ({expression}); layergate cannot read its Layers"
-    return LayerRef(logical_id, location(ev, node, f"Resources/{logical_id}/Properties"), expression,
-                    Resolution(ResolutionKind.UNKNOWN, reason))
 
 
 def _json_style(root: MappingNode) -> bool:
