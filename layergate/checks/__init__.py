@@ -45,6 +45,8 @@ MODULE_NAMES: tuple[str, ...] = (
     "mutable_layer_source",
     "committed_native_binary",
     "layer_extension_present",
+    "stale_layer_version",
+    "orphaned_internal_layer",
     "expired_suppression",
 )
 
