@@ -164,3 +164,16 @@ def test_the_check_path_never_imports_cfn_lint(repo: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
     assert proc.stdout.splitlines()[-1] == "1 []", proc.stderr
+
+
+def test_the_documented_id_table_matches() -> None:
+    import re
+
+    import layergate.cfnlint as plugin
+    from layergate.cfnlint._base import LayergateRule
+
+    text = (REPO / "docs" / "integrations.md").read_text(encoding="utf-8")
+    documented = dict(re.findall(r"\| (LG\d{3}) [a-z-]+ \| ([EWI]9\d{3}) ", text))
+    generated = {c.lg_rule.id: c.id for c in vars(plugin).values()
+                 if isinstance(c, type) and issubclass(c, LayergateRule)}
+    assert documented == generated
