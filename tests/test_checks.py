@@ -543,7 +543,7 @@ def test_publisher_account_entry_and_org_accounts_not_implicit() -> None:
     ]
     pol = policy(publishers=(_allow(account="123456789012", layers=("other-*",)),))
     assert [r[3] for r in run(publisher_not_allowed, scan(ref(OWN)), ctx(pol))] == [
-        f"function Fn uses {OWN} from 123456789012 (platform): the publishers entry for platform allows only"
+        f"function Fn uses {OWN} from 123456789012: the publishers entry for platform allows only"
         " layers matching other-*"
     ]
     pol = policy(publishers=(_allow(account="123456789012"),))

@@ -79,17 +79,11 @@ def reviewed_index(ctx: Context) -> dict[str, ReviewedLayer]:
 
 
 def publisher(ctx: Context, arn: LayerArn) -> str:
-    """The publisher as a user recognizes it: "464622532012 (Datadog)" from the catalog, else the name the
-    policy's ``account:`` entry gives it, else the bare account."""
+    """The publisher as the catalog knows it: "464622532012 (Datadog)", or the bare account."""
     if arn.managed:
         return "AWS (managed awslayer)"
     # The name matters where one account publishes for two vendors (the catalog then asks the name).
-    label = ctx.catalog.label(arn.account, arn.partition, arn.region or None, arn.name)
-    if label != arn.account:
-        return label
-    # An account the catalog does not know may still carry a name in the policy's publishers entry.
-    named = next((e.name for e in ctx.policy.publishers if e.account == arn.account and e.name), None)
-    return f"{arn.account} ({named})" if named else label
+    return ctx.catalog.label(arn.account, arn.partition, arn.region or None, arn.name)
 
 
 def deploy_regions(scan: Scan, ctx: Context) -> tuple[str, ...]:
