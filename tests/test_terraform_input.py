@@ -125,12 +125,13 @@ def api_refs(case_dir: Path) -> list[LayerRef]:
     return [r for r in scan.refs if r.consumer == API]
 
 
-def plan_refs(case_dir: Path, detail: str) -> list[LayerRef]:
-    at = Location(str(case_dir / "plan.json"), 0, 0, API)
+def plan_refs(case_dir: Path, detail: str, internal_at: Location) -> list[LayerRef]:
+    """What the plan's configuration alone says; positions still come from the .tf text when found."""
     return [
-        LayerRef(API, at, f"{DEPS}.arn", Resolution(ResolutionKind.INTERNAL, f"layer {DEPS} of this configuration"),
-                 (), DEPS, 0),
-        LayerRef(API, at, "layers", Resolution(ResolutionKind.UNKNOWN, detail), (), None, 1),
+        LayerRef(API, internal_at, f"{DEPS}.arn",
+                 Resolution(ResolutionKind.INTERNAL, f"layer {DEPS} of this configuration"), (), DEPS, 0),
+        LayerRef(API, Location(str(case_dir / "main.tf"), 20, 3, API), "layers",
+                 Resolution(ResolutionKind.UNKNOWN, detail), (), None, 1),
     ]
 
 
@@ -145,7 +146,7 @@ def test_unreadable_tf_falls_back_to_the_plan_and_says_why(tmp_path: Path) -> No
         hcl2.loads(broken)
     first = str(parse_error.value).splitlines()[0]
     reason = DROPPED.format(DEPS) + f" (the .tf sources could not be read: {main}:4:16: {first})"
-    assert api_refs(case) == plan_refs(case, reason)
+    assert api_refs(case) == plan_refs(case, reason, Location(str(main), 22, 5, API))
 
 
 def test_tf_that_differs_from_the_plan_is_not_used(tmp_path: Path) -> None:
@@ -155,7 +156,7 @@ def test_tf_that_differs_from_the_plan_is_not_used(tmp_path: Path) -> None:
     main.write_text(text.replace(f"    {DEPS}.arn,\n  ]\n}}", "    aws_lambda_layer_version.tools.arn,\n  ]\n}", 1),
                     encoding="utf-8")
     reason = DROPPED.format(DEPS) + " (the .tf sources differ from the plan's configuration, so they were not used)"
-    assert api_refs(case) == plan_refs(case, reason)
+    assert api_refs(case) == plan_refs(case, reason, Location(str(case / "plan.json"), 0, 0, API))
 
 
 def edit_plan(case_dir: Path, edit: Any) -> None:
@@ -201,3 +202,17 @@ def test_function_only_in_prior_state_is_still_a_function(tmp_path: Path) -> Non
         LayerRef(old, Location(str(case / "plan.json"), 0, 0, old), retired,
                  Resolution(ResolutionKind.LITERAL, "planned value"), (Candidate(retired),), None, 0),
     ]
+
+
+def test_python_hcl2_is_imported_only_for_dropped_lists() -> None:
+    probe = (
+        "import sys\n"
+        "from layergate.sources import ParseOptions, terraform\n"
+        "terraform.parse(sys.argv[1] + '/literal/plan.json', ParseOptions())\n"
+        "known = 'hcl2' in sys.modules\n"
+        "terraform.parse(sys.argv[1] + '/dropped_list/plan.json', ParseOptions())\n"
+        "print(known, 'hcl2' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(FIXTURES)], capture_output=True, text=True, timeout=60,
+                          check=True, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert done.stdout == "False True\n"

@@ -7,7 +7,9 @@ from pathlib import Path
 from layergate.model import Location
 from layergate.sources.tf_address import Address, ModuleInstance, parse_address, reference_root, reference_roots
 from layergate.sources.tf_config import ConfigIndex
-from layergate.sources.tf_hcl import TfElement, TfSources, _classify, expression_roots
+from layergate.sources.tf_files import TfSources
+from layergate.sources.tf_hcl import HclReader, TfElement, _classify, expression_roots
+from layergate.sources.tf_refs import _MISSING, navigate, strings
 from layergate.sources.tf_text import Span, find_attribute, find_block, line_column, mask
 
 
@@ -86,7 +88,7 @@ def test_find_block_and_attribute_skip_comments_strings_and_nested_blocks() -> N
 def test_elements_with_positions(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(TF, encoding="utf-8")
     sources = TfSources(str(tmp_path), ConfigIndex({}))
-    attr = sources.attribute((), "resource", ("aws_lambda_function", "api"), "layers")
+    attr = HclReader(sources).attribute((), "resource", ("aws_lambda_function", "api"), "layers")
     main = str(tmp_path / "main.tf")
     assert attr is not None and attr.is_list
     assert attr.location == Location(main, 11, 3)
@@ -121,3 +123,16 @@ def test_expression_roots_skip_strings_and_iteration_variables() -> None:
     assert expression_roots('[for l in local.names : "arn:${data.aws_region.current.name}:${l.v}"]') == (
         "local.names", "data.aws_region.current")
     assert expression_roots("each.value.layers") == ()
+
+
+def test_navigate_into_variable_values() -> None:
+    value = {"cfg": {"layers": ["a", "b"], "x": [{"k": "v"}]}}
+    assert navigate(value, '.cfg.layers') == ["a", "b"]
+    assert navigate(value, '.cfg.layers[1]') == "b"
+    assert navigate(value, '["cfg"].x[0].k') == "v"
+    assert navigate(value, ".cfg.missing") is _MISSING
+    assert navigate(value, ".cfg.layers[5]") is _MISSING
+    assert strings(["a", "b"]) == ("a", "b")
+    assert strings("a") == ("a",)
+    assert strings([1]) is None
+    assert strings({"a": "b"}) is None

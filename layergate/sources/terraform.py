@@ -19,7 +19,7 @@ from layergate.model import ContentSource, Function, LayerDef, LayerGrant, Layer
 from layergate.sources import NotThisFormat, ParseOptions
 from layergate.sources.tf_address import parse_address
 from layergate.sources.tf_config import ConfigIndex
-from layergate.sources.tf_hcl import TfSources
+from layergate.sources.tf_files import TfSources
 from layergate.sources.tf_layers import LayerResolver
 from layergate.sources.tf_plan import PlanResource, index_plan
 

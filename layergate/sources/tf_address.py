@@ -9,7 +9,7 @@ the key is what separates one instance's layer address from another's.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _KEY = r'\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\]'
@@ -26,16 +26,13 @@ class ModuleInstance:
     """The module instances an address lives in: ``(("fn", '["a"]'), ("inner", "[0]"))``."""
 
     segments: tuple[tuple[str, str], ...] = ()
+    scope: tuple[str, ...] = field(init=False)  # module call names, as the configuration knows them
+    prefix: str = field(init=False)  # the address prefix of everything in it: module.fn["a"].
 
-    @property
-    def scope(self) -> tuple[str, ...]:
-        """Module call names, as the configuration knows them."""
-        return tuple(name for name, _ in self.segments)
-
-    @property
-    def prefix(self) -> str:
-        """The address prefix of everything in this instance: ``module.fn["a"].``."""
-        return "".join(f"module.{name}{key}." for name, key in self.segments)
+    def __post_init__(self) -> None:
+        # Computed once: a large plan asks for them for every function.
+        object.__setattr__(self, "scope", tuple(name for name, _ in self.segments))
+        object.__setattr__(self, "prefix", "".join(f"module.{name}{key}." for name, key in self.segments))
 
     def parent(self) -> ModuleInstance:
         return ModuleInstance(self.segments[:-1])

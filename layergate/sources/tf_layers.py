@@ -2,29 +2,30 @@
 
 A value known in the plan is what apply deploys, but not necessarily what the repository pins: a data
 source without ``version`` yields the latest version at every plan. So each known value is matched
-against the parts of the expression that produced it (``.tf`` first, else the plan's ``configuration``).
-When the plan dropped the list, the parts alone describe it, and whatever they cannot say becomes an
-UNKNOWN entry: a dropped list is never read as "no layers".
+against the parts of the expression that produced it (the plan's ``configuration``, followed through
+variables and module calls), and placed at its string in the ``.tf`` sources when it is written there.
+When the plan dropped the list, the parts alone describe it: python-hcl2 then reads the list elements
+from the ``.tf`` sources, and whatever cannot be said becomes an UNKNOWN entry. A dropped list is never
+read as "no layers".
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from layergate.model import Candidate, LayerRef, Location, Resolution, ResolutionKind
 from layergate.sources.tf_address import ModuleInstance, parse_address, unkeyed
 from layergate.sources.tf_config import ConfigIndex, Expression
-from layergate.sources.tf_hcl import TfAttribute, TfSources
+from layergate.sources.tf_files import TfSources, WrittenAttribute
+from layergate.sources.tf_hcl import HclReader, TfAttribute
 from layergate.sources.tf_plan import PlanIndex, PlanResource, known_layers
 from layergate.sources.tf_refs import RefResolver
 
 MAX_DEPTH = 16  # variables passed down through modules; deeper chains are reported, not followed
-LITERAL, PARAMETER, INTERNAL, DYNAMIC, UNKNOWN = (
-    ResolutionKind.LITERAL, ResolutionKind.PARAMETER, ResolutionKind.INTERNAL, ResolutionKind.DYNAMIC,
-    ResolutionKind.UNKNOWN,
-)
+LITERAL, UNKNOWN, DYNAMIC = ResolutionKind.LITERAL, ResolutionKind.UNKNOWN, ResolutionKind.DYNAMIC
+Block = tuple[str, tuple[str, ...]]  # ("resource", ("aws_lambda_function", "api")), ("module", ("svc",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Parts:
     reason: str = ""
     location: Location | None = None  # the attribute in the .tf sources
     references: tuple[str, ...] = ()  # what an incomplete list was seen to refer to, at every level
+    spots: Mapping[str, tuple[Location, ...]] = field(default_factory=dict)  # strings written on the way
 
 
 class LayerResolver:
@@ -58,6 +60,7 @@ class LayerResolver:
         self.file = file
         self.config = config
         self.tf = tf
+        self.hcl = HclReader(tf) if tf is not None else None
         self.refs_of = RefResolver(index, config, variables, self)
 
     def refs(self, function: PlanResource) -> list[LayerRef]:
@@ -69,51 +72,59 @@ class LayerResolver:
         if address is None:
             parts = Parts((), False, f"{function.address} is not a resource address layergate can read")
         else:
-            parts = self.function_parts(address.module, address.resource, address.type_name, function.address)
+            config_expr = self.config.expression(self.config.resource(address.module.scope, address.resource),
+                                                 "layers")
+            block = ("resource", address.type_name)
+            parts = self.expression_parts(address.module, block, "layers", config_expr, 0, known is None)
         if known is None:
             return self._dropped(function.address, parts, plan_location)
         return self._match(function.address, known, parts, plan_location)
 
     # -- the parts of an expression ---------------------------------------------------------------------
 
-    def function_parts(self, inst: ModuleInstance, resource: str, labels: tuple[str, str], path: str) -> Parts:
-        config_expr = self.config.expression(self.config.resource(inst.scope, resource), "layers")
-        return self.expression_parts(inst, ("resource", labels), "layers", config_expr, path, 0)
+    def written(self, inst: ModuleInstance, block: Block, name: str) -> WrittenAttribute | None:
+        return self.tf.written(inst.scope, block[0], block[1], name) if self.tf else None
 
     def expression_parts(
-        self, inst: ModuleInstance, block: tuple[str, tuple[str, ...]], name: str, config_expr: Expression | None,
-        path: str, depth: int,
+        self, inst: ModuleInstance, block: Block, name: str, config_expr: Expression | None, depth: int,
+        elements: bool,
     ) -> Parts:
-        """Parts of attribute ``name`` of a block in the module instance ``inst``: the plan's constant
-        when it has one, else the .tf sources when they agree with the plan, else the plan's references."""
+        """Parts of attribute ``name`` of a block in the module instance ``inst``: the plan's constant when
+        it has one; for a dropped list (``elements``) the .tf elements when they agree with the plan; else
+        the plan's references."""
         if depth > MAX_DEPTH:
             return Parts((), False, f"the value passes through more than {MAX_DEPTH} variables or locals")
-        attr = self.tf.attribute(inst.scope, block[0], block[1], name) if self.tf else None
+        written = self.written(inst, block, name)
+        spots = written.strings if written else {}
         if config_expr is not None and config_expr.has_constant:
-            return _constant_parts(config_expr.constant, attr)
+            return _constant_parts(config_expr.constant, written)
         stale = ""
-        if attr is not None:
-            if config_expr is None or _agrees(attr, config_expr):
-                return self._tf_parts(inst, attr, path, depth)
-            stale = " (the .tf sources differ from the plan's configuration, so they were not used)"
+        if elements and self.hcl is not None:
+            attr = self.hcl.attribute(inst.scope, block[0], block[1], name)
+            if attr is not None:
+                if config_expr is None or _agrees(attr, config_expr):
+                    return self._tf_parts(inst, attr, depth)
+                stale = " (the .tf sources differ from the plan's configuration, so they were not used)"
         if config_expr is None:
-            return Parts((), False, "the plan's configuration does not record this expression" + stale)
+            return Parts((), False, "the plan's configuration does not record this expression" + stale,
+                         spots=spots)
         parts: list[Part] = []
         references = list(config_expr.roots)
         for root in config_expr.roots:
-            written = config_expr.written.get(root, root)
-            sub = self.refs_of.root(inst, root, written, None, path, depth + 1)
+            where = written.reference(root) if written else None
+            sub = self.refs_of.root(inst, root, config_expr.written.get(root, root), where, depth + 1, elements)
             parts.extend(sub.parts)
             references.extend(sub.references)
+            spots = _merge(spots, sub.spots)
         references = list(dict.fromkeys(references))
         reason = (
             "the plan drops the whole layers list when one element is known only after apply, and its"
             f" configuration records only the references ({', '.join(references) or 'none'}), not literal"
             " ARNs written beside them; point --tf-dir at the .tf sources to read them" + stale + self._tf_errors()
         )
-        return Parts(tuple(parts), False, reason, references=tuple(references))
+        return Parts(tuple(parts), False, reason, written.location if written else None, tuple(references), spots)
 
-    def _tf_parts(self, inst: ModuleInstance, attr: TfAttribute, path: str, depth: int) -> Parts:
+    def _tf_parts(self, inst: ModuleInstance, attr: TfAttribute, depth: int) -> Parts:
         parts: list[Part] = []
         complete, reasons, references = True, list[str](), list[str]()
         for el in attr.elements:
@@ -125,7 +136,7 @@ class LayerResolver:
             parts.extend(Part(LITERAL, arn, values=(arn,), location=loc) for arn, loc in el.arn_literals)
             root = el.roots[0] if len(el.roots) == 1 else None
             if root is not None and _is_reference(el.expression, root):
-                sub = self.refs_of.root(inst, root, el.expression, el.location, path, depth + 1)
+                sub = self.refs_of.root(inst, root, el.expression, el.location, depth + 1, True)
                 parts.extend(sub.parts)
                 if not sub.complete:
                     complete, reasons = False, [*reasons, sub.reason]
@@ -135,7 +146,7 @@ class LayerResolver:
                     "Terraform computes this expression and layergate does not evaluate it; the plan"
                     " dropped its value")))
                 for root in el.roots:
-                    sub = self.refs_of.root(inst, root, root, el.root_location(root), path, depth + 1)
+                    sub = self.refs_of.root(inst, root, root, el.root_location(root), depth + 1, True)
                     parts.extend(replace(p, hint=True) for p in sub.parts)
         return Parts(tuple(parts), complete, "; ".join(dict.fromkeys(reasons)), attr.location, tuple(references))
 
@@ -153,25 +164,21 @@ class LayerResolver:
             if part.hint:
                 continue
             if part.spread:
-                refs.extend(
-                    _ref(consumer, replace(part, expression=f"{part.expression}[{i}]"), (v,), 0, plan_location)
-                    for i, v in enumerate(part.values)
-                )
+                refs.extend(_ref(consumer, replace(part, expression=f"{part.expression}[{i}]"), (v,), 0, plan_location)
+                            for i, v in enumerate(part.values))
             else:
-                refs.append(_ref(consumer, part, part.values, len(refs), plan_location))
+                refs.append(_ref(consumer, part, part.values, 0, plan_location))
         if not parts.complete or not refs:
             reason = parts.reason or (
                 "the plan drops the whole layers list when one element is known only after apply, and no"
                 " source of its elements was found"
             )
-            where = parts.location or plan_location
-            refs.append(_ref(consumer, Part(UNKNOWN, "layers", reason, location=where), (), len(refs),
+            refs.append(_ref(consumer, Part(UNKNOWN, "layers", reason, location=parts.location), (), 0,
                              plan_location))
         return [replace(r, position=i) for i, r in enumerate(refs)]
 
-    def _match(
-        self, consumer: str, known: list[str | None], parts: Parts, plan_location: Location
-    ) -> list[LayerRef]:
+    def _match(self, consumer: str, known: list[str | None], parts: Parts, plan_location: Location) -> list[LayerRef]:
+        """Entries of a known list: each value explained by the first part that yields it."""
         used: set[int] = set()
         refs: list[LayerRef] = []
         for i, value in enumerate(known):
@@ -180,18 +187,15 @@ class LayerResolver:
                 part = parts.parts[j]
                 if not part.spread:
                     used.add(j)
-                if value is None:
-                    refs.append(_ref(consumer, part, part.values, i, plan_location))
-                else:
-                    refs.append(_ref(consumer, part, (value,), i, plan_location))
-                continue
-            if value is None:
+                refs.append(_ref(consumer, part, part.values if value is None else (value,), i, plan_location))
+            elif value is None:
                 part = Part(UNKNOWN, f"layers[{i}]", "this element of the list is known only after apply")
                 refs.append(_ref(consumer, part, (), i, plan_location))
-                continue
-            floating = next((p for p in parts.parts if p.kind is DYNAMIC and not p.values), None)
-            if floating is not None:
+            elif floating := next((p for p in parts.parts if p.kind is DYNAMIC and not p.values), None):
                 refs.append(_ref(consumer, floating, (value,), i, plan_location))
+            elif value in parts.spots:  # written as a string on the way (inside a computed expression)
+                part = Part(LITERAL, value, location=parts.spots[value][0])
+                refs.append(_ref(consumer, part, (value,), i, plan_location))
             else:
                 refs.append(_ref(consumer, Part(LITERAL, value, "planned value"), (value,), i, plan_location))
         return refs
@@ -223,13 +227,26 @@ def _ref(consumer: str, part: Part, values: tuple[str, ...], position: int, plan
     )
 
 
+def _merge(a: Mapping[str, tuple[Location, ...]], b: Mapping[str, tuple[Location, ...]]) -> Mapping[
+    str, tuple[Location, ...]
+]:
+    if not b:
+        return a
+    if not a:
+        return b
+    merged = dict(a)
+    for key, spots in b.items():
+        merged[key] = merged.get(key, ()) + spots
+    return merged
+
+
 def _is_reference(expression: str, root: str) -> bool:
     """True when the expression is the reference itself (``var.x``, ``aws_x.y.arn``), not a computation."""
     text = expression.strip()
-    if not text.startswith(root) and not text.startswith(unkeyed(root)):
+    base = root if text.startswith(root) else unkeyed(root)
+    if not text.startswith(base):
         return False
-    rest = text[len(root):] if text.startswith(root) else text[len(unkeyed(root)):]
-    return all(c.isalnum() or c in "._-[]\"" for c in rest)
+    return all(c.isalnum() or c in "._-[]\"" for c in text[len(base):])
 
 
 def _agrees(attr: TfAttribute, config_expr: Expression) -> bool:
@@ -237,20 +254,14 @@ def _agrees(attr: TfAttribute, config_expr: Expression) -> bool:
     return {unkeyed(r) for r in attr.roots} == {unkeyed(r) for r in config_expr.roots}
 
 
-def _constant_parts(constant: Any, attr: TfAttribute | None) -> Parts:
+def _constant_parts(constant: Any, written: WrittenAttribute | None) -> Parts:
     """Literal entries of a constant list, placed at their string in the .tf sources when found there."""
-    places: dict[str, list[Location]] = {}
-    for el in attr.elements if attr else ():
-        if el.literal is not None:
-            places.setdefault(el.literal, []).append(el.location)
-        for arn, location in el.arn_literals:
-            places.setdefault(arn, []).append(location)
-    values = constant if isinstance(constant, list) else [constant]
+    spots = {k: list(v) for k, v in written.strings.items()} if written else {}
     parts = []
-    for value in values:
+    for value in constant if isinstance(constant, list) else [constant]:
         if value is None:
             continue
         text = value if isinstance(value, str) else str(value)
-        spots = places.get(text)
-        parts.append(Part(LITERAL, text, values=(text,), location=spots.pop(0) if spots else None))
-    return Parts(tuple(parts), True, location=attr.location if attr else None)
+        places = spots.get(text)
+        parts.append(Part(LITERAL, text, values=(text,), location=places.pop(0) if places else None))
+    return Parts(tuple(parts), True, location=written.location if written else None)

@@ -5,6 +5,7 @@ root ``variables``), a local, or something whose value the plan does not record.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,35 @@ if TYPE_CHECKING:
 
 _DATA_LAYER = f"data.{LAYER_VERSION}."
 _ASK_FOR_SOURCES = "; point --tf-dir at the .tf sources so layergate can read it"
+_STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_-]*)|\[([0-9]+)\]|\["((?:[^"\\]|\\.)*)"\]')
+_MISSING = object()
+
+
+def navigate(value: Any, path: str) -> Any:
+    """``value`` followed along ``.name``, ``[0]`` and ``["key"]`` steps; _MISSING when it cannot be."""
+    pos = 0
+    while pos < len(path):
+        step = _STEP.match(path, pos)
+        if step is None:
+            return _MISSING
+        name, index, key = step.groups()
+        if index is not None:
+            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else _MISSING
+        else:
+            value = value.get(name if name is not None else key, _MISSING) if isinstance(value, dict) else _MISSING
+        if value is _MISSING:
+            return value
+        pos = step.end()
+    return value
+
+
+def strings(value: Any) -> tuple[str, ...] | None:
+    """A string or a list of strings as a tuple; None for anything else (an object, numbers)."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
 
 
 class RefResolver:
@@ -31,14 +61,15 @@ class RefResolver:
         self._instances: dict[str, list[str]] | None = None
 
     def root(
-        self, inst: ModuleInstance, root: str, expression: str, location: Location | None, path: str, depth: int
+        self, inst: ModuleInstance, root: str, expression: str, location: Location | None, depth: int, elements: bool
     ) -> Parts:
+        """Parts for ``root`` (written as ``expression``) in the module instance ``inst``."""
         from layergate.sources.tf_layers import Part, Parts
 
         if root.startswith("var."):
-            return self._variable(inst, root[4:], expression, location, path, depth)
+            return self._variable(inst, root[4:], expression, location, depth, elements)
         if root.startswith("local."):
-            return self._local(inst, root[6:], expression, location, path, depth)
+            return self._local(inst, root[6:], expression, location, depth, elements)
         shown = inst.prefix + root
         if root.startswith(_DATA_LAYER):
             part = self._layer_data(inst, root, expression, location)
@@ -55,45 +86,70 @@ class RefResolver:
         return Parts((part,), True)
 
     def _variable(
-        self, inst: ModuleInstance, name: str, expression: str, location: Location | None, path: str, depth: int
+        self, inst: ModuleInstance, name: str, expression: str, location: Location | None, depth: int, elements: bool
     ) -> Parts:
         from layergate.sources.tf_layers import Part, Parts
 
+        head = f"var.{name}"
+        rest = expression[len(head):] if expression.startswith(head) else ""
         if not inst.segments:
             entry = self.variables.get(name)
-            if not isinstance(entry, dict) or "value" not in entry:
+            value = navigate(entry.get("value", _MISSING), rest) if isinstance(entry, dict) else _MISSING
+            values = () if value is None else strings(value) if value is not _MISSING else None
+            if values is None:
                 return Parts((Part(ResolutionKind.UNKNOWN, expression,
-                                   f"variable {name} has no value in the plan", location=location),), True)
-            value = entry["value"]
-            values = value if isinstance(value, list) else [] if value is None else [value]
-            return Parts((Part(ResolutionKind.PARAMETER, expression, name, "plan variables",
-                               tuple(v if isinstance(v, str) else str(v) for v in values if v is not None),
+                                   f"variable {name} has no list of strings for this in the plan",
+                                   location=location),), True)
+            return Parts((Part(ResolutionKind.PARAMETER, expression, name, "plan variables", values,
                                location=location, spread=isinstance(value, list)),), True)
         call = inst.scope
         passed = self.config.call_argument(call, name)
-        tf = self.owner.tf
-        written = tf is not None and tf.attribute(inst.parent().scope, "module", (call[-1],), name) is not None
+        module_block = ("module", (call[-1],))
+        written = self.owner.written(inst.parent(), module_block, name) is not None
         if passed is None and not written:
             declared, default = self.config.variable_default(call, name)
             if not declared:
                 return Parts((Part(ResolutionKind.UNKNOWN, expression,
                                    f"module {inst.prefix.rstrip('.')} gets no value for variable {name}",
                                    location=location),), True)
-            fixed = Expression({"constant_value": default})
-            return self.owner.expression_parts(inst, ("variable", (name,)), "default", fixed, path, depth)
-        return self.owner.expression_parts(inst.parent(), ("module", (call[-1],)), name, passed, path, depth)
+            passed = Expression({"constant_value": default})
+            return self._follow(inst, ("variable", (name,)), "default", passed, rest, expression, location, depth,
+                                elements)
+        return self._follow(inst.parent(), module_block, name, passed, rest, expression, location, depth, elements)
+
+    def _follow(
+        self, inst: ModuleInstance, block: tuple[str, tuple[str, ...]], name: str, expr: Expression | None, rest: str,
+        expression: str, location: Location | None, depth: int, elements: bool,
+    ) -> Parts:
+        """The parts of the expression a module variable takes, or of one attribute of it (``var.cfg.layers``)."""
+        from layergate.sources.tf_layers import Part, Parts
+
+        if not rest:
+            return self.owner.expression_parts(inst, block, name, expr, depth, elements)
+        if expr is not None and expr.has_constant:
+            value = navigate(expr.constant, rest)
+            values = strings(value) if value is not _MISSING and value is not None else None
+            if values is not None:
+                constant = Expression({"constant_value": list(values)})
+                return self.owner.expression_parts(inst, block, name, constant, depth, elements)
+        return Parts((Part(ResolutionKind.UNKNOWN, expression,
+                           f"layergate does not follow {expression} into the object the module receives",
+                           location=location),), True)
 
     def _local(
-        self, inst: ModuleInstance, name: str, expression: str, location: Location | None, path: str, depth: int
+        self, inst: ModuleInstance, name: str, expression: str, location: Location | None, depth: int, elements: bool
     ) -> Parts:
         from layergate.sources.tf_layers import Part, Parts
 
-        tf = self.owner.tf
-        if tf is not None and tf.attribute(inst.scope, "locals", (), name) is not None:
-            return self.owner.expression_parts(inst, ("locals", ()), name, None, path, depth)
-        return Parts((Part(ResolutionKind.UNKNOWN, expression,
-                           f"the plan does not record local values such as local.{name}{_ASK_FOR_SOURCES}",
-                           location=location),), True)
+        block = ("locals", ())
+        unknown = Part(ResolutionKind.UNKNOWN, expression,
+                       f"the plan does not record local values such as local.{name}{_ASK_FOR_SOURCES}",
+                       location=location)
+        hcl = self.owner.hcl
+        if elements and hcl is not None and hcl.attribute(inst.scope, "locals", (), name) is not None:
+            return self.owner.expression_parts(inst, block, name, None, depth, elements)
+        written = self.owner.written(inst, block, name)  # its strings still place known values
+        return Parts((unknown,), True, spots=written.strings if written else {})
 
     def _layer_data(self, inst: ModuleInstance, root: str, expression: str, location: Location | None) -> Part:
         from layergate.sources.tf_layers import Part

@@ -80,12 +80,12 @@ class Span:
     end: int
 
 
-def find_block(text: str, masked: str, block_type: str, labels: tuple[str, ...]) -> Span | None:
-    """The body (between the braces) of ``block_type "label" ... {``, or None."""
-    pattern = rf"(?m)^[ \t]*{re.escape(block_type)}" + "".join(
+def find_block(text: str, masked: str, block_type: str, labels: tuple[str, ...], start: int = 0) -> Span | None:
+    """The body (between the braces) of the first ``block_type "label" ... {`` from ``start``, or None."""
+    pattern = re.compile(rf"(?m)^[ \t]*{re.escape(block_type)}" + "".join(
         rf"[ \t]+\"?{re.escape(label)}\"?" for label in labels
-    ) + r"[ \t]*\{"
-    for match in re.finditer(pattern, text):
+    ) + r"[ \t]*\{")
+    for match in pattern.finditer(text, start):
         brace = match.end() - 1
         if masked[brace] != "{" or masked[match.start():brace].strip() == "":
             continue  # inside a string or a comment
