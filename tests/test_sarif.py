@@ -177,3 +177,25 @@ def test_sarif_multitool_validate_reports_no_errors(tmp_path: Path) -> None:
     # The one accepted warning: a Terraform plan address has no line, so that result has no region.
     warnings = {(r["ruleId"], r["message"]["arguments"][0]) for r in reported if r.get("level") != "error"}
     assert warnings == {("SARIF2017", "runs[0].results[1].locations[0].physicalLocation")}
+
+
+def test_cli_writes_sarif_beside_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """One run: text on the terminal, SARIF to a file (--output), the SARIF valid and holding the finding."""
+    from layergate.cli import main
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".layergate.yaml").write_text("version: 1\nregions: [us-east-1]\npublishers: []\n", encoding="utf-8")
+    (tmp_path / "app.yaml").write_text(
+        "Resources:\n  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      Layers:\n"
+        f"        - {ARN}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--output", "sarif=report.sarif", "--today", "2026-12-01"]) == 1
+    text = capsys.readouterr().out
+    assert text.startswith(f"app.yaml:6:11: LG201 error  function Api uses {ARN}")
+    doc = json.loads((tmp_path / "report.sarif").read_text(encoding="utf-8"))
+    results = doc["runs"][0]["results"]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]) for r in results] == [
+        ("LG201", {"startLine": 6, "startColumn": 11}), ("LG301", {"startLine": 6, "startColumn": 11})]
+    validator = jsonschema.Draft202012Validator(json.loads(sarif_schema().read_text(encoding="utf-8")))
+    assert list(validator.iter_errors(doc)) == []
