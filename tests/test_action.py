@@ -276,10 +276,14 @@ def test_shellcheck_accepts_the_step_scripts(tmp_path: Path) -> None:
 
 
 def documented_workflow() -> str:
-    text = (REPO / "docs" / "integrations.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
-    workflow = next(b for b in blocks if b.startswith("name: layergate\non:"))
-    return workflow
+    """The complete workflow the README shows (or, before the merge into it, docs/integrations.md)."""
+    for doc in (REPO / "README.md", REPO / "docs" / "integrations.md"):
+        text = doc.read_text(encoding="utf-8") if doc.exists() else ""
+        blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+        found = [b for b in blocks if b.startswith("name: layergate\non:")]
+        if found:
+            return found[0]
+    raise AssertionError("no complete workflow example (a ```yaml block starting 'name: layergate') in the docs")
 
 
 def actionlint(workflow: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
