@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "layergate.commands.verify",
     "layergate.commands.inspect",
     "layergate.commands.diff",
+    "layergate.commands.inventory",
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

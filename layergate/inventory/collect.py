@@ -1,0 +1,169 @@
+"""Reading an organization: accounts opened in parallel, then every account and region listed in parallel.
+
+Three bounded pools, one after the other: assuming roles (and listing enabled regions), listing functions
+and published layers per account and region (every page), and describing layer versions
+(``describe``). ``--jobs`` bounds each pool; ``Limits`` also bounds the requests in flight per account
+and region, because Lambda's request quotas are per account and region. Work items are interleaved
+across accounts so that one large account does not hold every worker at its limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from layergate.aws import failures
+from layergate.aws.pool import Progress, StopFlag, run_all
+from layergate.inventory.accounts import Access, Caller, Connection, assume, enabled_regions, said
+from layergate.inventory.model import Account, FunctionRecord, Gap, PublishedLayer
+
+PER_REGION_JOBS = 8  # requests in flight per account and region
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    role_name: str
+    regions: tuple[str, ...]  # empty: the regions each account has enabled
+    all_versions: bool
+    jobs: int
+    per_region: int = PER_REGION_JOBS
+
+
+class Limits:
+    """At most ``per_region`` requests at a time for one (account, region)."""
+
+    def __init__(self, per_region: int) -> None:
+        self._per_region = per_region
+        self._slots: dict[tuple[str, str], threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def slot(self, account: str, region: str) -> Iterator[None]:
+        with self._lock:
+            sem = self._slots.setdefault((account, region), threading.BoundedSemaphore(self._per_region))
+        with sem:
+            yield
+
+
+def open_accounts(conn: Connection, me: Caller, accounts: list[Account], options: Options,
+                  stream: TextIO | None = None) -> tuple[list[Access], list[Gap]]:
+    """Credentials and regions for every account, in parallel; the accounts that cannot be read become Gaps."""
+    sts = conn.client("sts")
+
+    def one(account: Account, stop: StopFlag) -> tuple[Account, dict[str, str] | None, tuple[str, ...]] | Gap:
+        stop.check()
+        creds = assume(conn, sts, me, account, options.role_name)
+        if isinstance(creds, Gap):
+            return creds
+        regions = options.regions or enabled_regions(conn, account, creds)
+        return regions if isinstance(regions, Gap) else (account, creds, regions)
+
+    progress = Progress(len(accounts), "accounts opened", stream=stream)
+    opened = run_all(accounts, one, jobs=options.jobs, progress=progress)
+    gaps = [g for g in opened if isinstance(g, Gap)]
+    # Clients are made here, in one thread, before any worker uses them.
+    accesses = [Access(conn, a, creds, regions) for a, creds, regions in (o for o in opened if not isinstance(o, Gap))]
+    for access in accesses:
+        access.lambdas.prepare(access.regions)
+    return accesses, gaps
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    functions: tuple[FunctionRecord, ...]
+    published: tuple[PublishedLayer, ...]
+    gaps: tuple[Gap, ...]
+
+
+def list_all(accesses: list[Access], options: Options, stream: TextIO | None = None) -> Listing:
+    """ListFunctions and ListLayers in every account and region, interleaved across accounts."""
+    rounds = max((len(a.regions) for a in accesses), default=0)
+    items = [(a, a.regions[i]) for i in range(rounds) for a in accesses if i < len(a.regions)]
+    remaining = {a.account.id: len(a.regions) for a in accesses}
+    progress = Progress(len(accesses), "accounts", stream=stream)
+    seen = [0]
+    lock = threading.Lock()
+
+    def one(item: tuple[Access, str], stop: StopFlag) -> tuple[list[FunctionRecord], list[PublishedLayer]] | Gap:
+        access, region = item
+        result = _list_region(access, region, options, stop)
+        with lock:
+            seen[0] += 0 if isinstance(result, Gap) else len(result[0])
+            remaining[access.account.id] -= 1
+            done = remaining[access.account.id] == 0
+            progress.label = f"accounts listed, {seen[0]:,} functions seen"
+        if done:
+            progress.advance()
+        return result
+
+    try:
+        results = run_all(items, one, jobs=options.jobs)
+    finally:
+        progress.close()
+    functions: list[FunctionRecord] = []
+    published: list[PublishedLayer] = []
+    gaps: list[Gap] = []
+    for result in results:
+        if isinstance(result, Gap):
+            gaps.append(result)
+        else:
+            functions.extend(result[0])
+            published.extend(result[1])
+    return Listing(tuple(functions), tuple(published), tuple(gaps))
+
+
+def _list_region(access: Access, region: str, options: Options,
+                 stop: StopFlag) -> tuple[list[FunctionRecord], list[PublishedLayer]] | Gap:
+    from botocore.exceptions import ClientError
+
+    account = access.account.id
+    client = access.lambdas.client(region)
+    operation = "ListFunctions"
+    functions: list[FunctionRecord] = []
+    published: list[PublishedLayer] = []
+    try:
+        kwargs = {"FunctionVersion": "ALL"} if options.all_versions else {}
+        for page in client.get_paginator("list_functions").paginate(**kwargs):
+            stop.check()
+            functions.extend(_function(account, region, f) for f in page.get("Functions", []))
+        operation = "ListLayers"
+        for page in client.get_paginator("list_layers").paginate():
+            stop.check()
+            published.extend(_published(account, region, layer) for layer in page.get("Layers", []))
+    except ClientError as exc:
+        return Gap(account, region, f"{operation}: {said(exc)}")
+    except Exception as exc:
+        raise failures.fatal(exc, operation=operation, subject=f"in account {account}", region=region,
+                             endpoint=access.lambdas.settings.endpoint_url,
+                             region_known=access.lambdas.knows_region(region)) from None
+    return functions, published
+
+
+def _function(account: str, region: str, raw: dict[str, Any]) -> FunctionRecord:
+    return FunctionRecord(
+        account=account,
+        region=region,
+        arn=str(raw.get("FunctionArn") or ""),
+        name=str(raw.get("FunctionName") or ""),
+        version=str(raw.get("Version") or "$LATEST"),
+        runtime=str(raw.get("Runtime") or ""),
+        architectures=tuple(str(a) for a in raw.get("Architectures") or ("x86_64",)),
+        last_modified=str(raw.get("LastModified") or ""),
+        package_type=str(raw.get("PackageType") or "Zip"),
+        layers=tuple(str(layer.get("Arn") or "") for layer in raw.get("Layers") or ()),
+    )
+
+
+def _published(account: str, region: str, raw: dict[str, Any]) -> PublishedLayer:
+    latest = raw.get("LatestMatchingVersion") or {}
+    return PublishedLayer(
+        account=account,
+        region=region,
+        layer_arn=str(raw.get("LayerArn") or ""),
+        name=str(raw.get("LayerName") or ""),
+        latest_version=int(latest.get("Version") or 0),
+        latest_created=str(latest.get("CreatedDate") or ""),
+    )
