@@ -53,15 +53,19 @@ OPAQUE_SUFFIXES = (".zip", ".jar", ".war", ".ear", ".whl", ".egg", ".gz", ".tgz"
                    ".eot", ".mp3", ".mp4", ".pdf")
 
 
+_SKIPPED_SUFFIXES = _DOC_SUFFIXES + OPAQUE_SUFFIXES + (".egg-info",)
+_DOC_INITIALS = frozenset("rlcnah")
+
+
 def should_scan(path: str) -> bool:
     """False for documentation, package metadata and compressed files (see ``docs``)."""
     lower = path.lower()
-    base = lower.rsplit("/", 1)[-1]
-    if _DOC_FILE.match(base) or lower.endswith(_DOC_SUFFIXES + OPAQUE_SUFFIXES + (".egg-info",)):
+    if lower.endswith(_SKIPPED_SUFFIXES) or ".dist-info/" in lower or ".egg-info/" in lower:
         return False
-    if ".dist-info/" in lower or ".egg-info/" in lower:
+    base = lower[lower.rfind("/") + 1:]
+    if base[:1] in _DOC_INITIALS and _DOC_FILE.match(base):
         return False
-    return _MANIFEST.search(path) is None
+    return base != "package.json" or _MANIFEST.search(path) is None
 
 
 def find_endpoints(data: bytes, after: int = 0, until: int | None = None) -> set[str]:

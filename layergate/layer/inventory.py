@@ -87,6 +87,7 @@ def _collect(pieces: Iterator[Piece], source: str, archive_sha256: str, problems
     stream = StreamScan()
     head = b""
     kept: list[bytes] = []
+    seen: dict[str, set[str]] = {}
     for piece in pieces:
         member = piece.member
         path = member.path
@@ -99,7 +100,12 @@ def _collect(pieces: Iterator[Piece], source: str, archive_sha256: str, problems
         keep = not member.symlink and packages.wants(path)
         if piece.first and piece.last:  # the whole member in one piece: the common case, no copies
             head = content = piece.data
-            found = find_endpoints(content) if scan else set()
+            if not scan:
+                found = set()
+            elif (cached := seen.get(piece.sha256)) is not None:
+                found = cached  # the same content again (__init__.py, vendored copies): scanned once
+            else:
+                found = seen[piece.sha256] = find_endpoints(content)
         else:
             if piece.first:
                 stream, head, kept = StreamScan(), piece.data[:_HEAD], []

@@ -173,6 +173,8 @@ def _node(path: str, data: bytes, sha256: str) -> Package:
 
 def _owner(path: str, node_dirs: set[str]) -> str | None:
     """The metadata directory (Python) or innermost package directory (Node) that ``path`` is in."""
+    if not path.startswith(("python/", "nodejs/")):
+        return None
     for marker in (".dist-info/", ".egg-info/"):
         at = path.find(marker)
         if at != -1:
