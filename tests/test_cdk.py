@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from layergate.model import ContentSource
 from layergate.sources import ParseOptions, cdk
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cdk" / "cdk.out"
@@ -89,6 +90,18 @@ def test_find_in_map_over_regions_resolves_per_region_to_the_catalog_account() -
     ]
 
 
+def test_layer_assets_are_local_content_not_a_mutable_s3_key() -> None:
+    asset = "asset.37c1a4d0e559d015ce9179239bfaa3dfb864af35aa1427e45850641a11e9fb0a"
+    scans = cdk.parse(str(FIXTURE), ParseOptions(regions=("us-east-1",)))
+    contents = [(os.path.relpath(s.file, FIXTURE), d.id, d.content) for s in scans for d in s.layer_defs]
+    assert contents == [
+        ("assembly-Prod/ProdApi2466CF1F.template.json", "DepsLayerA0D7F79A",
+         ContentSource(kind="local", uri=f"../{asset}", local_path=str(FIXTURE / asset))),
+        ("ApiStack.template.json", "DepsLayerA0D7F79A",
+         ContentSource(kind="local", uri=asset, local_path=str(FIXTURE / asset))),
+    ]
+
+
 def test_findings_name_template_line_and_construct_path(assembly: Path) -> None:
     status, findings, _ = run_check(assembly, "cdk.out")
     assert status == 1
@@ -96,11 +109,11 @@ def test_findings_name_template_line_and_construct_path(assembly: Path) -> None:
     sentry = "arn:aws:lambda:eu-west-1:943013980633:layer:SentryNodeServerlessSDKv10:5"
     datadog = "arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:56"
     assert got == [
-        ("LG501", "cdk.out/ApiStack.template.json", 20, 3, "/ApiStack/DepsLayer/Everyone",
+        ("LG501", "cdk.out/ApiStack.template.json", 23, 3, "/ApiStack/DepsLayer/Everyone",
          "layer DepsLayerA0D7F79A is shared with principal '*' and no OrganizationId: every AWS account can "
          "download and use it"),
         # The environment-agnostic stack deploys to every policy region; a us-east-1 literal breaks eu-west-1.
-        ("LG105", "cdk.out/ApiStack.template.json", 103, 6, "/ApiStack/Handler/Resource",
+        ("LG105", "cdk.out/ApiStack.template.json", 106, 6, "/ApiStack/Handler/Resource",
          f"function Handler886CB40B uses {datadog} from 464622532012 (Datadog), a layer in us-east-1, but the "
          "function deploys to eu-west-1; Lambda only loads layers from the function's own region"),
         ("LG105", "cdk.out/ApiStackWorkers91BFE359.nested.template.json", 45, 6, "/ApiStack/Workers/Worker/Resource",
@@ -108,11 +121,11 @@ def test_findings_name_template_line_and_construct_path(assembly: Path) -> None:
          "function deploys to us-east-1; Lambda only loads layers from the function's own region"),
         ("LG201", "cdk.out/ApiStackWorkers91BFE359.nested.template.json", 45, 6, "/ApiStack/Workers/Worker/Resource",
          f"function Worker11F36D0F uses {sentry} from 943013980633 (Sentry): no publishers entry allows this account"),
-        ("LG501", "cdk.out/assembly-Prod/ProdApi2466CF1F.template.json", 18, 3, "/Prod/Api/DepsLayer/Everyone",
+        ("LG501", "cdk.out/assembly-Prod/ProdApi2466CF1F.template.json", 21, 3, "/Prod/Api/DepsLayer/Everyone",
          "layer DepsLayerA0D7F79A is shared with principal '*' and no OrganizationId: every AWS account can "
          "download and use it"),
         # The Stage's stack is bound to eu-west-1: only that region counts, so the eu-west-1 Sentry layer fits.
-        ("LG105", "cdk.out/assembly-Prod/ProdApi2466CF1F.template.json", 101, 6, "/Prod/Api/Handler/Resource",
+        ("LG105", "cdk.out/assembly-Prod/ProdApi2466CF1F.template.json", 104, 6, "/Prod/Api/Handler/Resource",
          f"function Handler886CB40B uses {datadog} from 464622532012 (Datadog), a layer in us-east-1, but the "
          "function deploys to eu-west-1; Lambda only loads layers from the function's own region"),
         ("LG201", "cdk.out/assembly-Prod/ProdApiWorkers751BB0CE.nested.template.json", 45, 6,

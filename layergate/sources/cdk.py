@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from layergate.errors import InputError
-from layergate.model import Location, Scan
+from layergate.model import ContentSource, Location, Scan
 from layergate.sources import NotThisFormat, ParseOptions
 
 FORMAT = "cdk"
@@ -47,7 +47,7 @@ def _looks_like_manifest(head: str) -> bool:
 
 def parse(path: str, options: ParseOptions) -> list[Scan]:
     directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
-    return list(_assembly(directory, options, depth=0))
+    return list(_assembly(directory, options, depth=0, root=directory))
 
 
 def _load_json(path: str) -> Any:
@@ -62,7 +62,7 @@ def _load_json(path: str) -> Any:
         raise InputError("not UTF-8 text", path) from None
 
 
-def _assembly(directory: str, options: ParseOptions, depth: int) -> Iterator[Scan]:
+def _assembly(directory: str, options: ParseOptions, depth: int, root: str) -> Iterator[Scan]:
     manifest_path = os.path.join(directory, MANIFEST)
     if depth > MAX_ASSEMBLY_DEPTH:
         raise InputError(f"cloud assemblies nested deeper than {MAX_ASSEMBLY_DEPTH} levels", manifest_path)
@@ -76,23 +76,24 @@ def _assembly(directory: str, options: ParseOptions, depth: int) -> Iterator[Sca
         kind = artifact.get("type")
         props = artifact.get("properties") or {}
         if kind == "aws:cloudformation:stack":
-            yield from _stack(directory, artifact_id, artifact, props, options)
+            yield from _stack(directory, root, artifact_id, artifact, props, options)
         elif kind == "cdk:cloud-assembly" and isinstance(props.get("directoryName"), str):
-            inner = _inside(directory, props["directoryName"], manifest_path)
-            yield from _assembly(inner, options, depth + 1)
+            inner = _inside(root, directory, props["directoryName"], manifest_path)
+            yield from _assembly(inner, options, depth + 1, root)
         # Other artifact types (asset manifests, tree, feature-flag reports) hold no layers.
 
 
-def _inside(directory: str, name: str, referrer: str) -> str:
-    """Join a manifest-relative path, refusing one that leaves the assembly."""
+def _inside(root: str, directory: str, name: str, referrer: str) -> str:
+    """Join a manifest-relative path, refusing one that leaves the top assembly (nested assemblies share
+    the top one's assets, so ``../asset.<hash>`` from a nested assembly is fine)."""
     joined = os.path.normpath(os.path.join(directory, name))
-    root = os.path.normpath(directory)
-    if os.path.commonpath([root, joined]) != root:
+    top = os.path.normpath(root)
+    if os.path.commonpath([top, joined]) != top:
         raise InputError(f"{name!r} points outside the cloud assembly", referrer)
     return joined
 
 
-def _stack(directory: str, artifact_id: str, artifact: dict[str, Any], props: dict[str, Any],
+def _stack(directory: str, root: str, artifact_id: str, artifact: dict[str, Any], props: dict[str, Any],
            options: ParseOptions) -> Iterator[Scan]:
     from layergate.sources import cloudformation
 
@@ -102,23 +103,34 @@ def _stack(directory: str, artifact_id: str, artifact: dict[str, Any], props: di
         raise InputError(f"stack artifact {artifact_id!r} has no templateFile", manifest_path)
     region = _environment_region(artifact.get("environment"))
     stack_options = dataclasses.replace(options, regions=(region,)) if region else options
-    metadata = _metadata(directory, artifact, manifest_path)
+    metadata = _metadata(root, directory, artifact, manifest_path)
     logical_paths = _logical_id_paths(metadata)
 
-    templates = [(_inside(directory, template_file, manifest_path), "")]
-    templates.extend(
-        (_inside(directory, nested, manifest_path), prefix) for nested, prefix in _nested_templates(metadata)
+    queue = [(_inside(root, directory, template_file, manifest_path), "")]
+    queue.extend(
+        (_inside(root, directory, nested, manifest_path), prefix) for nested, prefix in _nested_templates(metadata)
     )
-    for template_path, prefix in templates:
+    done: set[str] = set()
+    while queue:
+        template_path, prefix = queue.pop(0)
+        if template_path in done:
+            continue
+        done.add(template_path)
         if not os.path.isfile(template_path):
             raise InputError(f"template {os.path.basename(template_path)!r} named by the manifest is missing",
                              manifest_path)
-        paths = _resource_paths(template_path)
+        facts = _template_facts(template_path)
+        paths = dict(facts.paths)
         for logical_id, construct in logical_paths.items():
             if construct.startswith(prefix):
                 paths.setdefault(logical_id, construct)
+        # Nested stacks named only by their resource's asset metadata (assemblies made by the CDK CLI).
+        queue.extend((_inside(root, directory, nested, manifest_path), prefix) for nested in facts.nested)
+        assets = {
+            lid: _asset_content(root, directory, asset, manifest_path) for lid, asset in facts.layer_assets.items()
+        }
         for scan in cloudformation.parse(template_path, stack_options):
-            yield _with_constructs(scan, paths, region)
+            yield _with_constructs(scan, paths, region, assets)
 
 
 def _environment_region(environment: Any) -> str | None:
@@ -129,7 +141,7 @@ def _environment_region(environment: Any) -> str | None:
     return None if not region or region.startswith("unknown-") else region
 
 
-def _metadata(directory: str, artifact: dict[str, Any], manifest_path: str) -> dict[str, Any]:
+def _metadata(root: str, directory: str, artifact: dict[str, Any], manifest_path: str) -> dict[str, Any]:
     """Construct-path metadata: inline in the manifest, or (newer CDK) in an additional metadata file."""
     merged: dict[str, Any] = {}
     inline = artifact.get("metadata")
@@ -137,7 +149,7 @@ def _metadata(directory: str, artifact: dict[str, Any], manifest_path: str) -> d
         merged.update(inline)
     extra = artifact.get("additionalMetadataFile")
     if isinstance(extra, str):
-        extra_path = _inside(directory, extra, manifest_path)
+        extra_path = _inside(root, directory, extra, manifest_path)
         if os.path.isfile(extra_path):
             loaded = _load_json(extra_path)
             if isinstance(loaded, dict):
@@ -166,21 +178,44 @@ def _nested_templates(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def _resource_paths(template_path: str) -> dict[str, str]:
-    """logical id -> construct path, from each resource's ``aws:cdk:path`` metadata."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class _TemplateFacts:
+    paths: dict[str, str]  # logical id -> construct path (aws:cdk:path)
+    layer_assets: dict[str, str]  # LayerVersion logical id -> asset folder or zip in the assembly
+    nested: tuple[str, ...]  # nested stack templates named by aws:asset:path
+
+
+def _template_facts(template_path: str) -> _TemplateFacts:
+    """What the CDK writes into each resource's Metadata, read with the plain JSON reader."""
     template = _load_json(template_path)
     resources = template.get("Resources") if isinstance(template, dict) else None
     paths: dict[str, str] = {}
-    if isinstance(resources, dict):
-        for logical_id, resource in resources.items():
-            meta = resource.get("Metadata") if isinstance(resource, dict) else None
-            path = meta.get("aws:cdk:path") if isinstance(meta, dict) else None
-            if isinstance(path, str):
-                paths[logical_id] = "/" + path.lstrip("/")
-    return paths
+    assets: dict[str, str] = {}
+    nested: list[str] = []
+    for logical_id, resource in (resources.items() if isinstance(resources, dict) else ()):
+        meta = resource.get("Metadata") if isinstance(resource, dict) else None
+        if not isinstance(meta, dict):
+            continue
+        if isinstance(meta.get("aws:cdk:path"), str):
+            paths[logical_id] = "/" + meta["aws:cdk:path"].lstrip("/")
+        asset = meta.get("aws:asset:path")
+        if not isinstance(asset, str):
+            continue
+        if asset.endswith(".nested.template.json"):
+            nested.append(asset)
+        elif meta.get("aws:asset:property") == "Content" and resource.get("Type") == "AWS::Lambda::LayerVersion":
+            assets[logical_id] = asset
+    return _TemplateFacts(paths, assets, tuple(nested))
 
 
-def _with_constructs(scan: Scan, paths: dict[str, str], region: str | None) -> Scan:
+def _asset_content(root: str, directory: str, asset: str, manifest_path: str) -> ContentSource:
+    """A layer asset: the CDK uploads this folder or zip under a key derived from its content hash."""
+    local = _inside(root, directory, asset, manifest_path)
+    return ContentSource(kind="local", uri=asset, local_path=local if os.path.exists(local) else None)
+
+
+def _with_constructs(scan: Scan, paths: dict[str, str], region: str | None,
+                     assets: dict[str, ContentSource]) -> Scan:
     def loc(location: Location, logical_id: str) -> Location:
         construct = paths.get(logical_id.split("/")[0])
         return dataclasses.replace(location, context=construct) if construct else location
@@ -190,7 +225,10 @@ def _with_constructs(scan: Scan, paths: dict[str, str], region: str | None) -> S
         format=FORMAT,
         functions=tuple(dataclasses.replace(f, location=loc(f.location, f.id)) for f in scan.functions),
         refs=tuple(dataclasses.replace(r, location=loc(r.location, r.consumer)) for r in scan.refs),
-        layer_defs=tuple(dataclasses.replace(d, location=loc(d.location, d.id)) for d in scan.layer_defs),
+        layer_defs=tuple(
+            dataclasses.replace(d, location=loc(d.location, d.id), content=assets.get(d.id, d.content))
+            for d in scan.layer_defs
+        ),
         grants=tuple(dataclasses.replace(g, location=loc(g.location, g.location.path.split("/")[1]
                                                          if g.location.path.startswith("Resources/") else ""))
                      for g in scan.grants),
