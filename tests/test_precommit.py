@@ -81,7 +81,11 @@ def test_try_repo_runs_the_hook(tmp_path: Path) -> None:
     the unrelated files are skipped without a word, and the commit is refused with the finding."""
     repo = throwaway(tmp_path)
     files = [".layergate.yaml", ".github/workflows/ci.yml", "package.json"]
-    proc = subprocess.run([pre_commit(), "try-repo", str(REPO), "layergate", "--files", *files],
+    # The committed state (--ref): try-repo would add tracked edits but not new files, which in a working
+    # tree shared with unfinished work can name modules that are not there. In CI both are the same.
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    proc = subprocess.run([pre_commit(), "try-repo", str(REPO), "layergate", "--ref", head, "--files", *files],
                           cwd=repo, env=git_env(tmp_path), capture_output=True, text=True, timeout=900)
     out = proc.stdout
     assert proc.returncode == 1, out + proc.stderr
