@@ -134,3 +134,13 @@ def test_version_order(older: str, newer: str) -> None:
 @pytest.mark.parametrize(("a", "b"), [("1.0", "1.0"), ("01.2", "1.2"), ("1.0a1", "1.0alpha1"), ("1.0+local", "1.0")])
 def test_version_equal(a: str, b: str) -> None:
     assert compare_versions(a, b) == 0
+
+
+def test_a_jar_declaring_too_many_entries_is_not_listed(tmp_path: Path) -> None:
+    import struct
+
+    data = bytearray(maven_jar("org.example", "huge", "1.0"))
+    end = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 60_000, 60_000)  # the end record claims 60,000 entries
+    contents = inspect_layer(str(LayerZip(tmp_path / "java.zip").add("java/lib/huge-1.0.jar", bytes(data)).close()))
+    assert [(p.group, p.name, p.version) for p in contents.packages] == [("", "huge", "1.0")]

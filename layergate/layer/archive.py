@@ -13,6 +13,7 @@ memory) and listed under its raw name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -21,6 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from layergate.errors import InputError
 from layergate.layer.limits import DEFAULT_LIMITS, Limits
@@ -184,11 +186,11 @@ _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 
 
-def declared_entries(path: str) -> int | None:
-    """The entry count the end records of a zip declare, or None when they cannot be found (then
-    ``zipfile`` says what is wrong)."""
+def declared_entries(path: str | IO[bytes]) -> int | None:
+    """The entry count the end records of a zip (a path or a seekable file) declare, or None when they
+    cannot be found (then ``zipfile`` says what is wrong)."""
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb") if isinstance(path, str) else contextlib.nullcontext(path) as fh:
             fh.seek(0, os.SEEK_END)
             size = fh.tell()
             tail_start = max(0, size - (_EOCD.size + 0xFFFF + _ZIP64_LOCATOR.size))

@@ -23,6 +23,9 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from layergate.layer.archive import declared_entries
+from layergate.layer.limits import DEFAULT_LIMITS
+
 _SITE = r"python/(?:lib/python3\.\d+/site-packages/)?"
 _PY_META = re.compile(_SITE + r"([^/]+)\.(?:dist-info/METADATA|egg-info/PKG-INFO|egg-info)\Z")
 _PY_FILES = re.compile(_SITE + r"[^/]+\.(?:dist-info/RECORD|egg-info/installed-files\.txt)\Z")
@@ -205,8 +208,12 @@ def _java(path: str, data: bytes, hashes: tuple[tuple[str, str], ...]) -> Packag
 def maven_coordinates(file_name: str, data: bytes) -> tuple[str, str, str] | None:
     """(groupId, artifactId, version) from the jar's pom.properties; with several (a shaded jar), the one
     the file is named after. None when the jar has none or is not a readable zip."""
+    buffer = io.BytesIO(data)
+    declared = declared_entries(buffer)
+    if declared is not None and declared > DEFAULT_LIMITS.max_files:
+        return None  # a jar declaring millions of entries would cost more to list than it could tell
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as jar:
+        with zipfile.ZipFile(buffer) as jar:
             found = []
             for info in jar.infolist():
                 if _POM_PROPERTIES.fullmatch(info.filename) and info.file_size <= _MAX_POM_BYTES:
