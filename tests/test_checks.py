@@ -873,3 +873,14 @@ def test_expired_suppression(expires: dt.date | None, expected: bool) -> None:
         if expected
         else []
     )
+
+
+def test_lg106_alternatives_at_one_position_are_one_entry() -> None:
+    """`- !If [UseA, !Ref LayerA, !Ref LayerB]` gives two internal references at one position."""
+    from layergate.checks import layer_count_or_duplicate
+
+    internal = Resolution(ResolutionKind.INTERNAL)
+    refs = [LayerRef("Fn", loc(10 + i), f"!Ref L{i}", internal, (), layer_def=f"L{i}", position=i) for i in range(5)]
+    refs += [LayerRef("Fn", loc(14), "!If [C, !Ref L4, !Ref L5]", internal, (), layer_def=name, position=4)
+             for name in ("L5", "L4")]
+    assert run(layer_count_or_duplicate, scan(*refs), ctx()) == []

@@ -49,8 +49,17 @@ def _in_region(ref: LayerRef, region: str | None) -> bool:
     return any(c.region in (None, region) for c in ref.candidates)
 
 
+def _slots(refs: list[LayerRef]) -> list[LayerRef]:
+    """One entry per list position: references sharing a position are alternatives (an ``!If`` offering
+    two layers of this deployment), of which the function loads one."""
+    seen: dict[int, LayerRef] = {}
+    for ref in refs:
+        seen.setdefault(ref.position, ref)
+    return list(seen.values())
+
+
 def _count(refs: list[LayerRef], regions: tuple[str | None, ...]) -> Iterator[Finding]:
-    counts = {region: [r for r in refs if _in_region(r, region)] for region in regions}
+    counts = {region: _slots([r for r in refs if _in_region(r, region)]) for region in regions}
     worst = max(counts, key=lambda region: len(counts[region]))
     entries = counts[worst]
     if len(entries) <= MAX_LAYERS:
@@ -87,6 +96,8 @@ def _duplicates(refs: list[LayerRef], regions: tuple[str | None, ...], ctx: Cont
             if id(later) in reported:
                 continue
             for earlier, earlier_keys in keyed[:j]:
+                if earlier.position == later.position:
+                    continue  # alternatives of one entry, not two entries
                 shared = next((k for k in later_keys if k in earlier_keys), None)
                 if shared is None:
                     continue
