@@ -13,7 +13,8 @@ from layer_builder import LayerZip, review_layer, system_elf_executable, system_
 from layer_builder import write_tree as write_dir
 
 from layergate.cli import main
-from layergate.layer.inventory import inspect_layer
+from layergate.layer.inspect_report import file_json, file_line
+from layergate.layer.inventory import FileEntry, inspect_layer
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -171,3 +172,12 @@ def test_real_binaries_copied_from_this_system(tmp_path: Path) -> None:
     assert found[1] == (f"python/{lib.name}", "shared object", arch, 64)
     assert found[0][0] == "bin/tool" and found[0][1] in ("executable", "executable (PIE)") and found[0][2:] == (arch, 64)
     assert len(found) == 2
+
+
+@pytest.mark.parametrize("entry", [
+    FileEntry('python/\u00e4"\\x.py', 12, "ab" * 32, 0o755),
+    FileEntry("python/link", 7, "cd" * 32, None, symlink=True),
+    FileEntry("python/secret.py", 3, "", 0o600),
+])
+def test_json_file_lines_are_the_file_records(entry: FileEntry) -> None:
+    assert json.loads(file_line(entry)) == file_json(entry)
