@@ -24,10 +24,12 @@ import base64
 import hashlib
 import http.client
 import io
+import itertools
 import json
 import re
 import threading
 import urllib.parse
+import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -38,6 +40,8 @@ from typing import Any
 import boto3
 import pytest
 
+_RUN = uuid.uuid4().hex[:6]
+_NAMES = itertools.count(1)
 CONSUMER = "123456789012"  # moto's account for the plain "testing" keys the tests use
 ORG_ID = "o-lg0example1"
 
@@ -254,7 +258,6 @@ class World:
     zips: ZipServer | None = None
     org_accounts: set[str] = field(default_factory=set)  # accounts in ORG_ID (the consumer's org)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
-    _counter: int = 0
 
     def lambda_client(self, account: str, region: str) -> Any:
         """A Lambda client acting as ``account`` (moto maps assumed-role keys to their account)."""
@@ -272,8 +275,8 @@ class World:
         return self._clients[key]
 
     def unique(self, stem: str) -> str:
-        self._counter += 1
-        return f"{stem}-{self._counter}"
+        """A layer name no other test (of any module, or of another suite on the same moto) uses."""
+        return f"{stem}-{_RUN}-{next(_NAMES)}"
 
     def publish(self, account: str, region: str, name: str, files: dict[str, str] | None = None) -> Layer:
         data = make_zip(files or {"python/mod.py": f"NAME = {name!r}\n"})
