@@ -36,7 +36,7 @@ from http.server import BaseHTTPRequestHandler
 
 import boto3
 import pytest
-from lockverify_world import AccountRouter, Layer, World, ZipServer, _aws_error
+from lockverify_world import AccountRouter, Layer, World, ZipServer, _aws_error, _aws_policy_document
 
 MGMT = "100000000001"  # the management account: the caller of every test run
 DATADOG = "464622532012"  # Datadog's publishing account, as the catalog knows it
@@ -85,6 +85,33 @@ class InventoryRouter(AccountRouter):
                                            f"authorized to perform: lambda:ListLayerVersions on resource: {name}"))
                 return
         super().handle(h, body)
+
+
+class OrgWorld(World):
+    """The lock/verify world, with the organization id moto gave this organization: a layer version shared
+    with the organization (``aws:PrincipalOrgID``) is usable by its member accounts, as in AWS."""
+
+    org_id: str = ""
+
+    def grants(self, version_arn: str, caller: str) -> bool:
+        account, region = version_arn.split(":")[4], version_arn.split(":")[3]
+        layer, version = version_arn.rsplit(":", 1)
+        client = self.lambda_client(account, region)
+        try:
+            doc = client.get_layer_version_policy(LayerName=layer, VersionNumber=int(version))
+        except client.exceptions.ResourceNotFoundException as exc:
+            return "Cannot find layer" in str(exc)
+        for st in json.loads(_aws_policy_document(doc)["Policy"]).get("Statement", []):
+            principal = st.get("Principal")
+            principal = principal.get("AWS") if isinstance(principal, dict) else principal
+            org = st.get("Condition", {}).get("StringEquals", {}).get("aws:PrincipalOrgID")
+            if st.get("Action") not in ("lambda:GetLayerVersion", "lambda:*"):
+                continue
+            if org is not None and not (org == self.org_id and caller in self.org_accounts):
+                continue
+            if principal in ("*", caller, f"arn:aws:iam::{caller}:root"):
+                return True
+        return False
 
 
 def _sts_error(message: str) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -144,7 +171,7 @@ def create_function(world: World, account: str, region: str, name: str, layers: 
 
 
 def build(moto_url: str) -> Org:
-    world = World(moto_url=moto_url)
+    world = OrgWorld(moto_url=moto_url)
     world.zips = ZipServer()
     router = InventoryRouter(moto_url, world.zips, world)
     world.router = router
@@ -155,6 +182,8 @@ def build(moto_url: str) -> Org:
     ids = {"management": MGMT}
     for name in ("team-a", "team-b", "legacy", "locked"):
         ids[name] = org.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]["AccountId"]
+    world.org_id = org_id
+    world.org_accounts = set(ids.values())
     ca, sa = REGIONS
     o = Org(world, router, org_id, ids, {
         "AWS_ACCESS_KEY_ID": mgmt["aws_access_key_id"], "AWS_SECRET_ACCESS_KEY": mgmt["aws_secret_access_key"],

@@ -1,0 +1,206 @@
+"""The inventory as one self-contained HTML page: nothing is fetched when it is viewed.
+
+Styles and the sorting script are inline, the chart is inline SVG (``html_chart``), and a
+Content-Security-Policy forbids every other source, so the page works offline and from a mail
+attachment. Sections: coverage (an incomplete run says so first, and lists what was not read), counts,
+publishers, the chart, findings, then the inventory itself (one row per function and layer). Every table
+sorts on a click (or Enter) on its header; ``data-sort`` holds the value a cell sorts by. The data is in
+the HTML, so the page reads the same without script.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from html import escape
+
+from layergate.inventory.model import InventoryReport, uses
+from layergate.model import Severity
+from layergate.report import counts, plural
+from layergate.report.csv_report import rules_by_use
+from layergate.report.html_chart import chart
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1f2328;background:#fff}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}p.meta{color:#59636e;margin:0 0 12px}
+.banner{padding:10px 14px;border-radius:6px;font-weight:600}.ok{background:#dafbe1}.bad{background:#ffebe9}
+.tiles{display:flex;flex-wrap:wrap;gap:10px}.tile{border:1px solid #d0d7de;border-radius:6px;padding:8px 12px}
+.tile b{display:block;font-size:20px}table{border-collapse:collapse;margin:4px 0 8px;font-size:13px}
+th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa;cursor:pointer;user-select:none;white-space:nowrap}
+th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
+td.num{text-align:right}code{font-size:12px}.error{color:#cf222e}.warning{color:#9a6700}.note{color:#0969da}
+svg text{font-size:11px;font-family:inherit}figcaption{color:#59636e;font-size:12px}
+"""
+SCRIPT = """
+(function () {
+  function key(row, index, numeric) {
+    var cell = row.cells[index];
+    var value = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent.trim();
+    return numeric ? (value === "" ? -Infinity : Number(value)) : value;
+  }
+  function sortBy(table, th, index) {
+    var ascending = th.getAttribute("aria-sort") !== "ascending";
+    Array.prototype.forEach.call(th.parentNode.cells, function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var numeric = th.getAttribute("data-type") === "number";
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = key(a, index, numeric), y = key(b, index, numeric);
+      var order = numeric ? (x < y ? -1 : x > y ? 1 : 0) : String(x).localeCompare(String(y), "en", {numeric: true});
+      return ascending ? order : -order;
+    });
+    var fragment = document.createDocumentFragment();
+    rows.forEach(function (row) { fragment.appendChild(row); });
+    body.appendChild(fragment);
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
+      th.tabIndex = 0;
+      th.addEventListener("click", function () { sortBy(table, th, index); });
+      th.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); sortBy(table, th, index); }
+      });
+    });
+  });
+})();
+"""
+
+
+def render_inventory(report: InventoryReport) -> str:
+    inv = report.inventory
+    title = f"layergate inventory: {inv.organization or 'account ' + inv.caller}"
+    body = [
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="meta">Generated {escape(report.generated_at)} by layergate {escape(report.tool_version)} '
+        f"as account {escape(inv.caller)}; policy {escape(report.policy_path or 'built-in strict default')}; "
+        f"fail_on {report.fail_on}.</p>",
+        _coverage(report), _tiles(report),
+        "<h2>Publishers</h2>", _publishers(report),
+        "<h2>Which publishers' layers run where</h2>", chart(report),
+        f"<h2>Findings ({len(report.outcome.findings)})</h2>", _findings(report),
+        f"<h2>Inventory ({plural(len(inv.functions), 'function')})</h2>", _inventory(report),
+    ]
+    if report.notes:
+        body.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n"
+        + "\n".join(body) + f"\n<script>{SCRIPT}</script>\n</body></html>\n"
+    )
+
+
+def _table(table_id: str, headers: list[tuple[str, bool]], rows: list[list[tuple[str, str | None]]]) -> str:
+    """A sortable table; headers are (label, numeric), cells are (html, sort value or None)."""
+    head = "".join(f'<th scope="col"{" data-type=number" if numeric else ""}>{escape(label)}</th>'
+                   for label, numeric in headers)
+    lines = []
+    for row in rows:
+        cells = "".join(
+            f'<td{"" if key is None else f" data-sort={_attr(key)}"}{_num(headers[i][1])}>{content}</td>'
+            for i, (content, key) in enumerate(row)
+        )
+        lines.append(f"<tr>{cells}</tr>")
+    return (f'<table id="{table_id}" class="sortable"><thead><tr>{head}</tr></thead><tbody>\n'
+            + "\n".join(lines) + "\n</tbody></table>")
+
+
+def _attr(value: str) -> str:
+    return '"' + escape(value, quote=True) + '"'
+
+
+def _num(numeric: bool) -> str:
+    return ' class="num"' if numeric else ""
+
+
+def _text(value: object) -> tuple[str, str | None]:
+    return escape(str(value)), None
+
+
+def _coverage(report: InventoryReport) -> str:
+    inv = report.inventory
+    if inv.complete:
+        return (f'<p class="banner ok">Complete: every account and region asked for was read '
+                f'({plural(len(inv.accounts), "account")}).</p>')
+    rows = [[_text(g.account), _text(g.region or "(every region)"), _text(g.reason)] for g in inv.gaps]
+    return (f'<p class="banner bad">INCOMPLETE: {plural(len(inv.gaps), "account or region", "accounts or regions")} '
+            "could not be read; findings cover only what was.</p>"
+            + _table("not-covered", [("Account", False), ("Region", False), ("Reason", False)], rows))
+
+
+def _tiles(report: InventoryReport) -> str:
+    inv = report.inventory
+    all_uses = uses(inv)
+    c = counts(report.outcome)
+    tiles = [
+        ("accounts covered", f"{len(inv.covered_accounts())} / {len(inv.accounts)}"),
+        ("regions", len({r for _, rs in inv.regions for r in rs})), ("functions", len(inv.functions)),
+        ("layer uses", len(all_uses)), ("layer versions", len({u.text for u in all_uses})),
+        ("publishers", len({u.arn.account for u in all_uses if u.arn})),
+        ("errors", c[Severity.ERROR]), ("warnings", c[Severity.WARNING]), ("notes", c[Severity.NOTE]),
+        ("suppressed", report.outcome.suppressed),
+    ]
+    return '<div class="tiles">' + "".join(
+        f'<div class="tile"><b>{escape(str(v))}</b>{escape(k)}</div>' for k, v in tiles) + "</div>"
+
+
+def _publishers(report: InventoryReport) -> str:
+    versions: dict[str, set[str]] = defaultdict(set)
+    functions: dict[str, set[str]] = defaultdict(set)
+    accounts: dict[str, set[str]] = defaultdict(set)
+    regions: dict[str, set[str]] = defaultdict(set)
+    for u in uses(report.inventory):
+        if u.arn is not None:
+            versions[u.arn.account].add(u.text)
+            functions[u.arn.account].add(u.function.arn)
+            accounts[u.arn.account].add(u.function.account)
+            regions[u.arn.account].add(u.function.region)
+    rows = [[_text(report.publisher(p)), _text(len(versions[p])), _text(len(functions[p])), _text(len(accounts[p])),
+             _text(", ".join(sorted(regions[p])))] for p in sorted(versions, key=lambda p: -len(functions[p]))]
+    return _table("publishers", [("Publisher", False), ("Layer versions", True), ("Functions", True),
+                                 ("Accounts", True), ("Regions", False)], rows)
+
+
+def _findings(report: InventoryReport) -> str:
+    rows = [[(f'<span class="{f.severity}">{f.severity}</span>', str(int(f.severity))), _text(f.rule_id),
+             _text(f.location.file), (f"<code>{escape(f.location.path)}</code>", None), _text(f.message)]
+            for f in report.outcome.findings]
+    return _table("findings", [("Severity", True), ("Rule", False), ("Where", False), ("Function or layer", False),
+                               ("Message", False)], rows)
+
+
+def _inventory(report: InventoryReport) -> str:
+    inv = report.inventory
+    facts = inv.facts()
+    histories = inv.history()
+    rules = rules_by_use(report)
+    rows = []
+    for u in uses(inv):
+        fn, arn, lv = u.function, u.arn, facts.get(u.text)
+        history = histories.get(arn.layer_arn) if arn else None
+        newer = history.newer_than(arn.version) if history and arn and arn.version else None
+        shared = "unknown" if lv is None or lv.public is None else ("yes" if lv.public else "no")
+        rows.append([
+            _text(fn.account), _text(fn.region), _text(fn.consumer), _text(fn.runtime or fn.package_type),
+            _text(" ".join(fn.architectures)), _text(fn.last_modified[:19]),
+            (f"<code>{escape(arn.name if arn else u.text)}</code>", None),
+            _text(arn.version if arn and arn.version else ""), _text(report.publisher(arn.account) if arn else ""),
+            ("" if newer is None else str(len(newer)), "" if newer is None else str(len(newer))), _text(shared),
+            (f'<code title="{escape(lv.sha256)}">{escape(lv.sha256[:12])}</code>' if lv and lv.sha256 else "",
+             lv.sha256 if lv and lv.sha256 else ""),
+            _text("" if lv is None or lv.code_size is None else lv.code_size),
+            _text(" ".join(sorted(rules.get((fn.arn, u.text), ())))),
+        ])
+    layered = {u.function.arn for u in uses(inv)}
+    for fn in inv.functions:
+        if fn.arn not in layered:
+            rows.append([_text(fn.account), _text(fn.region), _text(fn.consumer), _text(fn.runtime or fn.package_type),
+                         _text(" ".join(fn.architectures)), _text(fn.last_modified[:19]), ("<i>no layers</i>", "")]
+                        + [_text("")] * 7)
+    headers = [("Account", False), ("Region", False), ("Function", False), ("Runtime", False), ("Arch", False),
+               ("Last modified", False), ("Layer", False), ("Version", True), ("Publisher", False),
+               ("Versions behind", True), ("Public", False), ("SHA-256", False), ("Size", True), ("Findings", False)]
+    return _table("inventory", headers, rows)
