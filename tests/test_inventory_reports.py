@@ -75,7 +75,7 @@ def test_json_holds_the_inventory_and_the_same_findings(org: Org, outputs: Outpu
     assert (outputs.status, doc["command"], doc["complete"], doc["caller"], doc["organization"]) == (
         3, "inventory", False, ids["management"], org.org_id)
     assert [(g["where"], g["reason"].split(":")[0]) for g in doc["not_covered"]] == [
-        (f"aws://{ids['locked']}", f"cannot assume arn"), (f"aws://{ids['team-b']}/me-south-1", "ListFunctions"),
+        (f"aws://{ids['locked']}", "cannot assume arn"), (f"aws://{ids['team-b']}/me-south-1", "ListFunctions"),
     ]
     versions = {v["arn"]: v for v in doc["layer_versions"]}
     for key in ("platform-utils:1", "platform-utils:3", "dd-ext", "fancy-lib", "orders-common:1", "legacy-pdf"):
