@@ -144,8 +144,8 @@ def test_an_entry_that_lies_about_its_size_is_an_error(tmp_path: Path, capsys: p
     liar.write_bytes(patch_declared_size(good.read_bytes(), "python/data.txt", 10))
     code, out, err = run(capsys, "inspect", str(liar))
     assert (code, out) == (2, "")
-    assert err == f"layergate: error: {liar}: member 'python/data.txt' is corrupt: Bad CRC-32 for file " \
-                  "'python/data.txt'\n"
+    assert err == f"layergate: error: {liar}: member 'python/data.txt' is corrupt: it expands past its declared " \
+                  "size of 10 bytes\n"
 
 
 def test_encrypted_entry_is_unreadable_not_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

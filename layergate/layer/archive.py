@@ -26,6 +26,7 @@ from typing import IO
 
 from layergate.errors import InputError
 from layergate.layer.limits import DEFAULT_LIMITS, Limits
+from layergate.layer.zipread import Corrupt, RawZip
 
 CHUNK = 4 << 20  # members are read in pieces of this size, so memory stays bounded
 
@@ -75,6 +76,7 @@ class Layer:
         self.members = members
         self.problems = problems
         self._zip = zf
+        self._raw = RawZip(label) if zf is not None else None
         self.refused = any(p.kind in REFUSING for p in problems)
 
     def __enter__(self) -> Layer:
@@ -86,14 +88,18 @@ class Layer:
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
+        if self._raw is not None:
+            self._raw.close()
 
     def read(self, member: Member) -> bytes:
         """The whole content of a member no larger than ``CHUNK`` (symlink: its target text)."""
         if isinstance(member.ref, zipfile.ZipInfo):
             try:
+                if self._raw is not None and RawZip.supports(member.ref):
+                    return self._raw.read(member.ref)
                 # ZipExtFile never returns more than the declared file_size and checks the CRC at the end.
                 return self._zip.read(member.ref)  # type: ignore[union-attr]
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+            except (Corrupt, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
                 raise InputError(f"member {member.path!r} is corrupt: {exc}", self.label) from None
             except (RuntimeError, NotImplementedError) as exc:
                 raise Unreadable.of(member.ref, exc) from None
@@ -119,10 +125,13 @@ class Layer:
     def _zip_chunks(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
         assert self._zip is not None
         try:
+            if self._raw is not None and RawZip.supports(info):
+                yield from self._raw.chunks(info, size)
+                return
             with self._zip.open(info) as fh:
                 while piece := fh.read(size):
                     yield piece
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        except (Corrupt, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
             raise InputError(f"member {info.filename!r} is corrupt: {exc}", self.label) from None
         except (RuntimeError, NotImplementedError) as exc:
             raise Unreadable.of(info, exc) from None
