@@ -61,9 +61,9 @@ def unsafe_name(name: str) -> str | None:
     """Why an entry name would escape the extraction directory (zip slip), or None when it is safe."""
     if "\x00" in name:
         return "contains a NUL byte"
-    if name.startswith(("/", "\\")) or _DRIVE.match(name):
+    if name.startswith(("/", "\\")) or (name[1:2] == ":" and _DRIVE.match(name)):
         return "is an absolute path"
-    if ".." in name.replace("\\", "/").split("/"):
+    if ".." in name and ".." in name.replace("\\", "/").split("/"):
         return "contains '..'"
     return None
 

@@ -8,7 +8,9 @@ and handed to the package collector when they are package metadata.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import dataclasses
 import hashlib
 import os
 from collections.abc import Iterator
@@ -64,20 +66,30 @@ class LayerContents:
 
 def inspect_layer(path: str, limits: Limits = DEFAULT_LIMITS, source: str | None = None) -> LayerContents:
     """Read every member of the layer at ``path`` (a .zip or a directory). Raises ``InputError``."""
+    source = source or path
     with open_layer(path, limits) as layer:
-        archive_sha256 = "" if os.path.isdir(path) else _file_sha256(path)
+        if os.path.isdir(path):
+            return _read_all(layer, source) if not layer.refused else _refused(layer, source, "")
         if layer.refused:
-            return LayerContents(source or path, archive_sha256, (), (), (), (), (), tuple(layer.problems), False)
-        return _read_all(layer, source or path, archive_sha256)
+            return _refused(layer, source, _file_sha256(path))
+        # The zip's own hash is computed beside the reading (file reads and hashlib release the GIL).
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="layergate-zip-hash") as pool:
+            archive_sha256 = pool.submit(_file_sha256, path)
+            contents = _read_all(layer, source)
+            return dataclasses.replace(contents, archive_sha256=archive_sha256.result())
 
 
-def _read_all(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
+def _refused(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
+    return LayerContents(source, archive_sha256, (), (), (), (), (), tuple(layer.problems), False)
+
+
+def _read_all(layer: Layer, source: str) -> LayerContents:
     # closing(): on any exception the reader thread is stopped before the archive is closed under it
     with contextlib.closing(read_pieces(layer, layer.members, _wants_sha1)) as pieces:
-        return _collect(pieces, source, archive_sha256, list(layer.problems))
+        return _collect(pieces, source, list(layer.problems))
 
 
-def _collect(pieces: Iterator[Piece], source: str, archive_sha256: str, problems: list[Problem]) -> LayerContents:
+def _collect(pieces: Iterator[Piece], source: str, problems: list[Problem]) -> LayerContents:
     files: list[FileEntry] = []
     binaries: list[Binary] = []
     extensions: list[Extension] = []
@@ -130,7 +142,7 @@ def _collect(pieces: Iterator[Piece], source: str, archive_sha256: str, problems
     found_packages = collector.packages(f.path for f in files)
     return LayerContents(
         source=source,
-        archive_sha256=archive_sha256,
+        archive_sha256="",
         files=tuple(files),
         packages=tuple(found_packages),
         extensions=tuple(extensions),
