@@ -35,7 +35,20 @@ class ModuleInstance:
         object.__setattr__(self, "prefix", "".join(f"module.{name}{key}." for name, key in self.segments))
 
     def parent(self) -> ModuleInstance:
-        return ModuleInstance(self.segments[:-1])
+        return module_instance(self.segments[:-1])
+
+
+_INSTANCES: dict[tuple[tuple[str, str], ...], ModuleInstance] = {}
+
+
+def module_instance(segments: tuple[tuple[str, str], ...]) -> ModuleInstance:
+    """One shared record per module instance: a plan names the same instances again and again."""
+    found = _INSTANCES.get(segments)
+    if found is None:
+        if len(_INSTANCES) > 100_000:  # bounded: many plans in one process must not grow it forever
+            _INSTANCES.clear()
+        found = _INSTANCES[segments] = ModuleInstance(segments)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +77,7 @@ def parse_address(address: str) -> Address | None:
     rest = _RESOURCE.match(address[pos:])
     if rest is None:
         return None
-    return Address(ModuleInstance(tuple(segments)), rest[1], rest[2])
+    return Address(module_instance(tuple(segments)), rest[1], rest[2])
 
 
 def reference_root(reference: str) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from layergate.model import Candidate, LayerRef, Location, Resolution, ResolutionKind
-from layergate.sources.tf_address import ModuleInstance, parse_address, unkeyed
+from layergate.sources.tf_address import ModuleInstance, module_instance, parse_address, unkeyed
 from layergate.sources.tf_config import ConfigIndex, Expression
 from layergate.sources.tf_files import TfSources, WrittenAttribute
 from layergate.sources.tf_hcl import HclReader, TfAttribute
@@ -41,6 +41,7 @@ class Part:
     location: Location | None = None  # where it is written in the .tf sources; None: the plan address
     spread: bool = False
     hint: bool = False  # read inside a computed expression: explains a known value, is no entry itself
+    bound: tuple[int, str] | None = None  # (module depth, root) of a part that depends on the instance
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,10 @@ class LayerResolver:
         self.tf = tf
         self.hcl = HclReader(tf) if tf is not None else None
         self.refs_of = RefResolver(index, config, variables, self)
+        # Every instance of a module passes the same arguments from the same parent instance: the parts of
+        # such an expression are worked out once (keyed by instance, not by the function asking).
+        self._parts: dict[tuple[tuple[tuple[str, str], ...], Block, str, int, bool], Parts] = {}
+        self._templates: dict[tuple[tuple[str, ...], str, bool], Parts] = {}
 
     def refs(self, function: PlanResource) -> list[LayerRef]:
         plan_location = Location(self.file, 0, 0, function.address)
@@ -72,15 +77,38 @@ class LayerResolver:
         if address is None:
             parts = Parts((), False, f"{function.address} is not a resource address layergate can read")
         else:
-            config_expr = self.config.expression(self.config.resource(address.module.scope, address.resource),
-                                                 "layers")
-            block = ("resource", address.type_name)
-            parts = self.expression_parts(address.module, block, "layers", config_expr, 0, known is None)
+            parts = self._function_parts(address.module, address.resource, address.type_name, known is None)
         if known is None:
             return self._dropped(function.address, parts, plan_location)
         return self._match(function.address, known, parts, plan_location)
 
     # -- the parts of an expression ---------------------------------------------------------------------
+
+    def _function_parts(self, inst: ModuleInstance, resource: str, labels: tuple[str, str], elements: bool) -> Parts:
+        """The parts of a function's ``layers``. Thousands of instances of one module share one template,
+        worked out for a stand-in instance; only the parts bound to an instance are resolved again."""
+        config_expr = self.config.expression(self.config.resource(inst.scope, resource), "layers")
+        if not inst.segments:
+            return self.expression_parts(inst, ("resource", labels), "layers", config_expr, 0, elements)
+        key = (inst.scope, resource, elements)
+        template = self._templates.get(key)
+        if template is None:
+            stand_in = module_instance(tuple((name, f'["\x00{i}"]') for i, name in enumerate(inst.scope)))
+            template = self._templates[key] = self.expression_parts(
+                stand_in, ("resource", labels), "layers", config_expr, 0, elements)
+        if not any(p.bound for p in template.parts):
+            return template
+        parts = []
+        for part in template.parts:
+            if part.bound is None:
+                parts.append(part)
+                continue
+            level, root = part.bound
+            fresh = self.refs_of.root(module_instance(inst.segments[:level]), root, part.expression, part.location,
+                                      0, elements).parts[0]
+            parts.append(replace(fresh, hint=True) if part.hint else fresh)
+        return Parts(tuple(parts), template.complete, template.reason, template.location, template.references,
+                     template.spots)
 
     def written(self, inst: ModuleInstance, block: Block, name: str) -> WrittenAttribute | None:
         return self.tf.written(inst.scope, block[0], block[1], name) if self.tf else None
@@ -94,6 +122,16 @@ class LayerResolver:
         the plan's references."""
         if depth > MAX_DEPTH:
             return Parts((), False, f"the value passes through more than {MAX_DEPTH} variables or locals")
+        key = (inst.segments, block, name, id(config_expr), elements)  # expressions live as long as the plan
+        found = self._parts.get(key)
+        if found is None:
+            found = self._parts[key] = self._expression_parts(inst, block, name, config_expr, depth, elements)
+        return found
+
+    def _expression_parts(
+        self, inst: ModuleInstance, block: Block, name: str, config_expr: Expression | None, depth: int,
+        elements: bool,
+    ) -> Parts:
         written = self.written(inst, block, name)
         spots = written.strings if written else {}
         if config_expr is not None and config_expr.has_constant:
@@ -218,7 +256,8 @@ def _find(parts: tuple[Part, ...], value: str | None, used: set[int]) -> int | N
 def _ref(consumer: str, part: Part, values: tuple[str, ...], position: int, plan_location: Location) -> LayerRef:
     return LayerRef(
         consumer=consumer,
-        location=replace(part.location, path=consumer) if part.location else plan_location,
+        location=Location(part.location.file, part.location.line, part.location.column, consumer)
+        if part.location else plan_location,
         expression=part.expression,
         resolution=Resolution(part.kind, part.detail, part.source),
         candidates=tuple(Candidate(v) for v in values),

@@ -70,19 +70,23 @@ class RefResolver:
             return self._variable(inst, root[4:], expression, location, depth, elements)
         if root.startswith("local."):
             return self._local(inst, root[6:], expression, location, depth, elements)
+        # Bound to the instance: a function of another instance of the module resolves it again (see
+        # LayerResolver's templates); everything else about the expression is the same for all of them.
+        bound = (len(inst.segments), root)
         shown = inst.prefix + root
         if root.startswith(_DATA_LAYER):
-            part = self._layer_data(inst, root, expression, location)
+            part = self._layer_data(inst, root, expression, location, bound)
         elif root.startswith("data."):
             part = Part(ResolutionKind.DYNAMIC, expression, f"data source {shown} is read again at every plan",
-                        location=location)
+                        location=location, bound=bound)
         elif root.startswith(f"{LAYER_VERSION}."):
-            part = self._internal(inst, root, expression, location)
+            part = self._internal(inst, root, expression, location, bound)
         elif root.startswith("module."):
-            part = Part(ResolutionKind.UNKNOWN, expression,
-                        f"it is an output of {shown}, whose value the plan does not record", location=location)
+            part = Part(ResolutionKind.UNKNOWN, expression, f"it is an output of {shown}, whose value the plan"
+                        " does not record", location=location, bound=bound)
         else:
-            part = Part(ResolutionKind.UNKNOWN, expression, f"{shown} is known only after apply", location=location)
+            part = Part(ResolutionKind.UNKNOWN, expression, f"{shown} is known only after apply", location=location,
+                        bound=bound)
         return Parts((part,), True)
 
     def _variable(
@@ -110,7 +114,7 @@ class RefResolver:
             declared, default = self.config.variable_default(call, name)
             if not declared:
                 return Parts((Part(ResolutionKind.UNKNOWN, expression,
-                                   f"module {inst.prefix.rstrip('.')} gets no value for variable {name}",
+                                   f"the module call {call[-1]} passes no value for variable {name}",
                                    location=location),), True)
             passed = Expression({"constant_value": default})
             return self._follow(inst, ("variable", (name,)), "default", passed, rest, expression, location, depth,
@@ -151,7 +155,9 @@ class RefResolver:
         written = self.owner.written(inst, block, name)  # its strings still place known values
         return Parts((unknown,), True, spots=written.strings if written else {})
 
-    def _layer_data(self, inst: ModuleInstance, root: str, expression: str, location: Location | None) -> Part:
+    def _layer_data(
+        self, inst: ModuleInstance, root: str, expression: str, location: Location | None, bound: tuple[int, str]
+    ) -> Part:
         from layergate.sources.tf_layers import Part
 
         address = self._instance(inst.prefix + root, self.index.layer_data)
@@ -165,23 +171,26 @@ class RefResolver:
         values = (arn,) if isinstance(arn, str) and arn else ()
         if not pinned:
             detail = f"data source {shown} has no version: it takes the latest version at every plan"
-            return Part(ResolutionKind.DYNAMIC, expression, detail, values=values, location=location)
+            return Part(ResolutionKind.DYNAMIC, expression, detail, values=values, location=location, bound=bound)
         if values:
             version = data.values.get("version") if data is not None else None
             return Part(ResolutionKind.LITERAL, expression, f"data source {shown} pins version {version}",
-                        values=values, location=location)
+                        values=values, location=location, bound=bound)
         return Part(ResolutionKind.UNKNOWN, expression,
                     f"data source {shown} is read only at apply time, so the plan does not record its ARN",
-                    location=location)
+                    location=location, bound=bound)
 
-    def _internal(self, inst: ModuleInstance, root: str, expression: str, location: Location | None) -> Part:
+    def _internal(
+        self, inst: ModuleInstance, root: str, expression: str, location: Location | None, bound: tuple[int, str]
+    ) -> Part:
         from layergate.sources.tf_layers import Part
 
         layer_def = self._instance(inst.prefix + root, self.index.layer_versions)
         resource = self.index.layer_versions.get(layer_def)
         arn = None if resource is None or resource.is_unknown("arn") else resource.values.get("arn")
         return Part(ResolutionKind.INTERNAL, expression, f"layer {layer_def} of this configuration",
-                    values=(arn,) if isinstance(arn, str) and arn else (), layer_def=layer_def, location=location)
+                    values=(arn,) if isinstance(arn, str) and arn else (), layer_def=layer_def, location=location,
+                    bound=bound)
 
     def _instance(self, address: str, table: Mapping[str, Any]) -> str:
         """``address`` itself when the plan has it, else its only keyed instance (``x`` -> ``x[0]``)."""
