@@ -159,7 +159,6 @@ def test_dropped_list_without_tf_sources_is_unknown_never_empty(tmp_path: Path) 
         ref("aws_lambda_function.jobs", 0, UNK, "local.job_layers", None, c,
             detail="the plan does not record local values such as local.job_layers; point --tf-dir at the .tf"
             " sources so layergate can read it"),
-        ref("aws_lambda_function.jobs", 1, UNK, "layers", None, c, detail=why.format("local.job_layers")),
     ]
     assert [r for r in result.refs if r.consumer == orders] == [
         ref(orders, 0, INT, f"{tools}.arn", None, c, detail=f"layer {tools} of this configuration",

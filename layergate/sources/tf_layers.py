@@ -206,7 +206,8 @@ class LayerResolver:
                             for i, v in enumerate(part.values))
             else:
                 refs.append(_ref(consumer, part, part.values, 0, plan_location))
-        if not parts.complete or not refs:
+        # One UNKNOWN entry already fails the function closed; a second one would only repeat it.
+        if not refs or (not parts.complete and all(r.resolution.kind is not UNKNOWN for r in refs)):
             reason = parts.reason or (
                 "the plan drops the whole layers list when one element is known only after apply, and no"
                 " source of its elements was found"
