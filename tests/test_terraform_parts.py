@@ -136,3 +136,16 @@ def test_navigate_into_variable_values() -> None:
     assert strings("a") == ("a",)
     assert strings([1]) is None
     assert strings({"a": "b"}) is None
+
+
+def test_crlf_heredoc_and_bom(tmp_path: Path) -> None:
+    text = ('resource "aws_lambda_function" "api" {\r\n  description = <<EOT\r\n  } {\r\nEOT\r\n'
+            '  layers = ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]\r\n}\r\n')
+    (tmp_path / "main.tf").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    sources = TfSources(str(tmp_path), ConfigIndex({}))
+    written = sources.written((), "resource", ("aws_lambda_function", "api"), "layers")
+    main = str(tmp_path / "main.tf")
+    assert written is not None
+    assert written.location == Location(main, 5, 3)
+    assert dict(written.strings) == {"arn:aws:lambda:us-east-1:123456789012:layer:x:1": (Location(main, 5, 13),)}
+    assert sources.block((), "resource", ("aws_lambda_function", "api")) == Location(main, 1, 1)

@@ -131,7 +131,7 @@ class TfSources:
             for name in names:
                 path = os.path.normpath(os.path.join(directory, name))
                 try:
-                    with open(path, encoding="utf-8") as fh:
+                    with open(path, encoding="utf-8-sig") as fh:  # editors on Windows add a BOM
                         files.append(TfFile(path, fh.read()))
                 except (OSError, UnicodeDecodeError) as exc:
                     self.errors.append(f"{path}: cannot read: {exc}")

@@ -34,7 +34,7 @@ def mask(text: str) -> str:
             end = n if end < 0 else end + 2
             blank(i, end)
         elif ch == "<" and (m := _HEREDOC.match(text, i)):
-            close = re.compile(rf"(?m)^[ \t]*{re.escape(m[1])}[ \t]*$").search(text, m.end())
+            close = re.compile(rf"(?m)^[ \t]*{re.escape(m[1])}[ \t\r]*$").search(text, m.end())
             end = n if close is None else close.end()
             blank(i, end)
         elif ch == '"':
