@@ -24,6 +24,10 @@ def sample(tmp_path: Path) -> Path:
     layer.add("python/big.txt", b"".join(b"line %d\n" % rng.randrange(10**6) for _ in range(400_000)))
     layer.add("python/big-stored.bin", os.urandom(300_000), method=zipfile.ZIP_STORED)
     layer.add("python/\u00e9t\u00e9.py", b"x = 1\n")  # a UTF-8 name (flag 0x800)
+    big_extra = zipfile.ZipInfo("python/extra.py", (2024, 1, 1, 0, 0, 0))
+    big_extra.extra = struct.pack("<HH", 0xCAFE, 300) + bytes(300)  # larger than what is read ahead
+    big_extra.compress_type = zipfile.ZIP_DEFLATED
+    layer.zf.writestr(big_extra, b"EXTRA = True\n" * 50)
     return layer.close()
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
 _LOCAL_SIGNATURE = b"PK\x03\x04"
+_EXTRA_GUESS = 64  # bytes of extra field read ahead (timestamps and Unix ids take 9 to 28)
 
 
 class Corrupt(Exception):
@@ -38,9 +39,12 @@ class RawZip:
         return info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not info.flag_bits & 0x1
 
     def read(self, info: zipfile.ZipInfo) -> bytes:
-        """The whole member, checked."""
-        start = self._data_start(info)
-        data = self._pread(info.compress_size, start)
+        """The whole member, checked. One read covers the local header and the data when the header's
+        extra field is of the usual size."""
+        ahead = _LOCAL.size + len(info.orig_filename) * 4 + _EXTRA_GUESS + info.compress_size
+        start, data = self._data_start(info, ahead)
+        if data is None:
+            data = self._pread(info.compress_size, start)
         if info.compress_type == zipfile.ZIP_STORED:
             out = data
             if len(out) != info.file_size:
@@ -55,7 +59,7 @@ class RawZip:
 
     def chunks(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
         """The member in pieces of at most ``size`` bytes; the CRC-32 is checked after the last one."""
-        start = self._data_start(info)
+        start, _ = self._data_start(info)
         crc = 0
         total = 0
         if info.compress_type == zipfile.ZIP_STORED:
@@ -91,21 +95,30 @@ class RawZip:
         if crc != info.CRC:
             raise Corrupt("its CRC-32 does not match its content")
 
-    def _data_start(self, info: zipfile.ZipInfo) -> int:
+    def _data_start(self, info: zipfile.ZipInfo, ahead: int = 0) -> tuple[int, bytes | None]:
+        """Where the member's data starts, after checking its local header; with ``ahead``, the bytes
+        read from the header on, when they hold the whole data (else None)."""
         offset = info.header_offset
-        header = self._pread(_LOCAL.size, offset) if 0 <= offset <= self._size - _LOCAL.size else b""
-        if len(header) != _LOCAL.size or header[:4] != _LOCAL_SIGNATURE:
+        if not 0 <= offset <= self._size - _LOCAL.size:
             raise Corrupt("its local header is missing or damaged")
-        fields = _LOCAL.unpack(header)
+        block = self._pread(max(ahead, _LOCAL.size + 1024), offset)
+        if len(block) < _LOCAL.size or block[:4] != _LOCAL_SIGNATURE:
+            raise Corrupt("its local header is missing or damaged")
+        fields = _LOCAL.unpack_from(block)
         name_length, extra_length = int(fields[-2]), int(fields[-1])
+        raw_name = block[_LOCAL.size:_LOCAL.size + name_length]
+        if len(raw_name) < name_length:
+            raw_name = self._pread(name_length, offset + _LOCAL.size)
         encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
-        name = self._pread(name_length, offset + _LOCAL.size).decode(encoding, "replace")
+        name = raw_name.decode(encoding, "replace")
         if name != info.orig_filename:
             raise Corrupt(f"its local header names it {name!r}: an archive that reads differently in different tools")
-        start = offset + _LOCAL.size + name_length + extra_length
-        if start + info.compress_size > self._size:
+        skip = _LOCAL.size + name_length + extra_length
+        if offset + skip + info.compress_size > self._size:
             raise Corrupt("its data runs past the end of the archive")
-        return start
+        if ahead and skip + info.compress_size <= len(block):
+            return offset + skip, block[skip:skip + info.compress_size]
+        return offset + skip, None
 
     def _pread(self, length: int, offset: int) -> bytes:
         data = os.pread(self._fd, length, offset)
