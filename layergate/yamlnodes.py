@@ -98,6 +98,9 @@ def _yaml_error(exc: yaml.MarkedYAMLError, path: str) -> InputError:
     line = mark.line + 1 if mark else 0
     col = mark.column + 1 if mark else 0
     problem = exc.problem or "invalid YAML"
+    if "maximum nesting depth" in problem:
+        # Newer libyaml builds stop deep nesting themselves; say it the way our own guard does.
+        return InputError(f"nesting deeper than {MAX_DEPTH} levels", path, line, col)
     if exc.context == "while scanning an alias" and exc.context_mark is not None:
         # The AWS docs write `Principal: *` unquoted; YAML reads `*` as an alias.
         line, col = exc.context_mark.line + 1, exc.context_mark.column + 1

@@ -32,7 +32,13 @@ def system_elf_executable() -> Path:
 
 def system_elf_shared_object() -> Path:
     """A real ELF shared object: one of Python's own compiled extension modules."""
-    found = sorted(glob.glob(os.path.join(sysconfig.get_paths()["platstdlib"], "lib-dynload", "*.so")))
+    # In a virtual environment platstdlib is the venv's; the compiled modules stay with the base Python.
+    stdlibs = {sysconfig.get_paths()["platstdlib"],
+               sysconfig.get_paths(vars={"platbase": sys.base_prefix, "installed_platbase": sys.base_prefix})[
+                   "platstdlib"]}
+    found = sorted(p for lib in stdlibs for p in glob.glob(os.path.join(lib, "lib-dynload", "*.so")))
+    found += sorted(m.__file__ for m in list(sys.modules.values())
+                    if isinstance(getattr(m, "__file__", None), str) and m.__file__.endswith(".so"))
     for candidate in found:
         if Path(candidate).read_bytes()[:4] == b"\x7fELF":
             return Path(candidate)

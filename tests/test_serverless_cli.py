@@ -47,7 +47,7 @@ def test_every_params_stage_is_checked_without_stage() -> None:
     assert findings(report) == [
         SHARED_PUBLIC,
         ("LG301", "error", CHECKOUT, 31, 9, "functions.confirm.layers[0]", "functions.confirm", SDK14,
-         f"function functions.confirm uses {SDK14} from 123456789012 (platform-team), which has no layers entry"
+         f"function functions.confirm uses {SDK14} from 123456789012, which has no layers entry"
          " with a recorded SHA-256; run `layergate lock`, then review it"),
         SSM_FLOATS,
     ]
