@@ -80,9 +80,16 @@ def entry(layer: Layer, extra: str = "") -> str:
 
 @pytest.fixture
 def repo(world: World, aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
-    tools, own = world.unique("tools"), world.unique("own")
-    eu = world.publish("111111111111", "eu-west-1", tools, {"python/tools.py": "REGION = 'eu'\n"})
-    us = world.publish("111111111111", "us-west-2", tools, {"python/tools.py": "REGION = 'us'\n"})
+    # The template's !Sub names one version for both regions: publish until both regions start at 1
+    # (the moto server is shared by the whole session, so a name is retried rather than assumed fresh).
+    for _ in range(5):
+        tools, own = world.unique("tools"), world.unique("own")
+        eu = world.publish("111111111111", "eu-west-1", tools, {"python/tools.py": "REGION = 'eu'\n"})
+        us = world.publish("111111111111", "us-west-2", tools, {"python/tools.py": "REGION = 'us'\n"})
+        if eu.arn.endswith(":1") and us.arn.endswith(":1"):
+            break
+    else:
+        pytest.fail(f"moto numbered fresh layers {eu.arn} and {us.arn}")
     for layer in (eu, us):
         world.share(layer, principal=CONSUMER)
     mine = world.publish(CONSUMER, "us-east-1", own)
