@@ -65,7 +65,7 @@ class LayerResolver:
         self.refs_of = RefResolver(index, config, variables, self)
         # Every instance of a module passes the same arguments from the same parent instance: the parts of
         # such an expression are worked out once (keyed by instance, not by the function asking).
-        self._parts: dict[tuple[tuple[tuple[str, str], ...], Block, str, int, bool], Parts] = {}
+        self._parts: dict[tuple[tuple[tuple[str, str], ...], Block, str, Expression | None, bool], Parts] = {}
         self._templates: dict[tuple[tuple[str, ...], str, bool], Parts] = {}
 
     def refs(self, function: PlanResource) -> list[LayerRef]:
@@ -122,7 +122,7 @@ class LayerResolver:
         the plan's references."""
         if depth > MAX_DEPTH:
             return Parts((), False, f"the value passes through more than {MAX_DEPTH} variables or locals")
-        key = (inst.segments, block, name, id(config_expr), elements)  # expressions live as long as the plan
+        key = (inst.segments, block, name, config_expr, elements)  # the key keeps the expression alive
         found = self._parts.get(key)
         if found is None:
             found = self._parts[key] = self._expression_parts(inst, block, name, config_expr, depth, elements)
