@@ -12,46 +12,29 @@ read as "no layers".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from layergate.model import Candidate, LayerRef, Location, Resolution, ResolutionKind
+from layergate.model import LayerRef, Location
 from layergate.sources.tf_address import ModuleInstance, module_instance, parse_address, unkeyed
 from layergate.sources.tf_config import ConfigIndex, Expression
 from layergate.sources.tf_files import TfSources, WrittenAttribute
 from layergate.sources.tf_hcl import HclReader, TfAttribute
+from layergate.sources.tf_parts import (
+    LITERAL,
+    UNKNOWN,
+    Block,
+    Part,
+    Parts,
+    constant_parts,
+    dropped_entries,
+    matched_entries,
+    merge_spots,
+)
 from layergate.sources.tf_plan import PlanIndex, PlanResource, known_layers
 from layergate.sources.tf_refs import RefResolver
 
 MAX_DEPTH = 16  # variables passed down through modules; deeper chains are reported, not followed
-LITERAL, UNKNOWN, DYNAMIC = ResolutionKind.LITERAL, ResolutionKind.UNKNOWN, ResolutionKind.DYNAMIC
-Block = tuple[str, tuple[str, ...]]  # ("resource", ("aws_lambda_function", "api")), ("module", ("svc",))
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    """A piece of a layers expression: one layer entry, or one per value for a list (``spread``)."""
-
-    kind: ResolutionKind
-    expression: str
-    detail: str = ""
-    source: str = ""
-    values: tuple[str, ...] = ()
-    layer_def: str | None = None
-    location: Location | None = None  # where it is written in the .tf sources; None: the plan address
-    spread: bool = False
-    hint: bool = False  # read inside a computed expression: explains a known value, is no entry itself
-    bound: tuple[int, str] | None = None  # (module depth, root) of a part that depends on the instance
-
-
-@dataclass(frozen=True, slots=True)
-class Parts:
-    parts: tuple[Part, ...]
-    complete: bool  # False: the list may hold elements the plan does not record
-    reason: str = ""
-    location: Location | None = None  # the attribute in the .tf sources
-    references: tuple[str, ...] = ()  # what an incomplete list was seen to refer to, at every level
-    spots: Mapping[str, tuple[Location, ...]] = field(default_factory=dict)  # strings written on the way
 
 
 class LayerResolver:
@@ -79,8 +62,8 @@ class LayerResolver:
         else:
             parts = self._function_parts(address.module, address.resource, address.type_name, known is None)
         if known is None:
-            return self._dropped(function.address, parts, plan_location)
-        return self._match(function.address, known, parts, plan_location)
+            return dropped_entries(function.address, parts, plan_location)
+        return matched_entries(function.address, known, parts, plan_location)
 
     # -- the parts of an expression ---------------------------------------------------------------------
 
@@ -135,7 +118,7 @@ class LayerResolver:
         written = self.written(inst, block, name)
         spots = written.strings if written else {}
         if config_expr is not None and config_expr.has_constant:
-            return _constant_parts(config_expr.constant, written)
+            return constant_parts(config_expr.constant, written)
         stale = ""
         if elements and self.hcl is not None:
             attr = self.hcl.attribute(inst.scope, block[0], block[1], name)
@@ -153,7 +136,7 @@ class LayerResolver:
             sub = self.refs_of.root(inst, root, config_expr.written.get(root, root), where, depth + 1, elements)
             parts.extend(sub.parts)
             references.extend(sub.references)
-            spots = _merge(spots, sub.spots)
+            spots = merge_spots(spots, sub.spots)
         references = list(dict.fromkeys(references))
         reason = (
             "the plan drops the whole layers list when one element is known only after apply, and its"
@@ -193,93 +176,6 @@ class LayerResolver:
             return ""
         return f" (the .tf sources could not be read: {self.tf.errors[0]})"
 
-    # -- turning parts into layer entries --------------------------------------------------------------
-
-    def _dropped(self, consumer: str, parts: Parts, plan_location: Location) -> list[LayerRef]:
-        """Entries of a list the plan dropped, from its parts; anything they cannot say is UNKNOWN."""
-        refs: list[LayerRef] = []
-        for part in parts.parts:
-            if part.hint:
-                continue
-            if part.spread:
-                refs.extend(_ref(consumer, replace(part, expression=f"{part.expression}[{i}]"), (v,), 0, plan_location)
-                            for i, v in enumerate(part.values))
-            else:
-                refs.append(_ref(consumer, part, part.values, 0, plan_location))
-        # One UNKNOWN entry already fails the function closed; a second one would only repeat it.
-        if not refs or (not parts.complete and all(r.resolution.kind is not UNKNOWN for r in refs)):
-            reason = parts.reason or (
-                "the plan drops the whole layers list when one element is known only after apply, and no"
-                " source of its elements was found"
-            )
-            refs.append(_ref(consumer, Part(UNKNOWN, "layers", reason, location=parts.location), (), 0,
-                             plan_location))
-        return [replace(r, position=i) for i, r in enumerate(refs)]
-
-    def _match(self, consumer: str, known: list[str | None], parts: Parts, plan_location: Location) -> list[LayerRef]:
-        """Entries of a known list: each value explained by the first part that yields it."""
-        used: set[int] = set()
-        refs: list[LayerRef] = []
-        for i, value in enumerate(known):
-            j = _find(parts.parts, value, used)
-            if j is not None:
-                part = parts.parts[j]
-                if not part.spread:
-                    used.add(j)
-                refs.append(_ref(consumer, part, part.values if value is None else (value,), i, plan_location))
-            elif value is None:
-                part = Part(UNKNOWN, f"layers[{i}]", "this element of the list is known only after apply")
-                refs.append(_ref(consumer, part, (), i, plan_location))
-            elif floating := next((p for p in parts.parts if p.kind is DYNAMIC and not p.values), None):
-                refs.append(_ref(consumer, floating, (value,), i, plan_location))
-            elif value in parts.spots:  # written as a string on the way (inside a computed expression)
-                part = Part(LITERAL, value, location=parts.spots[value][0])
-                refs.append(_ref(consumer, part, (value,), i, plan_location))
-            else:
-                refs.append(_ref(consumer, Part(LITERAL, value, "planned value"), (value,), i, plan_location))
-        return refs
-
-
-def _find(parts: tuple[Part, ...], value: str | None, used: set[int]) -> int | None:
-    """The first unused part that yields ``value``; for an unknown element, the first unused part
-    whose value is not in the plan either."""
-    for j, part in enumerate(parts):
-        if j in used:
-            continue
-        if value is None:
-            if not part.values and part.kind is not LITERAL and not part.spread:
-                return j
-        elif value in part.values:
-            return j
-    return None
-
-
-def _ref(consumer: str, part: Part, values: tuple[str, ...], position: int, plan_location: Location) -> LayerRef:
-    return LayerRef(
-        consumer=consumer,
-        location=Location(part.location.file, part.location.line, part.location.column, consumer)
-        if part.location else plan_location,
-        expression=part.expression,
-        resolution=Resolution(part.kind, part.detail, part.source),
-        candidates=tuple(Candidate(v) for v in values),
-        layer_def=part.layer_def,
-        position=position,
-    )
-
-
-def _merge(a: Mapping[str, tuple[Location, ...]], b: Mapping[str, tuple[Location, ...]]) -> Mapping[
-    str, tuple[Location, ...]
-]:
-    if not b:
-        return a
-    if not a:
-        return b
-    merged = dict(a)
-    for key, spots in b.items():
-        merged[key] = merged.get(key, ()) + spots
-    return merged
-
-
 def _is_reference(expression: str, root: str) -> bool:
     """True when the expression is the reference itself (``var.x``, ``aws_x.y.arn``), not a computation."""
     text = expression.strip()
@@ -294,14 +190,3 @@ def _agrees(attr: TfAttribute, config_expr: Expression) -> bool:
     return {unkeyed(r) for r in attr.roots} == {unkeyed(r) for r in config_expr.roots}
 
 
-def _constant_parts(constant: Any, written: WrittenAttribute | None) -> Parts:
-    """Literal entries of a constant list, placed at their string in the .tf sources when found there."""
-    spots = {k: list(v) for k, v in written.strings.items()} if written else {}
-    parts = []
-    for value in constant if isinstance(constant, list) else [constant]:
-        if value is None:
-            continue
-        text = value if isinstance(value, str) else str(value)
-        places = spots.get(text)
-        parts.append(Part(LITERAL, text, values=(text,), location=places.pop(0) if places else None))
-    return Parts(tuple(parts), True, location=written.location if written else None)

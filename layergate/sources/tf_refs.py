@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from layergate.model import Location, ResolutionKind
 from layergate.sources.tf_address import ModuleInstance, unkeyed
 from layergate.sources.tf_config import ConfigIndex, Expression
+from layergate.sources.tf_parts import Part, Parts
 from layergate.sources.tf_plan import LAYER_VERSION, PlanIndex
 
 if TYPE_CHECKING:
-    from layergate.sources.tf_layers import LayerResolver, Part, Parts
+    from layergate.sources.tf_layers import LayerResolver
 
 _DATA_LAYER = f"data.{LAYER_VERSION}."
 _ASK_FOR_SOURCES = "; point --tf-dir at the .tf sources so layergate can read it"
@@ -64,8 +65,6 @@ class RefResolver:
         self, inst: ModuleInstance, root: str, expression: str, location: Location | None, depth: int, elements: bool
     ) -> Parts:
         """Parts for ``root`` (written as ``expression``) in the module instance ``inst``."""
-        from layergate.sources.tf_layers import Part, Parts
-
         if root.startswith("var."):
             return self._variable(inst, root[4:], expression, location, depth, elements)
         if root.startswith("local."):
@@ -92,8 +91,6 @@ class RefResolver:
     def _variable(
         self, inst: ModuleInstance, name: str, expression: str, location: Location | None, depth: int, elements: bool
     ) -> Parts:
-        from layergate.sources.tf_layers import Part, Parts
-
         head = f"var.{name}"
         rest = expression[len(head):] if expression.startswith(head) else ""
         if not inst.segments:
@@ -126,8 +123,6 @@ class RefResolver:
         expression: str, location: Location | None, depth: int, elements: bool,
     ) -> Parts:
         """The parts of the expression a module variable takes, or of one attribute of it (``var.cfg.layers``)."""
-        from layergate.sources.tf_layers import Part, Parts
-
         if not rest:
             return self.owner.expression_parts(inst, block, name, expr, depth, elements)
         if expr is not None and expr.has_constant:
@@ -143,8 +138,6 @@ class RefResolver:
     def _local(
         self, inst: ModuleInstance, name: str, expression: str, location: Location | None, depth: int, elements: bool
     ) -> Parts:
-        from layergate.sources.tf_layers import Part, Parts
-
         block = ("locals", ())
         unknown = Part(ResolutionKind.UNKNOWN, expression,
                        f"the plan does not record local values such as local.{name}{_ASK_FOR_SOURCES}",
@@ -158,8 +151,6 @@ class RefResolver:
     def _layer_data(
         self, inst: ModuleInstance, root: str, expression: str, location: Location | None, bound: tuple[int, str]
     ) -> Part:
-        from layergate.sources.tf_layers import Part
-
         address = self._instance(inst.prefix + root, self.index.layer_data)
         shown = inst.prefix + unkeyed(root)
         data = self.index.layer_data.get(address)
@@ -183,8 +174,6 @@ class RefResolver:
     def _internal(
         self, inst: ModuleInstance, root: str, expression: str, location: Location | None, bound: tuple[int, str]
     ) -> Part:
-        from layergate.sources.tf_layers import Part
-
         layer_def = self._instance(inst.prefix + root, self.index.layer_versions)
         resource = self.index.layer_versions.get(layer_def)
         arn = None if resource is None or resource.is_unknown("arn") else resource.values.get("arn")
