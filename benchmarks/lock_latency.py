@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -57,15 +58,34 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+Answer = tuple[int, list[tuple[str, str]], bytes]
+Forward = Callable[[str, str, dict[str, str], "bytes | None"], Answer]
+Respond = Callable[[str, str, dict[str, str], "bytes | None", Forward], Answer]
+
+
 class DelayProxy:
     """Forwards every request to ``upstream`` after sleeping ``latency`` seconds (one thread per connection)."""
 
-    def __init__(self, upstream: str, latency: float) -> None:
+    def __init__(self, upstream: str, latency: float, respond: Respond | None = None) -> None:
+        """``respond(method, path, headers, body, forward)``, when given, answers each request (after the delay)
+        and may call ``forward`` (same arguments but the last) to ask upstream; it returns (status, headers, body)."""
         target = urllib.parse.urlsplit(upstream)
         local = threading.local()
         self.requests = 0
         counter = threading.Lock()
         outer = self
+
+        def forward(method: str, path: str, headers: dict[str, str], body: bytes | None) -> Answer:
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                resp = conn.getresponse()
+                return resp.status, resp.getheaders(), resp.read()
+            except (OSError, http.client.HTTPException):
+                local.conn = None
+                raise
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -76,19 +96,13 @@ class DelayProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 time.sleep(latency)
-                conn = getattr(local, "conn", None)
-                if conn is None:
-                    conn = local.conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
-                try:
-                    conn.request(self.command, self.path, body=body, headers=headers)
-                    resp = conn.getresponse()
-                    data = resp.read()
-                except (OSError, http.client.HTTPException):
-                    local.conn = None
-                    raise
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
+                if respond is None:
+                    status, answer_headers, data = forward(self.command, self.path, headers, body)
+                else:
+                    status, answer_headers, data = respond(self.command, self.path, headers, body, forward)
+                self.send_response(status)
+                for k, v in answer_headers:
                     if k.lower() not in _HOP:
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))

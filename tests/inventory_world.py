@@ -216,16 +216,24 @@ def build(moto_url: str) -> Org:
     return o
 
 
+_BUILT: dict[str, Org] = {}  # by moto endpoint: an account can create only one organization
+
+
 @pytest.fixture(scope="session", name="org")
 def org_fixture(aws_endpoint: str) -> Iterator[Org]:
-    """Import ``org_fixture`` into a test module to use the ``org`` fixture (built once per session)."""
-    o = build(aws_endpoint)
+    """Import ``org_fixture`` into a test module to use the ``org`` fixture. Every module that imports it gets
+    the same organization, built by the first; that one's teardown stops the router at the session's end."""
+    first = aws_endpoint not in _BUILT
+    if first:
+        _BUILT[aws_endpoint] = build(aws_endpoint)
+    o = _BUILT[aws_endpoint]
     try:
         yield o
     finally:
-        o.router.stop()
-        assert o.world.zips is not None
-        o.world.zips.stop()
+        if first:
+            o.router.stop()
+            assert o.world.zips is not None
+            o.world.zips.stop()
 
 
 def env(monkeypatch: pytest.MonkeyPatch, o: Org) -> None:

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         tool_version=__version__,
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         color=output.color_wanted(args),
-        asff_region=args.asff_region or _home_region(args.profile),
+        asff_region=args.asff_region or inv.home_region,
         publishers=_labels(inv, ctx),
     )
     return output.emit(args, report)
@@ -146,9 +146,3 @@ def _labels(inv: Any, ctx: Any) -> tuple[tuple[str, str], ...]:
             label = known.label
         labels[arn.account] = label
     return tuple(sorted(labels.items()))
-
-
-def _home_region(profile: str | None) -> str:
-    from layergate.aws.session import AwsSettings, new_session
-
-    return str(new_session(AwsSettings(profile=profile)).region_name or "us-east-1")

@@ -10,6 +10,7 @@ across accounts so that one large account does not hold every worker at its limi
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -121,6 +122,8 @@ def _list_region(access: Access, region: str, options: Options,
 
     account = access.account.id
     client = access.lambdas.client(region)
+    client.meta.events.register(f"before-parse.{client.meta.service_model.service_id.hyphenize()}.ListFunctions",
+                                _plain_functions, unique_id="layergate-plain-functions")
     operation = "ListFunctions"
     functions: list[FunctionRecord] = []
     published: list[PublishedLayer] = []
@@ -140,6 +143,24 @@ def _list_region(access: Access, region: str, options: Options,
                              endpoint=access.lambdas.settings.endpoint_url,
                              region_known=access.lambdas.knows_region(region)) from None
     return functions, published
+
+
+def _plain_functions(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
+    """A ListFunctions page read with ``json`` instead of botocore's shape walk (ten times the CPU for the same
+    plain strings and lists): the page's functions go into the parsed answer as they came, and botocore parses
+    an empty body. Answers other than 200 (errors) are left to botocore."""
+    if response_dict.get("status_code") != 200:
+        return
+    try:
+        page = json.loads(response_dict.get("body") or b"{}")
+    except ValueError:
+        return  # botocore's parser reports it
+    if not isinstance(page, dict) or not isinstance(page.get("Functions", []), list):
+        return
+    customized_response_dict["Functions"] = page.get("Functions", [])
+    if page.get("NextMarker"):
+        customized_response_dict["NextMarker"] = page["NextMarker"]
+    response_dict["body"] = b"{}"
 
 
 def _function(account: str, region: str, raw: dict[str, Any]) -> FunctionRecord:

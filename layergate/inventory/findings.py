@@ -19,9 +19,10 @@ from collections.abc import Iterable, Iterator
 from layergate import checks
 from layergate.arn import try_parse
 from layergate.checks import Context
+from layergate.checks.common import reviewed_index
 from layergate.engine import suppress
 from layergate.inventory import orphans, stale
-from layergate.inventory.model import Inventory, source
+from layergate.inventory.model import Inventory, LayerVersionFacts, source
 from layergate.model import (
     Candidate,
     Finding,
@@ -34,6 +35,7 @@ from layergate.model import (
     ResolutionKind,
     Scan,
 )
+from layergate.policy import ReviewedLayer
 from layergate.rule import Rule
 
 FORMAT = "aws"
@@ -108,28 +110,36 @@ def run_applicable(found_scans: Iterable[Scan], ctx: Context) -> Iterator[Findin
 
 def online(inv: Inventory, found_scans: Iterable[Scan], ctx: Context) -> Iterator[Finding]:
     """LG304 for versions AWS would not describe; LG302 for a published hash that differs from the recorded one."""
-    from layergate.checks.common import function, in_policy, publisher
+    from layergate.checks.common import function
 
-    unavailable = _rule("LG304")
-    mismatch = _rule("LG302")
     facts = inv.facts()
+    reviewed = reviewed_index(ctx)
+    verdicts: dict[str, tuple[Rule, str] | None] = {}  # decided once per version ARN
     for scan in found_scans:
         for ref in scan.refs:
-            f = facts.get(ref.expression)
-            arn = try_parse(ref.expression)
-            if f is None or arn is None:
-                continue
-            said = f"{function(ref)} uses {ref.expression} from {publisher(ctx, arn)}"
-            if f.problem:
-                yield unavailable.finding(
-                    ref.location, f"{said}, which AWS does not describe to account {f.read_as}: {f.problem}",
-                    arn=ref.expression, consumer=ref.consumer)
-                continue
-            entry = ctx.policy.reviewed(ref.expression)
-            if entry is not None and entry.sha256 and f.sha256 and entry.sha256.lower() != f.sha256:
-                yield mismatch.finding(
-                    ref.location, f"{said}: AWS publishes SHA-256 {f.sha256}, but {in_policy(entry.location)} "
-                    f"records {entry.sha256.lower()}", arn=ref.expression, consumer=ref.consumer)
+            text = ref.expression
+            if text not in verdicts:
+                verdicts[text] = _verdict(text, facts.get(text), reviewed.get(text), ctx)
+            found = verdicts[text]
+            if found is not None:
+                rule, said = found
+                yield rule.finding(ref.location, f"{function(ref)} uses {text}{said}", arn=text, consumer=ref.consumer)
+
+
+def _verdict(text: str, facts: LayerVersionFacts | None, entry: ReviewedLayer | None,
+             ctx: Context) -> tuple[Rule, str] | None:
+    from layergate.checks.common import in_policy, publisher
+
+    arn = try_parse(text)
+    if facts is None or arn is None:
+        return None
+    source_of = f" from {publisher(ctx, arn)}"
+    if facts.problem:
+        return _rule("LG304"), f"{source_of}, which AWS does not describe to account {facts.read_as}: {facts.problem}"
+    if entry is not None and entry.sha256 and facts.sha256 and entry.sha256.lower() != facts.sha256:
+        return _rule("LG302"), (f"{source_of}: AWS publishes SHA-256 {facts.sha256}, but {in_policy(entry.location)} "
+                                f"records {entry.sha256.lower()}")
+    return None
 
 
 def _rule(name: str) -> Rule:

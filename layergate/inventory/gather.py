@@ -37,4 +37,5 @@ def gather(settings: AwsSettings, options: Options, *, org: bool, requested: tup
         histories=tuple(sorted(histories, key=lambda h: h.layer_arn)),
         published=listing.published,
         gaps=(*gaps, *opening_gaps, *listing.gaps),
+        home_region=conn.home_region,
     )

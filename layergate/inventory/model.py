@@ -124,6 +124,7 @@ class Inventory:
     histories: tuple[LayerHistory, ...]
     published: tuple[PublishedLayer, ...]
     gaps: tuple[Gap, ...]
+    home_region: str = "us-east-1"  # the profile's region, where global services were asked
 
     @property
     def complete(self) -> bool:

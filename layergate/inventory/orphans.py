@@ -29,6 +29,7 @@ def findings(inv: Inventory, found_scans: Iterable[Scan], ctx: Context,
     out: list[Finding] = []
     used: set[str] = set()
     covered: dict[str, set[str]] = {}  # region -> accounts whose functions there were listed
+    gone_by_account: dict[str, str] = {}
     for scan in listed:
         account, region = scan.file.removeprefix("aws://").split("/", 1)
         covered.setdefault(region, set()).add(account)
@@ -37,7 +38,9 @@ def findings(inv: Inventory, found_scans: Iterable[Scan], ctx: Context,
             if arn is None or arn.managed:
                 continue
             used.add(arn.layer_arn)
-            gone = _gone(inv, arn.account, declared_org_accounts)
+            if arn.account not in gone_by_account:
+                gone_by_account[arn.account] = _gone(inv, arn.account, declared_org_accounts)
+            gone = gone_by_account[arn.account]
             if gone:
                 out.append(rule.finding(
                     ref.location, f"{function(ref)} uses {arn} from {publisher(ctx, arn)}, {gone}",

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from layergate.arn import try_parse
 from layergate.checks import Context, find_rule
-from layergate.inventory.model import Inventory
+from layergate.inventory.model import Inventory, LayerHistory
 from layergate.model import Finding, Scan
 from layergate.report import plural
 
@@ -20,38 +20,47 @@ SHOWN = 5  # layers named in a note; the rest are counted
 
 def findings(inv: Inventory, found_scans: Iterable[Scan], ctx: Context,
              stale_after: int) -> tuple[list[Finding], list[str]]:
-    from layergate.checks.common import function, publisher
+    from layergate.checks.common import function
 
     rule = find_rule("LG701")
     assert rule is not None
     histories = inv.history()
     out: list[Finding] = []
     unjudged: dict[str, str] = {}  # layer ARN -> why
+    verdicts: dict[str, str | None] = {}  # version ARN -> what follows "function X uses ARN" (None: current)
     for scan in found_scans:
         for ref in scan.refs:
-            arn = try_parse(ref.expression)
-            if arn is None or arn.version is None or arn.managed:
-                continue
-            history = histories.get(arn.layer_arn)
-            if history is None or history.versions is None:
-                unjudged.setdefault(arn.layer_arn, history.problem if history else "not listed")
-                continue
-            if all(v != arn.version for v, _ in history.versions):
-                unjudged.setdefault(arn.layer_arn, f"ListLayerVersions does not list version {arn.version}")
-                continue
-            newer = history.newer_than(arn.version) or ()
-            if len(newer) < stale_after:
-                continue
-            latest, created = newer[0]
-            when = f", published {created[:10]}" if created else ""
-            out.append(rule.finding(
-                ref.location,
-                f"{function(ref)} uses {arn} from {publisher(ctx, arn)}: "
-                f"{plural(len(newer), 'newer version')} {'exists' if len(newer) == 1 else 'exist'} "
-                f"(newest :{latest}{when})",
-                arn=str(arn), consumer=ref.consumer,
-            ))
+            text = ref.expression
+            if text not in verdicts:  # decided once per version: an organization repeats the same few
+                verdicts[text] = _verdict(text, histories, unjudged, stale_after, ctx)
+            said = verdicts[text]
+            if said is not None:
+                out.append(rule.finding(ref.location, f"{function(ref)} uses {text}{said}", arn=text,
+                                        consumer=ref.consumer))
     return out, _notes(unjudged)
+
+
+def _verdict(text: str, histories: dict[str, LayerHistory], unjudged: dict[str, str], stale_after: int,
+             ctx: Context) -> str | None:
+    from layergate.checks.common import publisher
+
+    arn = try_parse(text)
+    if arn is None or arn.version is None or arn.managed:
+        return None
+    history = histories.get(arn.layer_arn)
+    if history is None or history.versions is None:
+        unjudged.setdefault(arn.layer_arn, history.problem if history else "not listed")
+        return None
+    if all(v != arn.version for v, _ in history.versions):
+        unjudged.setdefault(arn.layer_arn, f"ListLayerVersions does not list version {arn.version}")
+        return None
+    newer = history.newer_than(arn.version) or ()
+    if len(newer) < stale_after:
+        return None
+    latest, created = newer[0]
+    when = f", published {created[:10]}" if created else ""
+    return (f" from {publisher(ctx, arn)}: {plural(len(newer), 'newer version')} "
+            f"{'exists' if len(newer) == 1 else 'exist'} (newest :{latest}{when})")
 
 
 def _notes(unjudged: dict[str, str]) -> list[str]:
