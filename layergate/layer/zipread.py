@@ -109,8 +109,10 @@ class RawZip:
         raw_name = block[_LOCAL.size:_LOCAL.size + name_length]
         if len(raw_name) < name_length:
             raw_name = self._pread(name_length, offset + _LOCAL.size)
-        encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
-        name = raw_name.decode(encoding, "replace")
+        if raw_name.isascii():  # the common case, and much cheaper than a cp437 decode
+            name = raw_name.decode("ascii")
+        else:
+            name = raw_name.decode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
         if name != info.orig_filename:
             raise Corrupt(f"its local header names it {name!r}: an archive that reads differently in different tools")
         skip = _LOCAL.size + name_length + extra_length
