@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
 _LOCAL_SIGNATURE = b"PK\x03\x04"
+_ONE_CALL = 16 << 10  # compressed members up to this size are inflated in one zlib call
 _EXTRA_GUESS = 64  # bytes of extra field read ahead (timestamps and Unix ids take 9 to 28)
 
 
@@ -49,6 +50,11 @@ class RawZip:
             out = data
             if len(out) != info.file_size:
                 raise Corrupt(f"it is stored with {len(out)} bytes but declares {info.file_size}")
+        elif info.compress_size <= _ONE_CALL:
+            # Deflate expands at most 1032:1, so this cannot exceed ~17 MB whatever the member claims;
+            # one call with the output sized up front saves a copy. zlib raises on a truncated stream.
+            out = zlib.decompress(data, -15, info.file_size + 1)
+            _check_end(info, len(out), True)
         else:
             inflater = zlib.decompressobj(-15)
             out = inflater.decompress(data, info.file_size + 1)  # never more than one byte past the claim
