@@ -32,7 +32,13 @@ COMMANDS: tuple[str, ...] = (
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_name(module: str) -> str:
+    return module.rsplit(".", 1)[1]
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with ``only`` the parser of one command: `layergate check` then imports nothing
+    of the other commands (some of which need boto3 and friends)."""
     parser = argparse.ArgumentParser(
         prog="layergate",
         description="Deploy gate for AWS Lambda layers: version pins, trusted publishers, recorded SHA-256.",
@@ -41,13 +47,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
-        importlib.import_module(name).add_parser(sub)
+        if only is None or only in _ALIASES.get(name, (_command_name(name),)):
+            importlib.import_module(name).add_parser(sub)
     return parser
 
 
+# Modules that register more than one command name.
+_ALIASES = {"layergate.commands.rules": ("rules", "explain")}
+
+
+def _requested(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv`` when it is a known one (options before it are only --version/-h)."""
+    known = {alias for name in COMMANDS for alias in _ALIASES.get(name, (_command_name(name),))}
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in known else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_requested(arguments))
+    args = parser.parse_args(arguments)
     try:
         status: int = args.func(args)
         return status

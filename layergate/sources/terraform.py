@@ -12,16 +12,16 @@ import dataclasses
 import gc
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layergate.errors import InputError
 from layergate.model import ContentSource, Function, LayerDef, LayerGrant, LayerRef, Location, Scan
 from layergate.sources import NotThisFormat, ParseOptions
-from layergate.sources.tf_address import parse_address
-from layergate.sources.tf_config import ConfigIndex
-from layergate.sources.tf_files import TfSources
-from layergate.sources.tf_layers import LayerResolver
-from layergate.sources.tf_plan import PlanResource, index_plan
+
+if TYPE_CHECKING:  # the parts are imported by parse(): detect() runs for every candidate file
+    from layergate.sources.tf_config import ConfigIndex
+    from layergate.sources.tf_files import TfSources
+    from layergate.sources.tf_plan import PlanResource
 
 FORMAT = "terraform-plan"
 SUPPORTED_MAJOR = "1"
@@ -53,6 +53,11 @@ def parse(path: str, options: ParseOptions) -> list[Scan]:
 
 
 def _parse(path: str, options: ParseOptions) -> list[Scan]:
+    from layergate.sources.tf_config import ConfigIndex
+    from layergate.sources.tf_files import TfSources
+    from layergate.sources.tf_layers import LayerResolver
+    from layergate.sources.tf_plan import index_plan
+
     plan = load(path)
     if "planned_values" not in plan and "resource_changes" not in plan:
         raise NotThisFormat("a Terraform JSON document without planned_values or resource_changes (not a plan)")
@@ -122,6 +127,8 @@ def load(path: str) -> dict[str, Any]:
 
 def _where(path: str, address: str, tf: TfSources) -> Location:
     """The resource block in the .tf sources when found there, else the plan with the address."""
+    from layergate.sources.tf_address import parse_address
+
     parsed = parse_address(address)
     if parsed is not None:
         found = tf.block(parsed.module.scope, "resource", parsed.type_name)
@@ -173,6 +180,8 @@ def _grant(path: str, resource: PlanResource, config: ConfigIndex, tf: TfSources
 
 def _granted_layer(resource: PlanResource, config: ConfigIndex) -> str:
     """The LayerDef address when ``layer_name`` refers to a layer of this configuration, else the ARN."""
+    from layergate.sources.tf_address import parse_address
+
     parsed = parse_address(resource.address)
     if parsed is not None:
         block = config.resource(parsed.module.scope, parsed.resource)

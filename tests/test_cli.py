@@ -1,0 +1,82 @@
+"""The command line as a user meets it: exit codes, one-line errors, and a check path that stays light."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:56
+"""
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "layergate", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_check_imports_nothing_heavy(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    probe = (
+        "import sys\nfrom layergate.cli import main\nstatus = main(['check', '-q', 'template.yaml'])\n"
+        "heavy = ('boto3', 'botocore', 'cfnlint', 'hcl2', 'cyclonedx', 'jsonschema', 'urllib.request', "
+        "'http.client', 'layergate.aws', 'layergate.inventory', 'layergate.layer.archive', "
+        "'layergate.sources.tf_layers', 'layergate.sources.sls_variables', 'layergate.commands.lock')\n"
+        "print(status, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.stdout.splitlines()[-1] == "1 []"
+
+
+def test_usage_error_is_exit_2(tmp_path: Path) -> None:
+    proc = run(tmp_path, "check", "--fail-on", "sometimes")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1].startswith("layergate check: error: argument --fail-on: invalid choice")
+
+
+def test_unknown_command_lists_them_all(tmp_path: Path) -> None:
+    proc = run(tmp_path, "chek")
+    assert proc.returncode == 2
+    assert "invalid choice: 'chek' (choose from" in proc.stderr and "'inventory'" in proc.stderr
+
+
+def test_missing_path_is_one_line(tmp_path: Path) -> None:
+    proc = run(tmp_path, "check", "nope.yaml")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", "layergate: error: nope.yaml: no such file or directory\n")
+
+
+def test_every_bad_input_is_named_at_once(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(TEMPLATE + "      Layers: []\n")
+    (tmp_path / "b.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources: [\n")
+    proc = run(tmp_path, "check", "a.yaml", "b.yaml")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "layergate: error: a.yaml:8:7: duplicate key 'Layers'",
+        "layergate: error: b.yaml:3:1: invalid YAML: did not find expected node content (while parsing a flow node)",
+    ]
+
+
+def test_version_and_help_name_every_command(tmp_path: Path) -> None:
+    assert run(tmp_path, "--version").stdout == "layergate 0.1.0\n"
+    help_text = run(tmp_path, "--help").stdout
+    for command in ("check", "lock", "verify", "inspect", "diff", "inventory", "init", "scp", "rules", "explain",
+                    "schema"):
+        assert re.search(rf"^    {command}\b", help_text, re.M), command
+
+
+def test_no_color_on_a_pipe_even_when_asked_nothing(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    proc = subprocess.run([sys.executable, "-m", "layergate", "check", "template.yaml"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert "\033[" not in proc.stdout
