@@ -8,14 +8,15 @@ and handed to the package collector when they are package metadata.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
 import hashlib
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from layergate.errors import InputError
 from layergate.layer import packages
 from layergate.layer.archive import CHUNK, Layer, Problem, open_layer
 from layergate.layer.binaries import ELF_MAGIC, elf_info
@@ -73,10 +74,17 @@ def inspect_layer(path: str, limits: Limits = DEFAULT_LIMITS, source: str | None
         if layer.refused:
             return _refused(layer, source, _file_sha256(path))
         # The zip's own hash is computed beside the reading (file reads and hashlib release the GIL).
-        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="layergate-zip-hash") as pool:
-            archive_sha256 = pool.submit(_file_sha256, path)
+        archive_sha256: list[str | OSError] = []
+        worker = threading.Thread(target=_hash_into, args=(path, archive_sha256), name="layergate-zip-hash")
+        worker.start()
+        try:
             contents = _read_all(layer, source)
-            return dataclasses.replace(contents, archive_sha256=archive_sha256.result())
+        finally:
+            worker.join()
+        digest = archive_sha256[0]
+        if isinstance(digest, OSError):
+            raise InputError(f"cannot read the layer: {digest.strerror or digest}", path)
+        return dataclasses.replace(contents, archive_sha256=digest)
 
 
 def _refused(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
@@ -156,6 +164,13 @@ def _collect(pieces: Iterator[Piece], source: str, problems: list[Problem]) -> L
 def _wants_sha1(path: str) -> bool:
     """Jars get a SHA-1 too: Maven Central and the scanners built on it look jars up by SHA-1."""
     return path.endswith(".jar") and packages.wants(path)
+
+
+def _hash_into(path: str, out: list[str | OSError]) -> None:
+    try:
+        out.append(_file_sha256(path))
+    except OSError as exc:
+        out.append(exc)
 
 
 def _file_sha256(path: str) -> str:
