@@ -1,14 +1,14 @@
 """What a layer contains (``LayerContents``), built in one reading pass over its members.
 
-Each member is read once, in pieces (``layergate.layer.reader``, which decompresses and hashes in a
-second thread): the same bytes are scanned for endpoints, checked for an ELF header or a ``#!`` line,
-and handed to the package collector when they are package metadata.
+Each member is read once (``layergate.layer.reader``): the same bytes are hashed, scanned for endpoints,
+checked for an ELF header or a ``#!`` line, and handed to the package collector when they are package
+metadata. The zip's own SHA-256 is computed in a second thread meanwhile (file reads and hashlib release
+the GIL for the whole 4 MiB piece, so that one does run beside the rest).
 ``layergate.layer.survey`` is the light version ``check`` uses: names and first bytes only, no hashing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import os
@@ -92,9 +92,7 @@ def _refused(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
 
 
 def _read_all(layer: Layer, source: str) -> LayerContents:
-    # closing(): on any exception the reader thread is stopped before the archive is closed under it
-    with contextlib.closing(read_pieces(layer, layer.members, _wants_sha1)) as pieces:
-        return _collect(pieces, source, list(layer.problems))
+    return _collect(read_pieces(layer, layer.members, _wants_sha1), source, list(layer.problems))
 
 
 def _collect(pieces: Iterator[Piece], source: str, problems: list[Problem]) -> LayerContents:

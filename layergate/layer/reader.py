@@ -1,33 +1,26 @@
-"""Reading and hashing members in a second thread, while the caller scans what was already read.
+"""Reading a layer's members one after the other, each exactly once, with their hashes.
 
-zlib's inflate and hashlib's SHA-256 release the GIL, the endpoint scan (``re``) does not: with one
-thread decompressing and hashing member N+1 while the other scans member N, the scan mostly costs no
-extra wall time on a machine with two cores. Each member is still read exactly once.
+Each member comes whole in one piece when it is no larger than ``CHUNK`` (nearly every file of a
+layer), else in pieces of at most ``CHUNK`` bytes so memory stays bounded. The SHA-256 (and for the
+members ``sha1_for`` selects, the SHA-1) is computed as the bytes come and handed over on the last
+piece. A member that cannot be read comes as one piece carrying the ``Unreadable`` error.
 
-Pieces travel in batches (``BATCH_BYTES``, ``BATCH_COUNT``: a queue hand-off costs more than reading
-a small file) through a queue of ``DEPTH`` batches, so memory stays bounded however large the layer.
-Failures travel through the queue too: ``Unreadable`` for one member, anything else ends the iteration
-with that exception raised in the caller's thread.
+(A reader thread was tried: zlib and hashlib release the GIL, but the scan holds it between every
+two calls of the reader, so the threads ran one after the other and gained nothing.)
 """
 
 from __future__ import annotations
 
 import hashlib
-import queue
-import threading
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from layergate.layer.archive import CHUNK, Layer, Member, Unreadable
 
-DEPTH = 8
-BATCH_BYTES = 1 << 20
-BATCH_COUNT = 256
-
 
 class Piece(NamedTuple):
-    """One hand-off between the threads (a tuple: 20,000 of them are made per layer, and a frozen
-    dataclass costs several times more to build)."""
+    """One piece of one member (a tuple: 20,000 of them are made per layer, and a frozen dataclass
+    costs several times more to build)."""
 
     member: Member
     data: bytes  # the content, or the next CHUNK of it
@@ -38,58 +31,10 @@ class Piece(NamedTuple):
     error: Unreadable | None = None  # the member cannot be read (then first and last, data empty)
 
 
-_END = object()
-
-
-def read_pieces(
-    layer: Layer, members: Sequence[Member], sha1_for: Callable[[str], bool]
-) -> Generator[Piece, None, None]:
+def read_pieces(layer: Layer, members: Sequence[Member], sha1_for: Callable[[str], bool]) -> Iterator[Piece]:
     """The content of every member, in order, in pieces of at most ``CHUNK`` bytes, with its hashes."""
-    out: queue.Queue[object] = queue.Queue(maxsize=DEPTH)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        batch: list[Piece] = []
-        size = 0
-        try:
-            for member in members:
-                for piece in _pieces(layer, member, sha1_for(member.path)):
-                    batch.append(piece)
-                    size += len(piece.data)
-                    if size >= BATCH_BYTES or len(batch) >= BATCH_COUNT:
-                        if not put(batch):
-                            return
-                        batch, size = [], 0
-            if batch and not put(batch):
-                return
-            put(_END)
-        except BaseException as exc:  # handed to the consumer, which raises it in its own thread
-            if not batch or put(batch):
-                put(exc)
-
-    worker = threading.Thread(target=produce, name="layergate-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = out.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            assert isinstance(item, list)
-            yield from item
-    finally:
-        stop.set()
-        worker.join()
+    for member in members:
+        yield from _pieces(layer, member, sha1_for(member.path))
 
 
 def _pieces(layer: Layer, member: Member, with_sha1: bool) -> Iterator[Piece]:
