@@ -38,13 +38,20 @@ def evaluate(scans: Sequence[Scan], ctx: Context, extra: Iterable[Finding] = ())
     return Outcome(findings=tuple(_unique(kept)), suppressed=suppressed, scans=tuple(scans))
 
 
-def _unique(findings: Iterable[Finding]) -> list[Finding]:
-    seen: set[Finding] = set()
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """Drop repeats (two resolutions of one entry can meet on one fact). Sorted input puts repeats in
+    one run of equal sort keys, so only findings within a run are compared."""
     out: list[Finding] = []
+    run: list[Finding] = []
+    run_key: tuple[str, int, int, str, str] | None = None
     for f in findings:
-        if f not in seen:
-            seen.add(f)
-            out.append(f)
+        key = f.sort_key()
+        if key != run_key:
+            run, run_key = [], key
+        elif f in run:
+            continue
+        run.append(f)
+        out.append(f)
     return out
 
 

@@ -10,6 +10,7 @@ scanner of the standard ``json`` module; the rest is one regular expression per 
 from __future__ import annotations
 
 import bisect
+import gc
 import json
 import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
@@ -66,7 +67,13 @@ class _Frame:
 
 def parse_json(text: str, path: str) -> Node | None:
     """Parse ``text``; syntax errors, duplicate keys and excessive depth become one InputError."""
-    return _Reader(text, path).parse()
+    collecting = gc.isenabled()
+    gc.disable()  # a node per value and no cycles: the cyclic collector would only slow reading down
+    try:
+        return _Reader(text, path).parse()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Lines:

@@ -9,6 +9,7 @@ composer recurses in C and crashes the process on very deep nesting.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from collections.abc import Iterator
@@ -75,12 +76,19 @@ def load_text(path: str) -> Node | None:
 def parse_yaml(text: str, path: str) -> Node | None:
     """Compose ``text`` into nodes; every YAML problem becomes one InputError with a position."""
     _check_depth(text, path)
+    # Composing allocates a node per value and makes no cycles worth collecting; the cyclic collector
+    # would otherwise walk the growing graph again and again (it more than doubles the time).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, path) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path) from None
+    finally:
+        if collecting:
+            gc.enable()
     if not nodes:
         return None
     if len(nodes) > 1:

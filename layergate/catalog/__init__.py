@@ -46,6 +46,7 @@ _PARTITION_PREFIXES = (
 )
 
 
+@cache
 def partition_of(region: str) -> str:
     """The partition a region belongs to ("cn-north-1" -> "aws-cn")."""
     for prefix, partition in _PARTITION_PREFIXES:

@@ -9,12 +9,13 @@ deployment publishes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from layergate.arn import LayerArn, try_parse
 from layergate.checks import Context
 from layergate.checks.common import deploy_regions, function, publisher, where
-from layergate.model import Finding, LayerRef, Scan, Severity
+from layergate.model import Candidate, Finding, LayerRef, Scan, Severity
 from layergate.rule import Rule
 
 RULE = Rule(
@@ -38,8 +39,33 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
         # Only values tied to one region make the list differ between regions; most lists do not.
         tied = any(c.region is not None for r in refs for c in r.candidates)
         regions = deploy if tied else (None,)
-        yield from _count(refs, regions)
-        yield from _duplicates(refs, regions, ctx)
+        if len({r.position for r in refs}) > MAX_LAYERS:
+            yield from _count(refs, regions)
+        if _may_repeat(refs):
+            yield from _duplicates(refs, regions, ctx)
+
+
+def _may_repeat(refs: list[LayerRef]) -> bool:
+    """Whether two positions can name one layer in any region: the cheap test that spares most functions
+    the per-region comparison."""
+    seen: dict[str, int] = {}
+    for ref in refs:
+        names = {f"internal:{ref.layer_def}"} if ref.layer_def is not None else set()
+        names.update(_layer_names(ref.candidates))
+        for name in names:
+            if seen.setdefault(name, ref.position) != ref.position:
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _layer_names(candidates: tuple[Candidate, ...]) -> frozenset[str]:
+    found = set()
+    for candidate in candidates:
+        arn = try_parse(candidate.value)
+        if arn is not None:
+            found.add(arn.layer_arn)
+    return frozenset(found)
 
 
 def _in_region(ref: LayerRef, region: str | None) -> bool:

@@ -7,12 +7,13 @@ is compared with that region; an untied candidate is used in every region the fu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from layergate.arn import LayerArn, try_parse
 from layergate.checks import Context
 from layergate.checks.common import deploy_regions, function, is_external, partition_of, publisher
-from layergate.model import Finding, LayerRef, Scan, Severity
+from layergate.model import Candidate, Finding, LayerRef, Scan, Severity
 from layergate.rule import Rule
 
 RULE = Rule(
@@ -34,17 +35,7 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
 
 def _check_ref(ref: LayerRef, partitions: dict[str, str], ctx: Context) -> Iterator[Finding]:
     # One finding per ARN, naming every deploy region it does not fit.
-    wrong: dict[str, tuple[LayerArn, list[str]]] = {}
-    for candidate in ref.candidates:
-        arn = try_parse(candidate.value)
-        if arn is None:
-            continue
-        _, bad = wrong.setdefault(str(arn), (arn, []))
-        for region in (candidate.region,) if candidate.region else partitions:
-            partition = partitions.get(region) or partition_of(region)
-            if region not in bad and not _fits(arn, region, partition):
-                bad.append(region)
-    for text, (arn, bad) in wrong.items():
+    for text, arn, bad in _misfits(ref.candidates, tuple(partitions.items())):
         if arn.region and partition_of(arn.region) != arn.partition:
             message = (
                 f"{function(ref)} uses {text} from {publisher(ctx, arn)}, whose partition {arn.partition}"
@@ -59,6 +50,25 @@ def _check_ref(ref: LayerRef, partitions: dict[str, str], ctx: Context) -> Itera
         else:
             continue
         yield RULE.finding(ref.location, message, arn=text, consumer=ref.consumer)
+
+
+@functools.lru_cache(maxsize=4096)
+def _misfits(
+    candidates: tuple[Candidate, ...], deploy: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, LayerArn, tuple[str, ...]], ...]:
+    """Each ARN with the deploy regions it does not fit; a large template repeats the same few entries."""
+    partitions = dict(deploy)
+    wrong: dict[str, tuple[LayerArn, list[str]]] = {}
+    for candidate in candidates:
+        arn = try_parse(candidate.value)
+        if arn is None:
+            continue
+        _, bad = wrong.setdefault(str(arn), (arn, []))
+        for region in (candidate.region,) if candidate.region else partitions:
+            partition = partitions.get(region) or partition_of(region)
+            if region not in bad and not _fits(arn, region, partition):
+                bad.append(region)
+    return tuple((text, arn, tuple(bad)) for text, (arn, bad) in wrong.items())
 
 
 def _fits(arn: LayerArn, region: str, partition: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import os
 import sys
 from typing import Any
@@ -35,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     from layergate.scanning import scan_paths
 
     args.paths = policy_files_as_trees(args.paths)
+    # A run builds large acyclic graphs (YAML nodes, records) and exits: the cyclic collector would only
+    # traverse them again and again, which costs more than the parsing itself on large templates.
+    gc.disable()
     prepared = common.prepare(args)
     policy = prepared.policy
     result = scan_paths(args.paths, prepared.options, policy.exclude)

@@ -1,10 +1,10 @@
-"""Reading an organization: accounts opened in parallel, then every account and region listed in parallel.
+"""Opening accounts (in parallel) and listing one account and region: its functions and published layers.
 
-Three bounded pools, one after the other: assuming roles (and listing enabled regions), listing functions
-and published layers per account and region (every page), and describing layer versions
-(``describe``). ``--jobs`` bounds each pool; ``Limits`` also bounds the requests in flight per account
-and region, because Lambda's request quotas are per account and region. Work items are interleaved
-across accounts so that one large account does not hold every worker at its limit.
+``open_accounts`` assumes the role in every account (and lists its enabled regions) in a bounded pool.
+``list_region`` reads every page of ListFunctions and ListLayers of one account and region; ``gather``
+runs those for all accounts and regions in one pool with the descriptions they lead to. ``--jobs``
+bounds each pool; ``Limits`` also bounds the requests in flight per account and region, because
+Lambda's request quotas are per account and region.
 """
 
 from __future__ import annotations
@@ -72,51 +72,7 @@ def open_accounts(conn: Connection, me: Caller, accounts: list[Account], options
     return accesses, gaps
 
 
-@dataclass(frozen=True, slots=True)
-class Listing:
-    functions: tuple[FunctionRecord, ...]
-    published: tuple[PublishedLayer, ...]
-    gaps: tuple[Gap, ...]
-
-
-def list_all(accesses: list[Access], options: Options, stream: TextIO | None = None) -> Listing:
-    """ListFunctions and ListLayers in every account and region, interleaved across accounts."""
-    rounds = max((len(a.regions) for a in accesses), default=0)
-    items = [(a, a.regions[i]) for i in range(rounds) for a in accesses if i < len(a.regions)]
-    remaining = {a.account.id: len(a.regions) for a in accesses}
-    progress = Progress(len(accesses), "accounts", stream=stream)
-    seen = [0]
-    lock = threading.Lock()
-
-    def one(item: tuple[Access, str], stop: StopFlag) -> tuple[list[FunctionRecord], list[PublishedLayer]] | Gap:
-        access, region = item
-        result = _list_region(access, region, options, stop)
-        with lock:
-            seen[0] += 0 if isinstance(result, Gap) else len(result[0])
-            remaining[access.account.id] -= 1
-            done = remaining[access.account.id] == 0
-            progress.label = f"accounts listed, {seen[0]:,} functions seen"
-        if done:
-            progress.advance()
-        return result
-
-    try:
-        results = run_all(items, one, jobs=options.jobs)
-    finally:
-        progress.close()
-    functions: list[FunctionRecord] = []
-    published: list[PublishedLayer] = []
-    gaps: list[Gap] = []
-    for result in results:
-        if isinstance(result, Gap):
-            gaps.append(result)
-        else:
-            functions.extend(result[0])
-            published.extend(result[1])
-    return Listing(tuple(functions), tuple(published), tuple(gaps))
-
-
-def _list_region(access: Access, region: str, options: Options,
+def list_region(access: Access, region: str, options: Options,
                  stop: StopFlag) -> tuple[list[FunctionRecord], list[PublishedLayer]] | Gap:
     from botocore.exceptions import ClientError
 

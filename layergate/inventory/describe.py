@@ -6,91 +6,108 @@ may), else with those of an account whose functions use it (the publisher shared
 Listing a layer's versions is normally allowed to its publisher only; for other layers the answer is
 usually AccessDenied, and staleness is then unknown rather than assumed.
 
+``Planner.take`` is called as each account and region is listed and returns the work it makes
+possible at once (layers of inventoried accounts). Other publishers' layers wait for ``Planner.rest``,
+after the last listing, so that the account reading each is chosen the same way on every run (the
+lowest account id among its users) rather than by which listing finished first.
+
 GetLayerVersion and GetLayerVersionPolicy go through ``layergate.aws.layers.fetch`` (the same reading
-and failure rules as ``verify``); one shared pool bounds all requests, and ``Limits`` bounds them per
-account and region.
+and failure rules as ``verify``).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TextIO
 
 from layergate.arn import LayerArn, try_parse
 from layergate.aws import failures
 from layergate.aws.layers import Request, fetch
-from layergate.aws.pool import Progress, StopFlag, run_all
+from layergate.aws.pool import StopFlag
 from layergate.catalog import partition_of
 from layergate.inventory.accounts import Access, said
-from layergate.inventory.collect import Limits, Options
+from layergate.inventory.collect import Limits
 from layergate.inventory.model import FunctionRecord, LayerHistory, LayerVersionFacts
 
 
 @dataclass(frozen=True, slots=True)
-class _Describe:
+class Describe:
     arn: LayerArn
     reader: Access
     publisher: bool  # the reader publishes it: read its policy too
 
 
 @dataclass(frozen=True, slots=True)
-class _History:
+class History:
     arn: LayerArn  # the layer (any version of it)
     reader: Access
     publisher: bool  # ask by name in the publisher's own account; others must give the ARN
 
 
-def describe_all(accesses: list[Access], functions: Iterable[FunctionRecord], options: Options,
-                 stream: TextIO | None = None) -> tuple[list[LayerVersionFacts], list[LayerHistory]]:
-    by_account = {a.account.id: a for a in accesses}
-    versions: dict[str, tuple[LayerArn, str]] = {}  # version ARN -> (parsed, first consuming account)
-    for fn in sorted(functions, key=lambda f: (f.account, f.region, f.arn)):
-        for text in fn.layers:
-            arn = try_parse(text)
-            if arn is not None and arn.version is not None and not arn.managed and partition_of(arn.region) == \
-                    arn.partition:
-                versions.setdefault(str(arn), (arn, fn.account))
-    tasks: list[_Describe | _History] = []
-    layers: dict[str, _History] = {}
-    for arn, consumer in versions.values():
-        owner = by_account.get(arn.account)
-        reader = owner or by_account[consumer]
-        tasks.append(_Describe(arn, reader, owner is not None))
-        layers.setdefault(arn.layer_arn, _History(arn.with_version(None), reader, owner is not None))
-    tasks.extend(layers.values())
-    for task in tasks:  # every client a worker will use, made in this thread
-        task.reader.lambdas.prepare([task.arn.region])
-    limits = Limits(options.per_region)
-    progress = Progress(len(tasks), "layer versions and layers described", stream=stream)
-    results = run_all(_interleaved(tasks), lambda task, stop: _run(task, limits, stop),
-                      jobs=options.jobs, progress=progress)
-    facts = [r for r in results if isinstance(r, LayerVersionFacts)]
-    histories = [r for r in results if isinstance(r, LayerHistory)]
-    return facts, histories
+Work = Describe | History
 
 
-def _interleaved(tasks: list[_Describe | _History]) -> list[_Describe | _History]:
-    """Round-robin over (account, region), so that the workers spread over accounts."""
-    groups: dict[tuple[str, str], list[_Describe | _History]] = {}
-    for task in tasks:
-        groups.setdefault((task.reader.account.id, task.arn.region), []).append(task)
-    queues = list(groups.values())
-    out: list[_Describe | _History] = []
-    for i in range(max((len(q) for q in queues), default=0)):
-        out.extend(q[i] for q in queues if i < len(q))
-    return out
+class Planner:
+    def __init__(self, accesses: Iterable[Access]) -> None:
+        self._by_account = {a.account.id: a for a in accesses}
+        self._lock = threading.Lock()
+        self._taken: set[str] = set()  # version and layer ARNs already planned
+        self._waiting: dict[str, tuple[LayerArn, set[str]]] = {}  # other publishers' versions -> their users
+
+    def take(self, functions: Iterable[FunctionRecord]) -> list[Work]:
+        """The work the functions of one listing make possible now (layers of inventoried accounts)."""
+        work: list[Work] = []
+        with self._lock:
+            for fn in functions:
+                for text in fn.layers:
+                    arn = try_parse(text)
+                    if arn is None or arn.version is None or arn.managed or partition_of(arn.region) != arn.partition:
+                        continue  # nothing AWS would list; no request could describe it
+                    owner = self._by_account.get(arn.account)
+                    if owner is None:
+                        self._waiting.setdefault(text, (arn, set()))[1].add(fn.account)
+                        continue
+                    work.extend(self._plan(arn, owner, True))
+        return work
+
+    def rest(self) -> list[Work]:
+        """Other publishers' layers, once every listing is in: each read as the lowest account id using it."""
+        readers: dict[str, str] = {}  # layer ARN -> account
+        for arn, users in self._waiting.values():
+            readers[arn.layer_arn] = min(users | ({readers[arn.layer_arn]} if arn.layer_arn in readers else set()))
+        work: list[Work] = []
+        with self._lock:
+            for text in sorted(self._waiting):
+                arn, users = self._waiting[text]
+                work.extend(self._plan(arn, self._by_account[min(users)], False,
+                                       layer_reader=self._by_account[readers[arn.layer_arn]]))
+        return work
+
+    def _plan(self, arn: LayerArn, reader: Access, publisher: bool, layer_reader: Access | None = None) -> list[Work]:
+        work: list[Work] = []
+        text, layer = str(arn), arn.layer_arn
+        if text not in self._taken:
+            self._taken.add(text)
+            reader.lambdas.prepare([arn.region])  # a new client, if any, made under this lock
+            work.append(Describe(arn, reader, publisher))
+        if layer not in self._taken:
+            self._taken.add(layer)
+            lister = layer_reader or reader
+            lister.lambdas.prepare([arn.region])
+            work.append(History(arn.with_version(None), lister, publisher))
+        return work
 
 
-def _run(task: _Describe | _History, limits: Limits, stop: StopFlag) -> LayerVersionFacts | LayerHistory:
+def run(work: Work, limits: Limits, stop: StopFlag) -> LayerVersionFacts | LayerHistory:
     stop.check()
-    with limits.slot(task.reader.account.id, task.arn.region):
-        if isinstance(task, _Describe):
-            return _describe(task)
-        return _history(task, stop)
+    with limits.slot(work.reader.account.id, work.arn.region):
+        if isinstance(work, Describe):
+            return _describe(work)
+        return _history(work, stop)
 
 
-def _describe(task: _Describe) -> LayerVersionFacts:
+def _describe(task: Describe) -> LayerVersionFacts:
     key = str(task.arn)
     facts = fetch([Request(task.arn, policy=task.publisher)], task.reader.lambdas)[key]
     reader = task.reader.account.id
@@ -107,7 +124,7 @@ def _describe(task: _Describe) -> LayerVersionFacts:
     )
 
 
-def _history(task: _History, stop: StopFlag) -> LayerHistory:
+def _history(task: History, stop: StopFlag) -> LayerHistory:
     from botocore.exceptions import ClientError
 
     lambdas = task.reader.lambdas

@@ -76,7 +76,8 @@ class Layer:
         self.members = members
         self.problems = problems
         self._zip = zf
-        self._raw = RawZip(label) if zf is not None else None
+        self._zip_pid = os.getpid()
+        self._raw = RawZip(label) if zf is not None else None  # pread: safe in any thread or process
         self.refused = any(p.kind in REFUSING for p in problems)
 
     def __enter__(self) -> Layer:
@@ -98,7 +99,7 @@ class Layer:
                 if self._raw is not None and RawZip.supports(member.ref):
                     return self._raw.read(member.ref)
                 # ZipExtFile never returns more than the declared file_size and checks the CRC at the end.
-                return self._zip.read(member.ref)  # type: ignore[union-attr]
+                return self._zipfile().read(member.ref)
             except (Corrupt, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
                 raise InputError(f"member {member.path!r} is corrupt: {exc}", self.label) from None
             except (RuntimeError, NotImplementedError) as exc:
@@ -122,13 +123,20 @@ class Layer:
         finally:
             pieces.close()
 
-    def _zip_chunks(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
+    def _zipfile(self) -> zipfile.ZipFile:
+        """zipfile's own reader, for the methods ``RawZip`` leaves to it. A forked process opens its
+        own: the parent's shares its file position with the parent."""
         assert self._zip is not None
+        if self._zip_pid != os.getpid():
+            self._zip, self._zip_pid = zipfile.ZipFile(self.label), os.getpid()
+        return self._zip
+
+    def _zip_chunks(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
         try:
             if self._raw is not None and RawZip.supports(info):
                 yield from self._raw.chunks(info, size)
                 return
-            with self._zip.open(info) as fh:
+            with self._zipfile().open(info) as fh:
                 while piece := fh.read(size):
                     yield piece
         except (Corrupt, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:

@@ -13,17 +13,17 @@ import dataclasses
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from layergate.errors import InputError
-from layergate.layer import packages
-from layergate.layer.archive import CHUNK, Layer, Problem, open_layer
+from layergate.layer import packages, split
+from layergate.layer.archive import CHUNK, Layer, Member, Problem, open_layer
 from layergate.layer.binaries import ELF_MAGIC, elf_info
 from layergate.layer.endpoints import StreamScan, find_endpoints, should_scan
 from layergate.layer.limits import DEFAULT_LIMITS, Limits
 from layergate.layer.packages import Package
-from layergate.layer.reader import Piece, read_pieces
+from layergate.layer.reader import read_pieces
 from layergate.layer.survey import Binary, Extension, extension, is_extension
 
 _HEAD = 64 << 10  # bytes of a file's start kept for ELF program headers and the #! line
@@ -92,38 +92,49 @@ def _refused(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
 
 
 def _read_all(layer: Layer, source: str) -> LayerContents:
-    return _collect(read_pieces(layer, layer.members, _wants_sha1), source, list(layer.problems))
+    members = layer.members
+    parts = split.in_two(layer, members, _scan) if split.worth_splitting(members) else [_scan(layer, members)]
+    return _finish(source, list(layer.problems), parts)
 
 
-def _collect(pieces: Iterator[Piece], source: str, problems: list[Problem]) -> LayerContents:
-    files: list[FileEntry] = []
-    binaries: list[Binary] = []
-    extensions: list[Extension] = []
-    endpoints: dict[str, list[str]] = {}
-    collector = packages.Collector()
-    complete = True
+@dataclass(slots=True)
+class _Found:
+    """What reading some of the members found (one per process when the layer is read in two)."""
+
+    files: list[FileEntry] = field(default_factory=list)
+    binaries: list[Binary] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
+    endpoints: dict[str, list[str]] = field(default_factory=dict)
+    collector: packages.Collector = field(default_factory=packages.Collector)
+    problems: list[Problem] = field(default_factory=list)
+    complete: bool = True
+
+
+def _scan(layer: Layer, members: Sequence[Member]) -> _Found:
+    found = _Found()
+    files, endpoints = found.files, found.endpoints
     stream = StreamScan()
     head = b""
     kept: list[bytes] = []
     seen: dict[str, set[str]] = {}
-    for piece in pieces:
+    for piece in read_pieces(layer, members, _wants_sha1):
         member = piece.member
         path = member.path
         if piece.error is not None:
-            problems.append(Problem(piece.error.kind, path, piece.error.message))
+            found.problems.append(Problem(piece.error.kind, path, piece.error.message))
             files.append(FileEntry(path, member.size, "", member.mode, member.symlink))
-            complete = False
+            found.complete = False
             continue
         scan = not member.symlink and should_scan(path)
         keep = not member.symlink and packages.wants(path)
         if piece.first and piece.last:  # the whole member in one piece: the common case, no copies
             head = content = piece.data
             if not scan:
-                found = set()
+                values: set[str] = set()
             elif (cached := seen.get(piece.sha256)) is not None:
-                found = cached  # the same content again (__init__.py, vendored copies): scanned once
+                values = cached  # the same content again (__init__.py, vendored copies): scanned once
             else:
-                found = seen[piece.sha256] = find_endpoints(content)
+                values = seen[piece.sha256] = find_endpoints(content)
         else:
             if piece.first:
                 stream, head, kept = StreamScan(), piece.data[:_HEAD], []
@@ -133,29 +144,41 @@ def _collect(pieces: Iterator[Piece], source: str, problems: list[Problem]) -> L
                 kept.append(piece.data)
             if not piece.last:
                 continue
-            found = stream.finish() if scan else set()
+            values = stream.finish() if scan else set()
             content = b"".join(kept)
         sha256 = piece.sha256
         files.append(FileEntry(path, member.size, sha256, member.mode, member.symlink))
-        for value in found:
+        for value in values:
             endpoints.setdefault(value, []).append(path)
         if keep:
-            collector.add(path, content, sha256, piece.sha1)
+            found.collector.add(path, content, sha256, piece.sha1)
         if not member.symlink and head.startswith(ELF_MAGIC) and (info := elf_info(head)) is not None:
-            binaries.append(Binary(path, info, sha256))
+            found.binaries.append(Binary(path, info, sha256))
         if is_extension(path):
-            extensions.append(extension(member, head, sha256))
-    found_packages = collector.packages(f.path for f in files)
+            found.extensions.append(extension(member, head, sha256))
+    return found
+
+
+def _finish(source: str, problems: list[Problem], parts: Sequence[_Found]) -> LayerContents:
+    """The parts, in member order, as one record."""
+    files = [f for part in parts for f in part.files]
+    endpoints: dict[str, list[str]] = {}
+    collector = packages.Collector()
+    for part in parts:
+        problems.extend(part.problems)
+        collector.merge(part.collector)
+        for value, paths in part.endpoints.items():
+            endpoints.setdefault(value, []).extend(paths)
     return LayerContents(
         source=source,
         archive_sha256="",
         files=tuple(files),
-        packages=tuple(found_packages),
-        extensions=tuple(extensions),
-        binaries=tuple(binaries),
+        packages=tuple(collector.packages(f.path for f in files)),
+        extensions=tuple(e for part in parts for e in part.extensions),
+        binaries=tuple(b for part in parts for b in part.binaries),
         endpoints=tuple(Endpoint(v, tuple(sorted(set(fs)))) for v, fs in sorted(endpoints.items())),
         problems=tuple(problems),
-        complete=complete,
+        complete=all(part.complete for part in parts),
     )
 
 

@@ -105,6 +105,11 @@ class Collector:
             hashes = (("SHA-256", sha256),) + ((("SHA-1", sha1),) if sha1 else ())
             self._found.append(_java(path, data, hashes))
 
+    def merge(self, other: Collector) -> None:
+        """Take what another collector found (over other members of the same layer)."""
+        self._found.extend(other._found)
+        self._records.update(other._records)
+
     def packages(self, paths: Iterable[str]) -> list[Package]:
         """The packages found, each with the layer files that belong to it."""
         present = set(paths)
