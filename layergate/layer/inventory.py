@@ -73,18 +73,21 @@ def inspect_layer(path: str, limits: Limits = DEFAULT_LIMITS, source: str | None
             return _read_all(layer, source) if not layer.refused else _refused(layer, source, "")
         if layer.refused:
             return _refused(layer, source, _file_sha256(path))
+        members = layer.members
+        if split.worth_splitting(members):
+            parts, digest = split.in_two(layer, members, _scan, then=lambda: _file_sha256(path))
+            return dataclasses.replace(_finish(source, list(layer.problems), parts), archive_sha256=digest)
         # The zip's own hash is computed beside the reading (file reads and hashlib release the GIL).
-        archive_sha256: list[str | OSError] = []
-        worker = threading.Thread(target=_hash_into, args=(path, archive_sha256), name="layergate-zip-hash")
+        hashed: list[str | InputError] = []
+        worker = threading.Thread(target=_hash_into, args=(path, hashed), name="layergate-zip-hash")
         worker.start()
         try:
-            contents = _read_all(layer, source)
+            contents = _finish(source, list(layer.problems), [_scan(layer, members)])
         finally:
             worker.join()
-        digest = archive_sha256[0]
-        if isinstance(digest, OSError):
-            raise InputError(f"cannot read the layer: {digest.strerror or digest}", path)
-        return dataclasses.replace(contents, archive_sha256=digest)
+        if isinstance(hashed[0], InputError):
+            raise hashed[0]
+        return dataclasses.replace(contents, archive_sha256=hashed[0])
 
 
 def _refused(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
@@ -92,8 +95,12 @@ def _refused(layer: Layer, source: str, archive_sha256: str) -> LayerContents:
 
 
 def _read_all(layer: Layer, source: str) -> LayerContents:
+    """A directory: no zip hash to compute, so the split needs nothing beside it."""
     members = layer.members
-    parts = split.in_two(layer, members, _scan) if split.worth_splitting(members) else [_scan(layer, members)]
+    if split.worth_splitting(members):
+        parts, _ = split.in_two(layer, members, _scan, then=lambda: None)
+    else:
+        parts = [_scan(layer, members)]
     return _finish(source, list(layer.problems), parts)
 
 
@@ -187,16 +194,19 @@ def _wants_sha1(path: str) -> bool:
     return path.endswith(".jar") and packages.wants(path)
 
 
-def _hash_into(path: str, out: list[str | OSError]) -> None:
+def _hash_into(path: str, out: list[str | InputError]) -> None:
     try:
         out.append(_file_sha256(path))
-    except OSError as exc:
+    except InputError as exc:
         out.append(exc)
 
 
 def _file_sha256(path: str) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while piece := fh.read(CHUNK):
-            digest.update(piece)
+    try:
+        with open(path, "rb") as fh:
+            while piece := fh.read(CHUNK):
+                digest.update(piece)
+    except OSError as exc:
+        raise InputError(f"cannot read the layer: {exc.strerror or exc}", path) from None
     return digest.hexdigest()

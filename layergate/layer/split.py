@@ -25,6 +25,7 @@ from layergate.layer.archive import Layer, Member
 MIN_BYTES = 32 << 20
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def usable_cpus() -> int:
@@ -34,7 +35,8 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def worth_splitting(members: Sequence[Member], min_bytes: int = MIN_BYTES) -> bool:
+def worth_splitting(members: Sequence[Member]) -> bool:
+    min_bytes = MIN_BYTES  # read at call time, so a test can lower it
     return (
         sys.platform == "linux"
         and hasattr(os, "fork")
@@ -55,8 +57,11 @@ def halfway(members: Sequence[Member]) -> int:
     return len(members) // 2
 
 
-def in_two(layer: Layer, members: Sequence[Member], work: Callable[[Layer, Sequence[Member]], T]) -> list[T]:
-    """``[work(first half), work(second half)]``, the second half done by a forked child."""
+def in_two(layer: Layer, members: Sequence[Member], work: Callable[[Layer, Sequence[Member]], T],
+           then: Callable[[], U]) -> tuple[list[T], U]:
+    """``[work(first half), work(second half)]``, the second half done by a forked child, and ``then()``
+    run here after the first half, while the child may still be busy. (Fork before any thread starts:
+    a thread running across a fork can leave a lock held forever in the child.)"""
     cut = halfway(members)
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -67,6 +72,7 @@ def in_two(layer: Layer, members: Sequence[Member], work: Callable[[Layer, Seque
     reaped = False
     try:
         first = work(layer, members[:cut])
+        extra = then()
         with os.fdopen(read_end, "rb") as answer:
             payload = answer.read()
         os.waitpid(pid, 0)
@@ -75,7 +81,7 @@ def in_two(layer: Layer, members: Sequence[Member], work: Callable[[Layer, Seque
         if not reaped:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-    return [first, cast(T, _result(payload, layer.label))]
+    return [first, cast(T, _result(payload, layer.label))], extra
 
 
 def _child(layer: Layer, members: Sequence[Member], work: Callable[[Layer, Sequence[Member]], T],
