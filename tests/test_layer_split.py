@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import zipfile
 from pathlib import Path
@@ -55,15 +56,19 @@ def test_directories_split_too(tmp_path: Path, forced: list[int], monkeypatch: p
     assert in_two == in_one
 
 
-def test_the_split_is_by_size() -> None:
+def test_runs_of_about_the_same_size() -> None:
     from layergate.layer.archive import Member
 
-    members = [Member(f"m{i}", size, 0o644) for i, size in enumerate([10, 10, 10, 100, 10])]
-    assert split.halfway(members) == 4  # 130 of 140 bytes before the cut, then the rest
-    assert split.halfway(members[:2]) == 1
+    members = [Member(f"m{i}", size, 0o644) for i, size in enumerate([10, 10, 10, 100, 10, 60])]
+    assert split.groups(members, 4) == [(0, 4), (4, 5), (5, 6)]  # cut where 50, 100, 150 of 200 are reached
+    assert split.groups(members, 1) == [(0, 6)]
+    assert split.groups(members[:1], 4) == [(0, 1)]
+    runs = split.groups([Member(f"m{i}", 1, None) for i in range(100)], 32)
+    assert len(runs) == 32 and runs[0][0] == 0 and runs[-1][1] == 100
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(runs))
 
 
-def test_a_corrupt_member_in_the_second_half_is_the_same_error(tmp_path: Path, forced: list[int]) -> None:
+def test_a_corrupt_member_read_by_either_process_is_the_same_error(tmp_path: Path, forced: list[int]) -> None:
     layer = LayerZip(tmp_path / "ok.zip")
     for i in range(6):
         layer.add(f"python/m{i}.py", f"X = {i}\n" * 500)
@@ -77,7 +82,7 @@ def test_a_corrupt_member_in_the_second_half_is_the_same_error(tmp_path: Path, f
     assert len(forced) == 1
 
 
-def test_unreadable_members_in_the_second_half_are_reported(tmp_path: Path, forced: list[int]) -> None:
+def test_unreadable_members_in_the_other_process_are_reported(tmp_path: Path, forced: list[int]) -> None:
     layer = LayerZip(tmp_path / "enc.zip")
     for i in range(4):
         layer.add(f"python/m{i}.py", f"X = {i}\n" * 100)

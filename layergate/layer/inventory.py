@@ -75,7 +75,7 @@ def inspect_layer(path: str, limits: Limits = DEFAULT_LIMITS, source: str | None
             return _refused(layer, source, _file_sha256(path))
         members = layer.members
         if split.worth_splitting(members):
-            parts, digest = split.in_two(layer, members, _scan, then=lambda: _file_sha256(path))
+            parts, digest = split.shared(layer, members, _scan, then=lambda: _file_sha256(path))
             return dataclasses.replace(_finish(source, list(layer.problems), parts), archive_sha256=digest)
         # The zip's own hash is computed beside the reading (file reads and hashlib release the GIL).
         hashed: list[str | InputError] = []
@@ -98,7 +98,7 @@ def _read_all(layer: Layer, source: str) -> LayerContents:
     """A directory: no zip hash to compute, so the split needs nothing beside it."""
     members = layer.members
     if split.worth_splitting(members):
-        parts, _ = split.in_two(layer, members, _scan, then=lambda: None)
+        parts, _ = split.shared(layer, members, _scan, then=lambda: None)
     else:
         parts = [_scan(layer, members)]
     return _finish(source, list(layer.problems), parts)
