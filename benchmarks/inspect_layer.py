@@ -9,6 +9,7 @@ library sources (Python and Node package layouts, with real metadata files) and 
 modules and shared library (real ELF binaries), cut and repeated to the target sizes.
 
     python3 benchmarks/inspect_layer.py [--runs 7] [--files 20000] [--mb 200]
+    taskset -c 0 python3 benchmarks/inspect_layer.py     # the same on one CPU (no second process)
 
 Writes the layer to benchmarks/out/ and prints the medians of paired whole-process runs: wall time (the
 target) and CPU time (user + system, which a busy machine disturbs less), with the load average.
@@ -143,7 +144,7 @@ def main() -> int:
         infos = zf.infolist()
         unzipped = sum(i.file_size for i in infos)
     print(f"{stamp()}  layer {os.path.relpath(layer, REPO)}: {len(infos)} files, {unzipped / 1e6:.1f} MB unzipped, "
-          f"{os.path.getsize(layer) / 1e6:.1f} MB zipped; {os.cpu_count()} CPUs, load average "
+          f"{os.path.getsize(layer) / 1e6:.1f} MB zipped; {len(os.sched_getaffinity(0))} usable CPUs, load average "
           f"{os.getloadavg()[0]:.1f}")
     inspect = [python(), "-m", "layergate", "inspect", layer, "--format", "json"]
     floor = [python(), "-c", FLOOR, layer]
