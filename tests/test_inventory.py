@@ -279,9 +279,9 @@ def test_progress_on_a_terminal(org: Org, monkeypatch: pytest.MonkeyPatch) -> No
                  org=True, requested=(), stream=stream)
     text = stream.getvalue()
     assert "] 4/4 accounts opened" in text
-    assert f"] 3/3 accounts listed, {len(inv.functions)} functions seen" in text
-    assert "layer versions and layers described" in text
-    assert text.endswith("\r\033[K")  # the bar is wiped when done
+    final = (f"\r[{'#' * 30}] 3/3 accounts listed, {len(inv.functions)} functions seen, {len(inv.layer_versions)} "
+             "layer versions described\r\033[K")
+    assert text.endswith(final), text[-300:]  # the last counts, then the bar is wiped
 
 
 def test_no_credentials_is_one_line(org: Org, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -323,6 +323,14 @@ def test_unreachable_endpoint_is_one_line(org: Org, monkeypatch: pytest.MonkeyPa
     assert main(["inventory", "--endpoint-url", f"http://127.0.0.1:{port}"]) == 2
     assert capsys.readouterr().err == (
         f"layergate: error: AWS endpoint unreachable: http://127.0.0.1:{port} (Connection refused)\n")
+
+
+def test_unknown_output_format_fails_before_reading_aws(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["inventory", "--endpoint-url", "http://127.0.0.1:9", "-o", "xlsx=out.xlsx"]) == 2
+    assert capsys.readouterr().err == ("layergate: error: --output: unknown format 'xlsx' (choose from text, json, "
+                                       "csv, sarif, html, asff)\n")
 
 
 @pytest.mark.parametrize(("args", "message"), [

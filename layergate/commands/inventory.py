@@ -13,7 +13,9 @@ import re
 from typing import Any
 
 from layergate.commands import common, online
+from layergate.errors import LayergateError
 
+STDOUT_FORMATS = ("text", "json", "csv", "sarif", "html")  # and asff, to a file only (-o asff=FILE)
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
@@ -42,7 +44,6 @@ def positive(text: str) -> int:
 
 def add_parser(sub: Any) -> None:
     from layergate.inventory.accounts import DEFAULT_ROLE
-    from layergate.inventory.output import FORMATS
 
     p: argparse.ArgumentParser = sub.add_parser(
         "inventory",
@@ -70,7 +71,7 @@ def add_parser(sub: Any) -> None:
                    help="policy file (default: .layergate.yaml found by walking up from the current directory)")
     p.add_argument("--today", type=common.date_arg, metavar="YYYY-MM-DD",
                    help="evaluate review ages and suppression expiry as of this date")
-    common.add_output_options(p, list(FORMATS[:5]))
+    common.add_output_options(p, list(STDOUT_FORMATS))
     p.add_argument("--asff-region", metavar="REGION",
                    help="region of the Security Hub that imports -o asff=FILE (default: the profile's region, "
                         "else us-east-1)")
@@ -79,6 +80,20 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import gc
+
+    # As in check: a run builds large acyclic graphs (answers, records), so the cyclic collector would only
+    # traverse them again and again; it is back on when the run ends (the CLI may run in-process).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     import datetime as dt
     import sys
 
@@ -90,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
     from layergate.inventory.gather import gather
     from layergate.inventory.model import InventoryReport
 
+    for fmt, _ in args.output:  # before minutes of reading AWS, not after
+        if fmt not in output.FORMATS:
+            raise LayergateError(f"--output: unknown format {fmt!r} (choose from {', '.join(output.FORMATS)})")
     policy, notes = common.load_policy(args)
     requested = tuple(dict.fromkeys(a for group in args.accounts for a in group))
     regions = tuple(dict.fromkeys(r for group in args.regions for r in group))

@@ -8,6 +8,7 @@ is done, so descriptions run while other regions are still being listed.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -67,19 +68,27 @@ class Found:
 
 
 class AccountProgress(Progress):
-    """``[####......] 8/20 accounts listed, 2,000 functions seen, 35 layer versions described``."""
+    """``[####......] 8/20 accounts listed, 2,000 functions seen, 35 layer versions described``: the bar counts
+    accounts whose every region is listed; the counts after it move on while layer versions are described."""
 
     def __init__(self, total: int, stream: TextIO | None) -> None:
         super().__init__(total, "accounts listed", stream=stream)
         self.functions = self.described = 0
         self._counts = threading.Lock()
+        self._drawn = 0.0
 
-    def seen(self, functions: int = 0, described: int = 0, account_done: bool = False) -> None:
+    def seen(self, functions: int = 0, described: int = 0, account_done: bool = False, final: bool = False) -> None:
         with self._counts:
             self.functions += functions
             self.described += described
             self.label = (f"accounts listed, {self.functions:,} functions seen, "
                           f"{self.described:,} layer versions described")
+            now = time.monotonic()
+            if self.enabled and not account_done and (final or now - self._drawn >= 0.1):
+                self._drawn = now
+                filled = 30 * self.done // max(self.total, 1)
+                self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} {self.label}")
+                self.stream.flush()
         if account_done:
             self.advance()
 
@@ -123,6 +132,7 @@ def read(accesses: list[acc.Access], options: Options, stream: TextIO | None = N
                 queue.submit(listing(access, access.regions[i]))
     try:
         results = queue.run()
+        progress.seen(final=True)
     finally:
         progress.close()
     found = Found([], [], [], [], [])
