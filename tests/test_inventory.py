@@ -343,3 +343,23 @@ def test_bad_options(args: list[str], message: str, capsys: pytest.CaptureFixtur
         main(["inventory", *args])
     assert exc.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1] == f"layergate inventory: error: {message}"
+
+
+@pytest.mark.slow  # moto builds its EC2 backend on the first DescribeRegions (several seconds)
+def test_default_regions_are_those_the_account_has_enabled(org: Org, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import boto3
+
+    from inventory_world import _session
+
+    tb = org.ids["team-b"]
+    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=org.world.moto_url,
+                       **_session(org.world.moto_url, tb, "publisher"))
+    enabled = sorted(r["RegionName"] for r in ec2.describe_regions()["Regions"])
+    assert {"ca-central-1", "sa-east-1"} <= set(enabled)
+    r = run(org, monkeypatch, capsys, tmp_path, "--accounts", tb, "--format", "json", "-q")
+    doc = json.loads(r.out)
+    assert doc["accounts"] == [{"id": tb, "name": None, "status": "ACTIVE", "covered": True, "regions": enabled}]
+    assert sorted((f["name"], f["region"]) for f in doc["functions"]) == [("nolayers", "ca-central-1"),
+                                                                          ("reports", "sa-east-1")]
+    assert len(doc["summary"]["scans"]) == len(enabled)
