@@ -235,3 +235,20 @@ def test_html_renders_and_sorts_in_chromium(outputs: Outputs, tmp_path: Path) ->
         assert requested == {url}
     finally:
         browser.close()
+
+
+def test_asff_ids_follow_what_a_finding_is_about_not_its_wording() -> None:
+    from layergate.model import Finding, Location, Severity
+    from layergate.report.asff import ids
+
+    where = Location("aws://111111111111/eu-west-1", path="arn:aws:lambda:eu-west-1:111111111111:function:api")
+    layer = "arn:aws:lambda:eu-west-1:111111111111:layer:x:1"
+
+    def stale(message: str, rule: str = "LG701") -> Finding:
+        return Finding(rule, "stale-layer-version", Severity.WARNING, message, where, layer, "", "api")
+
+    today, tomorrow = ids((stale("1 newer version exists"),)), ids((stale("2 newer versions exist"),))
+    assert today == tomorrow
+    assert ids((stale("a", "LG301"),)) != today
+    twice = ids((stale("a"), stale("b")))
+    assert twice == [today[0], today[0] + "/2"]

@@ -3,20 +3,22 @@
 The file holds a JSON list, as ``aws securityhub batch-import-findings --findings file://FILE`` takes it
 (at most 100 findings per call: split larger files). Findings are imported through the account's default
 product, ``arn:<partition>:securityhub:<region>:<caller>:product/<caller>/default``, in ``--asff-region``.
-Each finding's ``Id`` is derived from what it is about (the SARIF fingerprint), so importing the next
-run's file updates the same Security Hub findings instead of adding new ones. The resource is the
+Each finding's ``Id`` is derived from what it is about (rule, account and region, function or layer,
+layer version), not from its wording, which changes as a review ages or new versions appear: importing the
+next run's file updates the same Security Hub findings instead of adding new ones. The resource is the
 function (``AwsLambdaFunction``) or, for findings about a layer itself, the layer (``AwsLambdaLayerVersion``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from typing import Any
 
 from layergate.arn import try_parse
 from layergate.inventory.model import InventoryReport
 from layergate.model import Finding, Severity
-from layergate.report.sarif import fingerprint_all
 
 SCHEMA_VERSION = "2018-10-08"
 LABELS = {Severity.ERROR: "HIGH", Severity.WARNING: "MEDIUM", Severity.NOTE: "INFORMATIONAL"}
@@ -31,13 +33,23 @@ def render_inventory(report: InventoryReport) -> str:
 def findings(report: InventoryReport) -> list[dict[str, Any]]:
     inv = report.inventory
     product = (f"arn:{inv.partition}:securityhub:{report.asff_region}:{inv.caller}:product/{inv.caller}/default")
-    return [
-        _finding(f, fp, product, report)
-        for f, fp in zip(report.outcome.findings, fingerprint_all(report.outcome.findings), strict=True)
-    ]
+    return [_finding(f, key, product, report) for f, key in zip(report.outcome.findings, ids(report.outcome.findings),
+                                                                    strict=True)]
 
 
-def _finding(f: Finding, fingerprint: str, product: str, report: InventoryReport) -> dict[str, Any]:
+def ids(found: tuple[Finding, ...]) -> list[str]:
+    """``layergate/<rule>/<hash of what the finding is about>``, with a counter when two are about the same."""
+    seen: Counter[str] = Counter()
+    out: list[str] = []
+    for f in found:
+        about = "\x1f".join((f.rule_id, f.location.file, f.location.path, f.consumer or "", f.arn or ""))
+        key = f"layergate/{f.rule_id}/{hashlib.sha256(about.encode()).hexdigest()[:32]}"
+        seen[key] += 1
+        out.append(key if seen[key] == 1 else f"{key}/{seen[key]}")
+    return out
+
+
+def _finding(f: Finding, key: str, product: str, report: InventoryReport) -> dict[str, Any]:
     from layergate.checks import find_rule
     from layergate.ruledocs import help_uri
 
@@ -63,7 +75,7 @@ def _finding(f: Finding, fingerprint: str, product: str, report: InventoryReport
         product_fields["layergate/Consumer"] = f.consumer
     return {
         "SchemaVersion": SCHEMA_VERSION,
-        "Id": f"layergate/{f.rule_id}/{fingerprint}",
+        "Id": key,
         "ProductArn": product,
         "ProductName": "layergate",
         "CompanyName": "layergate",
@@ -72,6 +84,7 @@ def _finding(f: Finding, fingerprint: str, product: str, report: InventoryReport
         "Types": [TYPE],
         "CreatedAt": report.generated_at,
         "UpdatedAt": report.generated_at,
+        "LastObservedAt": report.generated_at,
         "Severity": {"Label": LABELS[f.severity], "Original": str(f.severity)},
         "Title": _cut(f"{f.rule_id} {rule.title if rule else f.slug}", TITLE_MAX),
         "Description": _cut(f.message, DESCRIPTION_MAX),
