@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layergate.checks import Context
+from layergate.checks.common import first_few, surveyed_layers
 from layergate.model import Finding, Scan, Severity
 from layergate.rule import Rule
 
@@ -24,27 +25,13 @@ RULE = Rule(
     "compiled files out of the repository.",
 )
 
-SHOWN = 3
-
-
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
-    for layer in scan.layer_defs:
-        path = layer.content.local_path
-        if layer.content.kind != "local" or not path:
-            continue
-        from layergate.layer.survey import content_survey
-
-        found = content_survey(path)
-        if found is None:
-            continue
-        where = f"layer {layer.id} content {layer.content.uri}"
+    for layer, found, where in surveyed_layers(scan):
         if found.unread:
             yield RULE.finding(layer.location, f"{where} could not be inspected ({found.unread}): compiled "
                                "binaries cannot be ruled out", consumer=layer.id)
         if found.binaries:
-            items = [f"{b.path} ({b.elf.describe()})" for b in found.binaries]
-            count = len(items)
-            listed = ", ".join(items[:SHOWN]) + (f" and {count - SHOWN} more" if count > SHOWN else "")
-            noun = "a compiled binary" if count == 1 else f"{count} compiled binaries"
+            listed = first_few([f"{b.path} ({b.elf.describe()})" for b in found.binaries])
+            noun = "a compiled binary" if len(found.binaries) == 1 else f"{len(found.binaries)} compiled binaries"
             yield RULE.finding(layer.location, f"{where} holds {noun}: {listed}; the build cannot be reproduced "
                                "from the repository", consumer=layer.id)

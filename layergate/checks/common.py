@@ -12,17 +12,19 @@ from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn, try_parse
 from layergate.catalog import partition_of
-from layergate.model import Candidate, LayerRef, Location, ResolutionKind, Scan
+from layergate.model import Candidate, LayerDef, LayerRef, Location, ResolutionKind, Scan
 from layergate.policy import ReviewedLayer
 
 if TYPE_CHECKING:
     from layergate.checks import Context
+    from layergate.layer.survey import Survey
 
 __all__ = [
     "arns",
     "deploy_regions",
     "entry",
     "external_arns",
+    "first_few",
     "function",
     "in_policy",
     "is_external",
@@ -30,6 +32,7 @@ __all__ = [
     "pinned_arns",
     "publisher",
     "reviewed_index",
+    "surveyed_layers",
     "where",
 ]
 
@@ -111,3 +114,23 @@ def in_policy(location: Location) -> str:
     """A policy entry's place, stable however the policy path was given: ".layergate.yaml line 12"."""
     name = os.path.basename(location.file) or "policy"
     return f"{name} line {location.line}" if location.line else name
+
+
+def surveyed_layers(scan: Scan) -> Iterator[tuple[LayerDef, Survey, str]]:
+    """Each layer this deployment publishes from content in the repository, looked into (offline), with
+    how messages name it. The survey module is imported only when there is such a layer."""
+    for layer in scan.layer_defs:
+        path = layer.content.local_path
+        if layer.content.kind != "local" or not path:
+            continue
+        from layergate.layer.survey import content_survey
+
+        found = content_survey(path)
+        if found is not None:
+            yield layer, found, f"layer {layer.id} content {layer.content.uri}"
+
+
+def first_few(items: list[str], shown: int = 3) -> str:
+    """``a, b, c and 4 more``: enough to act on without flooding one line."""
+    extra = len(items) - shown
+    return ", ".join(items[:shown]) + (f" and {extra} more" if extra > 0 else "")

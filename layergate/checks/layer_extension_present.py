@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layergate.checks import Context
+from layergate.checks.common import first_few, surveyed_layers
 from layergate.model import Finding, Scan, Severity
 from layergate.rule import Rule
 
@@ -25,28 +26,14 @@ RULE = Rule(
     "that review in an ignore: entry with its reason.",
 )
 
-SHOWN = 3
-
-
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
-    for layer in scan.layer_defs:
-        path = layer.content.local_path
-        if layer.content.kind != "local" or not path:
-            continue
-        from layergate.layer.survey import content_survey
-
-        found = content_survey(path)
-        if found is None:
-            continue
-        where = f"layer {layer.id} content {layer.content.uri}"
+    for layer, found, where in surveyed_layers(scan):
         if found.unread:
             yield RULE.finding(layer.location, f"{where} could not be inspected ({found.unread}): an extension "
                                "cannot be ruled out", consumer=layer.id)
         started = [e for e in found.extensions if e.started]
         if started:
-            items = [f"{e.path} ({e.detail})" for e in started]
-            count = len(items)
-            listed = ", ".join(items[:SHOWN]) + (f" and {count - SHOWN} more" if count > SHOWN else "")
-            noun = "an extension process" if count == 1 else f"{count} extension processes"
+            listed = first_few([f"{e.path} ({e.detail})" for e in started])
+            noun = "an extension process" if len(started) == 1 else f"{len(started)} extension processes"
             yield RULE.finding(layer.location, f"{where} starts {noun}: {listed}; each runs beside the handler "
                                "with its environment, role and network", consumer=layer.id)
