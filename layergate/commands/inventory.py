@@ -43,7 +43,7 @@ def positive(text: str) -> int:
 
 
 def add_parser(sub: Any) -> None:
-    from layergate.inventory.accounts import DEFAULT_ROLE
+    from layergate.inventory import DEFAULT_ROLE
 
     p: argparse.ArgumentParser = sub.add_parser(
         "inventory",

@@ -10,3 +10,5 @@
 
 Like ``layergate.aws``, nothing here imports boto3 at module level.
 """
+
+DEFAULT_ROLE = "OrganizationAccountAccessRole"  # the role AWS Organizations creates in the accounts it creates

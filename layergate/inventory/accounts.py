@@ -22,7 +22,6 @@ from layergate.aws.session import AwsSettings, LambdaClients, client_config, new
 from layergate.errors import OnlineError
 from layergate.inventory.model import ACTIVE, Account, Gap
 
-DEFAULT_ROLE = "OrganizationAccountAccessRole"
 SESSION_NAME = "layergate-inventory"
 ROLE_SECONDS = 3600  # the longest session a chained role may have
 LIST_ACCOUNTS_PAGE = 20  # the largest page ListAccounts returns

@@ -8,10 +8,13 @@ gaps is incomplete, and says so in every output format and in its exit status.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn, try_parse
-from layergate.aws.layers import Grant
 from layergate.model import Outcome, Severity
+
+if TYPE_CHECKING:
+    from layergate.aws.layers import Grant
 
 ACTIVE = "ACTIVE"
 
