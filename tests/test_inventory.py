@@ -349,7 +349,6 @@ def test_bad_options(args: list[str], message: str, capsys: pytest.CaptureFixtur
 def test_default_regions_are_those_the_account_has_enabled(org: Org, monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     import boto3
-
     from inventory_world import _session
 
     tb = org.ids["team-b"]
