@@ -63,7 +63,6 @@ def text_findings(o: Outputs) -> list[tuple[str, str, str]]:
     for line in o.text.splitlines():
         if line.startswith("aws://") and " NOT COVERED " not in line:
             where, rest = line.split(": LG", 1)
-            file, _, path = where.partition(":")
             file, path = where[: where.index(":arn:")], where[where.index(":arn:") + 1:]
             found.append(("LG" + rest[:3], file, path))
     return found
