@@ -83,7 +83,7 @@ def parse_yaml(text: str, path: str) -> Node | None:
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
-        raise _yaml_error(exc, path) from None
+        raise _yaml_error(exc, path, text) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path) from None
     finally:
@@ -101,13 +101,15 @@ def parse_yaml(text: str, path: str) -> Node | None:
     return root
 
 
-def _yaml_error(exc: yaml.MarkedYAMLError, path: str) -> InputError:
+def _yaml_error(exc: yaml.MarkedYAMLError, path: str, text: str = "") -> InputError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 0
     col = mark.column + 1 if mark else 0
     problem = exc.problem or "invalid YAML"
     if "maximum nesting depth" in problem:
-        # Newer libyaml builds stop deep nesting themselves; say it the way our own guard does.
+        # Newer libyaml builds stop deep flow nesting themselves (at 1,000 levels, scanning ahead of our
+        # count); say it the way our own guard does, at the bracket that crosses our limit.
+        line, col = _too_deep_at(text) or (line, col)
         return InputError(f"nesting deeper than {MAX_DEPTH} levels", path, line, col)
     if exc.context == "while scanning an alias" and exc.context_mark is not None:
         # The AWS docs write `Principal: *` unquoted; YAML reads `*` as an alias.
@@ -120,6 +122,24 @@ def _yaml_error(exc: yaml.MarkedYAMLError, path: str) -> InputError:
         problem = "a tab character cannot start indentation in YAML"
     context = f" ({exc.context})" if exc.context else ""
     return InputError(f"invalid YAML: {problem}{context}", path, line, col)
+
+
+def _too_deep_at(text: str) -> tuple[int, int] | None:
+    """Line and column of the bracket that makes MAX_DEPTH open ones, where the event count (which also
+    counts the enclosing block mapping) stops. Quotes are not tracked: it only places an error libyaml
+    already raised."""
+    depth = 0
+    line, line_start = 1, 0
+    for i, ch in enumerate(text):
+        if ch in "[{":
+            depth += 1
+            if depth >= MAX_DEPTH:
+                return line, i - line_start + 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "\n":
+            line, line_start = line + 1, i + 1
+    return None
 
 
 def _check_depth(text: str, path: str) -> None:
@@ -150,7 +170,7 @@ def _check_depth(text: str, path: str) -> None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
-        raise _yaml_error(exc, path) from None
+        raise _yaml_error(exc, path, text) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path) from None
 
