@@ -44,7 +44,7 @@ from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from lock_latency import DelayProxy, start_moto  # noqa: E402  (the shared proxy and moto launcher)
+from lock_latency import DelayProxy, start_moto, stop_servers  # noqa: E402  (the shared proxy and moto launcher)
 
 REPO = os.path.dirname(HERE)
 OUT = os.path.join(HERE, "out")
@@ -260,13 +260,7 @@ def main() -> None:
             json.dump(result, fh, indent=2)
         print(json.dumps(result, indent=2))
     finally:
-        if proxy is not None:
-            proxy.stop()
-        moto.terminate()
-        try:
-            moto.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            moto.kill()
+        stop_servers(moto, proxy)
 
 
 if __name__ == "__main__":

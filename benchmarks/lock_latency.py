@@ -142,6 +142,17 @@ def start_moto() -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("moto server did not start")
 
 
+def stop_servers(moto: subprocess.Popen[bytes], proxy: DelayProxy | None) -> None:
+    """Stop the proxy (when started) and the moto server process that start_moto() launched."""
+    if proxy is not None:
+        proxy.stop()
+    moto.terminate()
+    try:
+        moto.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        moto.kill()
+
+
 def publish(moto: str, count: int) -> list[str]:
     """``count`` layer versions of the caller's account over REGIONS; returns their ARNs."""
     import boto3
@@ -274,13 +285,7 @@ def main() -> None:
             json.dump(result, fh, indent=2)
         print(json.dumps(result, indent=2))
     finally:
-        if proxy is not None:
-            proxy.stop()
-        moto.terminate()
-        try:
-            moto.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            moto.kill()
+        stop_servers(moto, proxy)
         shutil.rmtree(root, ignore_errors=True)
 
 
