@@ -83,10 +83,12 @@ def test_stacks_nested_stacks_and_nested_assemblies_are_read() -> None:
 def test_find_in_map_over_regions_resolves_per_region_to_the_catalog_account() -> None:
     scans = cdk.parse(str(FIXTURE), ParseOptions(regions=("us-east-1", "ap-southeast-4")))
     api = next(s for s in scans if s.file.endswith("ApiStack.template.json"))
-    insights = next(r for r in api.refs if "Cloudwatch" in r.expression)
-    assert [(c.region, c.value) for c in insights.candidates] == [
-        ("us-east-1", "arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:38"),
-        ("ap-southeast-4", "arn:aws:lambda:ap-southeast-4:158895979263:layer:LambdaInsightsExtension:5"),
+    insights = [r for r in api.refs if "Cloudwatch" in r.expression]
+    assert [(r.location.line, r.location.path, c.region, c.value) for r in insights for c in r.candidates] == [
+        (255, "Mappings/CloudwatchlambdainsightsversionMap/us-east-1/1x0x229x0xx86x64", "us-east-1",
+         "arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:38"),
+        (207, "Mappings/CloudwatchlambdainsightsversionMap/ap-southeast-4/1x0x229x0xx86x64", "ap-southeast-4",
+         "arn:aws:lambda:ap-southeast-4:158895979263:layer:LambdaInsightsExtension:5"),
     ]
 
 

@@ -56,7 +56,8 @@ def summary_line(outcome: Outcome) -> str:
     """'12 files (11 cloudformation, 1 serverless), 31 layer references in 17 functions: 2 errors, ...'"""
     files = sum(n for _, n in outcome.files_by_format)
     formats = ", ".join(f"{n} {name}" for name, n in outcome.files_by_format)
-    refs = sum(len(s.refs) for s in outcome.scans)
+    # An entry whose values are written in several places (``!If`` branches) is one reference, not several.
+    refs = sum(len({(r.consumer, r.position) for r in s.refs}) for s in outcome.scans)
     functions = sum(len(s.functions) for s in outcome.scans)
     c = counts(outcome)
     head = plural(files, "file") + (f" ({formats})" if formats else "")

@@ -218,7 +218,11 @@ def _with_constructs(scan: Scan, paths: dict[str, str], region: str | None,
                      assets: dict[str, ContentSource]) -> Scan:
     def loc(location: Location, logical_id: str) -> Location:
         construct = paths.get(logical_id.split("/")[0])
-        return dataclasses.replace(location, context=construct) if construct else location
+        if not construct:
+            return location
+        # A value written elsewhere in the template already names the entry that uses it.
+        return dataclasses.replace(location, context=f"{construct}; {location.context}" if location.context
+                                   else construct)
 
     return dataclasses.replace(
         scan,

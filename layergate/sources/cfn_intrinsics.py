@@ -30,6 +30,8 @@ from layergate.sources.cfn_values import (
     known,
     list_items,
     map_value,
+    origin_of,
+    placed,
     select_item,
     string_of,
     strings_of,
@@ -185,7 +187,9 @@ class Evaluator:
         if value is None:
             return unknown(f"parameter {decl.name} has no default and no value was given")
         scalar: Scalar = split_list(value) if is_list_type(decl.type) else value
-        return Value((Alt(scalar),), params=((decl.name, source),))
+        default = fields(decl.node).get("Default") if given is None else None
+        origin = origin_of(default, f"Parameters/{decl.name}/Default") if default is not None else None
+        return Value((Alt(scalar, None, origin),), params=((decl.name, source),))
 
     def _get_att(self, call: Intrinsic) -> Value:
         arg = call.arg
@@ -260,7 +264,24 @@ class Evaluator:
         args = _args(call, 2)
         if args is None:
             return unknown(f"Fn::Select takes [index, [values]], found {self.render(call.arg)}")
+        items = args[1]
+        if isinstance(items, SequenceNode) and intrinsic(items) is None:
+            return self._select_written(args[0], items)
         return combine([self.value(args[0]), self.list_value(args[1])], select_item)
+
+    def _select_written(self, index_node: Node, items: SequenceNode) -> Value:
+        """``!Select`` from a list written in place: the value is the item chosen, and it is placed there."""
+        index = self.value(index_node)
+        picked = [Value(problems=index.problems, params=index.params)]
+        for alt in index.alts:
+            choice = combine([Value((alt,)), self._items(items)], select_item)
+            if not choice.alts:
+                picked.append(choice)
+                continue
+            number = int(string_of(alt.value))  # select_item accepted it
+            item = items.value[number]
+            picked.append(_tied(placed(self.value(item), origin_of(item)), alt.region))
+        return union(picked)
 
     def _split(self, call: Intrinsic) -> Value:
         args = _args(call, 2)
@@ -273,7 +294,8 @@ class Evaluator:
         args = _args(call, 3)
         if args is None:
             return unknown(f"Fn::If takes [condition, value if true, value if false], found {self.render(call.arg)}")
-        return union([self.value(args[1]), self.value(args[2])])
+        return union([placed(self.value(args[1]), origin_of(args[1])),
+                      placed(self.value(args[2]), origin_of(args[2]))])
 
     def _base64(self, call: Intrinsic) -> Value:
         return map_value(self._arg(call), lambda s: base64.b64encode(string_of(s).encode()).decode())
@@ -303,6 +325,14 @@ def _shape(node: Node) -> tuple[str, ...] | None:
         if arg.__class__ is ScalarNode:
             return (node.tag, key.tag, key.value, arg.tag, arg.value)
     return None
+
+
+def _tied(value: Value, region: str | None) -> Value:
+    """The alternatives of ``value`` that exist in ``region`` (all of them when it is None), tied to it."""
+    if region is None:
+        return value
+    alts = tuple(Alt(a.value, region, a.origin) for a in value.alts if a.region in (None, region))
+    return Value(alts, value.problems, value.params)
 
 
 def _name_arg(call: Intrinsic) -> str | None:

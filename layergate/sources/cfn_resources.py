@@ -30,7 +30,7 @@ def single(ev: Evaluator, node: Node | None) -> str | None:
         return plain
     resolved = resolve(ev.value(node))
     if len(resolved) == 1:
-        resolution, candidates, _ = resolved[0]
+        resolution, candidates, _, _ = resolved[0]
         values = {c.value for c in candidates}
         if resolution.kind in (ResolutionKind.LITERAL, ResolutionKind.PARAMETER) and len(values) == 1:
             return values.pop()
@@ -125,7 +125,7 @@ def _strings(ev: Evaluator, node: Node | None) -> list[str]:
     if plain is not None:
         return [plain]
     out: list[str] = []
-    for resolution, candidates, layer in resolve(ev.value(node)):
+    for resolution, candidates, layer, _ in resolve(ev.value(node)):
         out.extend(c.value for c in candidates)
         if layer is not None and resolution.kind == ResolutionKind.INTERNAL:
             out.append(f"<unknown: the ARN of layer {layer}>")
