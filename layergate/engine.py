@@ -74,10 +74,15 @@ def suppress(findings: Sequence[Finding], scans: Sequence[Scan], ctx: Context) -
 
 
 def _inline_match(f: Finding, inline: set[tuple[str, str, str]]) -> bool:
-    if f.consumer is None:
-        return False
     file = f.location.file
-    return (file, f.consumer, f.rule_id.lower()) in inline or (file, f.consumer, f.slug) in inline
+    return any((file, name, f.rule_id.lower()) in inline or (file, name, f.slug) in inline
+               for name in _resources(f))
+
+
+def _resources(f: Finding) -> tuple[str, ...]:
+    """The resources a suppression may name: the one a finding is on, and those it also concerns (a grant
+    finding is on the permission resource and concerns the layer it shares)."""
+    return ((f.consumer,) if f.consumer is not None else ()) + f.related
 
 
 def ignore_matches(entry: IgnoreEntry, f: Finding) -> bool:
@@ -87,9 +92,8 @@ def ignore_matches(entry: IgnoreEntry, f: Finding) -> bool:
         return False
     if entry.file is not None and not _file_match(entry.file, f.location.file):
         return False
-    return entry.resource is None or (
-        f.consumer is not None and fnmatch.fnmatchcase(f.consumer, entry.resource)
-    )
+    resource = entry.resource
+    return resource is None or any(fnmatch.fnmatchcase(name, resource) for name in _resources(f))
 
 
 def _file_match(pattern: str, file: str) -> bool:

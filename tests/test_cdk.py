@@ -112,7 +112,8 @@ def test_findings_name_template_line_and_construct_path(assembly: Path) -> None:
     datadog = "arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:56"
     assert got == [
         ("LG501", "cdk.out/ApiStack.template.json", 23, 3, "/ApiStack/DepsLayer/Everyone",
-         "layer DepsLayerA0D7F79A is shared with principal '*' and no OrganizationId: every AWS account can "
+         "layer DepsLayerA0D7F79A is shared by DepsLayerEveryoneE65C34C2 with principal '*' and no OrganizationId: "
+         "every AWS account can "
          "download and use it"),
         # The environment-agnostic stack deploys to every policy region; a us-east-1 literal breaks eu-west-1.
         ("LG105", "cdk.out/ApiStack.template.json", 106, 6, "/ApiStack/Handler/Resource",
@@ -124,7 +125,8 @@ def test_findings_name_template_line_and_construct_path(assembly: Path) -> None:
         ("LG201", "cdk.out/ApiStackWorkers91BFE359.nested.template.json", 45, 6, "/ApiStack/Workers/Worker/Resource",
          f"function Worker11F36D0F uses {sentry} from 943013980633 (Sentry): no publishers entry allows this account"),
         ("LG501", "cdk.out/assembly-Prod/ProdApi2466CF1F.template.json", 21, 3, "/Prod/Api/DepsLayer/Everyone",
-         "layer DepsLayerA0D7F79A is shared with principal '*' and no OrganizationId: every AWS account can "
+         "layer DepsLayerA0D7F79A is shared by DepsLayerEveryoneE65C34C2 with principal '*' and no OrganizationId: "
+         "every AWS account can "
          "download and use it"),
         # The Stage's stack is bound to eu-west-1: only that region counts, so the eu-west-1 Sentry layer fits.
         ("LG105", "cdk.out/assembly-Prod/ProdApi2466CF1F.template.json", 104, 6, "/Prod/Api/Handler/Resource",

@@ -131,9 +131,9 @@ def test_cloudformation_json_with_positions() -> None:
     )
     assert scan.grants == (
         LayerGrant("ObservabilityLayer", "*", "o-a1b2c3d4e5",
-                   Location(file, 21, 5, "Resources/ObservabilityLayerOrgPermission")),
+                   Location(file, 21, 5, "Resources/ObservabilityLayerOrgPermission"), "ObservabilityLayerOrgPermission"),
         LayerGrant("ObservabilityLayer", "210987654321", None,
-                   Location(file, 30, 5, "Resources/ObservabilityLayerAccountPermission")),
+                   Location(file, 30, 5, "Resources/ObservabilityLayerAccountPermission"), "ObservabilityLayerAccountPermission"),
     )
     assert scan.functions == (Function("Worker", Location(file, 38, 5, "Resources/Worker")),)
 
@@ -241,16 +241,17 @@ def test_layer_version_permissions() -> None:
     scan = parse("permissions/template.yaml")
     file = str(FIXTURES / "permissions/template.yaml")
     assert scan.grants == (
-        LayerGrant("SharedLayer", "*", None, Location(file, 20, 3, "Resources/PublicPermission")),
-        LayerGrant("SharedLayer", "*", "o-a1b2c3d4e5", Location(file, 27, 3, "Resources/OrgPermission")),
+        LayerGrant("SharedLayer", "*", None, Location(file, 20, 3, "Resources/PublicPermission"), "PublicPermission"),
+        LayerGrant("SharedLayer", "*", "o-a1b2c3d4e5", Location(file, 27, 3, "Resources/OrgPermission"),
+                   "OrgPermission"),
         LayerGrant("SharedLayer", "arn:aws:iam::444455556666:root", None,
-                   Location(file, 35, 3, "Resources/PartnerPermission")),
+                   Location(file, 35, 3, "Resources/PartnerPermission"), "PartnerPermission"),
         LayerGrant("arn:aws:lambda:us-east-1:123456789012:layer:legacy:7", "*",
                    "<unknown: parameter OrgId has no default and no value was given>",
-                   Location(file, 45, 3, "Resources/UnknownOrgPermission")),
+                   Location(file, 45, 3, "Resources/UnknownOrgPermission"), "UnknownOrgPermission"),
         LayerGrant("SharedLayer",
                    "<unknown: AWS::AccountId is the deploying account, which the repository does not name>", None,
-                   Location(file, 53, 3, "Resources/OwnAccountPermission")),
+                   Location(file, 53, 3, "Resources/OwnAccountPermission"), "OwnAccountPermission"),
     )
     assert scan.suppressions == (
         InlineSuppression("PartnerPermission", ("external-sharing",), "",

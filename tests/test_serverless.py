@@ -71,8 +71,8 @@ REPORT_REF = ref("functions.report", loc(ORDERS, 48, 9, "functions.report.layers
                  Resolution(DYNAMIC, "${ssm:/orders/${sls:stage}/report-layer-arn}: an SSM parameter, read at"
                                      " deploy time"))
 ORDERS_GRANTS = (
-    LayerGrant("layers.common-libs", "210987654321", None, loc(ORDERS, 31, 9, "layers.common-libs.allowedAccounts[0]")),
-    LayerGrant("layers.common-libs", "*", None, loc(ORDERS, 32, 9, "layers.common-libs.allowedAccounts[1]")),
+    LayerGrant("layers.common-libs", "210987654321", None, loc(ORDERS, 31, 9, "layers.common-libs.allowedAccounts[0]"), "layers.common-libs.allowedAccounts"),
+    LayerGrant("layers.common-libs", "*", None, loc(ORDERS, 32, 9, "layers.common-libs.allowedAccounts[1]"), "layers.common-libs.allowedAccounts"),
 )
 
 
@@ -261,7 +261,7 @@ def test_resources_section_is_scanned_as_cloudformation() -> None:
             LayerDef("ExifLayer", "exif-dev", loc(path, 27, 5, "Resources/ExifLayer"),
                      ContentSource("s3", "s3://images-artifacts-dev/layers/exif.zip")),
         ),
-        grants=(LayerGrant("ExifLayer", "*", None, loc(path, 34, 5, "Resources/ExifLayerPermission")),),
+        grants=(LayerGrant("ExifLayer", "*", None, loc(path, 34, 5, "Resources/ExifLayerPermission"), "ExifLayerPermission"),),
         regions=("us-west-2",),
     )
 
@@ -393,7 +393,7 @@ layers:
     assert result.grants == (LayerGrant(
         "layers.tools", "<unknown: ${param:partnerAccount}: param 'partnerAccount' is not in params.dev or"
         " params.default; the Serverless Dashboard or --param sets it at deploy>", None,
-        loc(path, 8, 9, "layers.tools.allowedAccounts[0]")),)
+        loc(path, 8, 9, "layers.tools.allowedAccounts[0]"), "layers.tools.allowedAccounts"),)
 
 
 def test_detect_by_name_and_by_content() -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn, try_parse
 from layergate.catalog import partition_of
-from layergate.model import Candidate, LayerDef, LayerRef, Location, ResolutionKind, Scan
+from layergate.model import Candidate, LayerDef, LayerGrant, LayerRef, Location, ResolutionKind, Scan
 from layergate.policy import ReviewedLayer
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ __all__ = [
     "external_arns",
     "first_few",
     "function",
+    "grant_subject",
     "in_policy",
     "is_external",
     "partition_of",
@@ -92,6 +93,14 @@ def publisher(ctx: Context, arn: LayerArn) -> str:
 def deploy_regions(scan: Scan, ctx: Context) -> tuple[str, ...]:
     """Where the file's functions deploy: the file's own region when it states one, else --region/policy."""
     return scan.regions or ctx.regions
+
+
+def grant_subject(grant: LayerGrant) -> tuple[str, str, tuple[str, ...]]:
+    """How a grant finding names what it is about: the words ("layer L is shared by P"), the resource it is
+    on (the permission resource, so that a suppression there applies) and the layer it also concerns."""
+    if grant.resource and grant.resource != grant.layer:
+        return f"layer {grant.layer} is shared by {grant.resource}", grant.resource, (grant.layer,)
+    return f"layer {grant.layer} is shared", grant.layer, ()
 
 
 def function(ref: LayerRef) -> str:

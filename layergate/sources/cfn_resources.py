@@ -105,7 +105,7 @@ def grants(ev: Evaluator, logical_id: str, key: Node, props: dict[str, Node]) ->
     principals = _strings(ev, props.get("Principal")) or ["<unknown: no Principal>"]
     org_node = props.get("OrganizationId")
     orgs: list[str | None] = list(_strings(ev, org_node)) if org_node is not None else [None]
-    return [LayerGrant(layer, principal, org, where) for principal, org in product(principals, orgs)]
+    return [LayerGrant(layer, principal, org, where, logical_id) for principal, org in product(principals, orgs)]
 
 
 def _granted_layer(ev: Evaluator, node: Node) -> str:

@@ -213,7 +213,7 @@ def _grants(accounts: Item | None, layer_id: str) -> list[LayerGrant]:
     label = f"{layer_id}.allowedAccounts"
     if isinstance(accounts.value, Unresolved):
         return [LayerGrant(layer_id, f"<unknown: {accounts.value.reason}>", None,
-                           Location(accounts.file, accounts.line, accounts.column, label))]
+                           Location(accounts.file, accounts.line, accounts.column, label), label)]
     if not accounts.is_list:
         raise InputError(f"{label} must be a list of accounts", accounts.file, accounts.line, accounts.column)
     out = []
@@ -222,6 +222,6 @@ def _grants(accounts: Item | None, layer_id: str) -> list[LayerGrant]:
                      else scalar_text(entry.value))
         # The framework has no OrganizationId for allowedAccounts: '*' is every AWS account.
         out.append(LayerGrant(layer_id, principal, None, Location(entry.file, entry.line, entry.column,
-                                                                  f"{label}[{i}]")))
+                                                                  f"{label}[{i}]"), label))
     return out
 
