@@ -155,3 +155,18 @@ def test_manifest_pointing_outside_the_assembly_is_an_error(tmp_path: Path) -> N
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         "layergate: error: cdk.out/manifest.json: '../../etc/t.json' points outside the cloud assembly")
+
+
+def test_a_stack_bound_to_an_account_resolves_the_account_id_to_it(tmp_path: Path) -> None:
+    template = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Layers": [
+        {"Fn::Sub": "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:tracing:4"}]}}}}
+    (tmp_path / "Api.template.json").write_text(json.dumps(template, indent=1))
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {"Api": {
+        "type": "aws:cloudformation:stack", "environment": "aws://123456789012/eu-west-1",
+        "properties": {"templateFile": "Api.template.json"}}}}))
+    # The stack's own account wins over the policy's deploy accounts for other files.
+    (scan,) = cdk.parse(str(tmp_path), ParseOptions(deploy_accounts=((None, ("111122223333",)),)))
+    assert [(r.location.line, r.resolution.kind.value, [(c.value, c.region) for c in r.candidates])
+            for r in scan.refs] == [
+        (7, "literal", [("arn:aws:lambda:eu-west-1:123456789012:layer:tracing:4", "eu-west-1")]),
+    ]

@@ -24,6 +24,8 @@ from layergate.sources import NotThisFormat, ParseOptions
 from layergate.sources import cloudformation as cfn
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cloudformation"
+ACCOUNT_HINT = ("the deploying account, which the repository does not name: list it under `deploy_accounts` in the "
+                "policy (with `path:` when files deploy to different accounts)")
 LITERAL = Resolution(ResolutionKind.LITERAL)
 POWERTOOLS = "AWSLambdaPowertoolsPythonV3-python312-x86_64:7"
 
@@ -229,8 +231,7 @@ def test_values_from_other_stacks_are_unknown_with_the_reason() -> None:
          Resolution(ResolutionKind.UNKNOWN, "Ref to Queue (AWS::SQS::Queue), which is not a layer version"), ()),
         ("Publisher", 42, f"{publisher}/1",
          "!Sub arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:own-layer:3",
-         Resolution(ResolutionKind.UNKNOWN,
-                    "AWS::AccountId is the deploying account, which the repository does not name"), ()),
+         Resolution(ResolutionKind.UNKNOWN, f"AWS::AccountId is {ACCOUNT_HINT}"), ()),
         ("Publisher", 43, f"{publisher}/2", "{Fn::Transform: {Name: LayerPicker, Parameters: {Kind: tracing}}}",
          Resolution(ResolutionKind.UNKNOWN, "Fn::Transform: macro LayerPicker computes this value at deploy time"),
          ()),
@@ -250,7 +251,7 @@ def test_layer_version_permissions() -> None:
                    "<unknown: parameter OrgId has no default and no value was given>",
                    Location(file, 45, 3, "Resources/UnknownOrgPermission"), "UnknownOrgPermission"),
         LayerGrant("SharedLayer",
-                   "<unknown: AWS::AccountId is the deploying account, which the repository does not name>", None,
+                   f"<unknown: AWS::AccountId is {ACCOUNT_HINT}>", None,
                    Location(file, 53, 3, "Resources/OwnAccountPermission"), "OwnAccountPermission"),
     )
     assert scan.suppressions == (

@@ -314,3 +314,46 @@ def test_computed_properties_are_unknown(tmp_path: Path) -> None:
                  Resolution(UNKNOWN, f"the Properties of Fn are computed ({expression}); layergate cannot read its "
                                      "Layers")),
     )
+
+
+ACCOUNT_LAYERS = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Tracing:
+    Type: AWS::Lambda::LayerVersion
+    Properties: {LayerName: tracing, Content: {S3Bucket: b, S3Key: k, S3ObjectVersion: "1"}}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - !Sub arn:aws:lambda:us-east-1:${AWS::AccountId}:layer:tracing:3
+        - !Sub arn:aws:lambda:us-east-1:${AWS::AccountId}:layer:shared:9
+"""
+
+
+@pytest.mark.parametrize(("deploy_accounts", "file", "shared"), [
+    # A layer of another stack takes each deploy account in turn...
+    (((None, ("111122223333", "444455556666")),), "t.yaml",
+     (Resolution(LITERAL), (ARN.format("shared:9"), ARN.format("shared:9").replace("111122223333", "444455556666")))),
+    # ... those of the entries whose path matches the file, else those of the entries without a path ...
+    (((None, ("111122223333",)), ("prod/*", ("444455556666",))), "prod/t.yaml",
+     (Resolution(LITERAL), (ARN.format("shared:9").replace("111122223333", "444455556666"),))),
+    (((None, ("111122223333",)), ("prod/*", ("444455556666",))), "dev/t.yaml",
+     (Resolution(LITERAL), (ARN.format("shared:9"),))),
+    # ... and with none declared it cannot be checked; the reason says how to declare it.
+    ((), "t.yaml", (Resolution(UNKNOWN, "AWS::AccountId is the deploying account, which the repository does not name: "
+                                        "list it under `deploy_accounts` in the policy (with `path:` when files "
+                                        "deploy to different accounts)"), ())),
+])
+def test_account_id_is_the_template_layer_or_each_deploy_account(
+        tmp_path: Path, deploy_accounts: tuple[tuple[str | None, tuple[str, ...]], ...], file: str,
+        shared: tuple[Resolution, tuple[str, ...]]) -> None:
+    path = tmp_path / file
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(ACCOUNT_LAYERS)
+    scan = cfn.parse(str(path), ParseOptions(deploy_accounts=deploy_accounts))[0]
+    # The layer the template publishes under that name is that resource, whatever the account.
+    assert [(r.location.line, r.resolution, tuple(c.value for c in r.candidates), r.layer_def) for r in scan.refs] == [
+        (10, Resolution(INTERNAL, "Tracing"), (), "Tracing"),
+        (11, *shared, None),
+    ]

@@ -616,3 +616,35 @@ functions:
     assert given.refs[0].candidates == (Candidate(arn.format("eu-west-1"), "eu-west-1"),
                                         Candidate(arn.format("us-east-2"), "us-east-2"))
     assert given.refs[1].candidates == given.refs[0].candidates
+
+
+def test_account_id_takes_each_deploy_account_of_the_policy(tmp_path: Path) -> None:
+    config = tmp_path / "serverless.yml"
+    config.write_text("""\
+service: edge
+provider:
+  name: aws
+  region: us-east-1
+  layers:
+    - arn:aws:lambda:${aws:region}:${aws:accountId}:layer:tracing:4
+functions:
+  hit:
+    handler: h.hit
+""")
+    arn = "arn:aws:lambda:us-east-1:{}:layer:tracing:4"
+    expression = "arn:aws:lambda:${aws:region}:${aws:accountId}:layer:tracing:4"
+    accounts = ((None, ("111122223333", "444455556666")),)
+    (result,) = serverless.parse(str(config), ParseOptions(root=str(tmp_path), deploy_accounts=accounts))
+    assert result.refs == (
+        ref("functions.hit", loc(str(config), 6, 7, "provider.layers[0]"), expression,
+            Resolution(PARAM, "${aws:accountId}", "policy deploy_accounts"),
+            (Candidate(arn.format("111122223333"), "us-east-1"), Candidate(arn.format("444455556666"), "us-east-1"))),
+    )
+    # Without deploy accounts the entry cannot be checked, and the reason says how to declare them.
+    (bare,) = serverless.parse(str(config), ParseOptions(root=str(tmp_path)))
+    assert bare.refs == (
+        ref("functions.hit", loc(str(config), 6, 7, "provider.layers[0]"), expression,
+            Resolution(ResolutionKind.UNKNOWN, "${aws:accountId}: the deploying account, which the repository does not name: list it "
+                                               "under `deploy_accounts` in the policy (with `path:` when files "
+                                               "deploy to different accounts)")),
+    )

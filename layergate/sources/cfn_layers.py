@@ -45,7 +45,7 @@ def layer_entries(ev: Evaluator, node: Node | None, path: str) -> list[Entry]:
             if item.__class__ is not ScalarNode and intrinsic(item) is None:
                 raise _error(ev, item, f"Layers entry {i} must be a layer ARN or an intrinsic function, "
                                        f"found {kind_of(item)}")
-            entries.append(Entry(item, f"{path}/{i}", ev.render(item), ev.value(item), i))
+            entries.append(Entry(item, f"{path}/{i}", ev.render(item), ev.finish(ev.value(item)), i))
         return entries
     if call.name == "Fn::If" and isinstance(call.arg, SequenceNode) and len(call.arg.value) == 3:
         branches = call.arg.value
@@ -56,7 +56,7 @@ def layer_entries(ev: Evaluator, node: Node | None, path: str) -> list[Entry]:
 
 def _list_from_expression(ev: Evaluator, node: Node, path: str) -> list[Entry]:
     """A whole list computed by one expression: one entry per element, across all alternatives."""
-    value = ev.value(node)
+    value = ev.finish(ev.value(node))
     expression = ev.render(node)
     groups: defaultdict[int, list[Alt]] = defaultdict(list)
     problems = list(value.problems)

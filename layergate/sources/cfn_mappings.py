@@ -38,7 +38,7 @@ def find_in_map(ev: Evaluator, call: Intrinsic) -> Value:
         if default is None:
             return unknown(f"Fn::FindInMap: the fourth argument must be {{DefaultValue: ...}}, found "
                            f"{ev.render(arg.value[3])}")
-    keys = combine([ev.value(n) for n in arg.value[:3]], _key_strings)
+    keys = ev.finish(combine([ev.value(n) for n in arg.value[:3]], _key_strings))  # a key may be the account
     results = [Value(problems=keys.problems, params=keys.params)]
     for alt in keys.alts:
         assert isinstance(alt.value, tuple)

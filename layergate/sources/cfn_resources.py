@@ -28,7 +28,7 @@ def single(ev: Evaluator, node: Node | None) -> str | None:
     plain = text(node)
     if plain is not None:
         return plain
-    resolved = resolve(ev.value(node))
+    resolved = resolve(ev.finish(ev.value(node)))
     if len(resolved) == 1:
         resolution, candidates, _, _ = resolved[0]
         values = {c.value for c in candidates}
@@ -109,7 +109,7 @@ def grants(ev: Evaluator, logical_id: str, key: Node, props: dict[str, Node]) ->
 
 
 def _granted_layer(ev: Evaluator, node: Node) -> str:
-    alts = ev.value(node).alts
+    alts = ev.finish(ev.value(node)).alts
     if alts and all(isinstance(a.value, InternalLayer) for a in alts) and len({a.value for a in alts}) == 1:
         value = alts[0].value
         assert isinstance(value, InternalLayer)
@@ -125,7 +125,7 @@ def _strings(ev: Evaluator, node: Node | None) -> list[str]:
     if plain is not None:
         return [plain]
     out: list[str] = []
-    for resolution, candidates, layer, _ in resolve(ev.value(node)):
+    for resolution, candidates, layer, _ in resolve(ev.finish(ev.value(node))):
         out.extend(c.value for c in candidates)
         if layer is not None and resolution.kind == ResolutionKind.INTERNAL:
             out.append(f"<unknown: the ARN of layer {layer}>")
