@@ -34,18 +34,18 @@ def evaluate(scans: Sequence[Scan], ctx: Context, extra: Iterable[Finding] = ())
     findings = run_rules(scans, ctx)
     findings.extend(extra)
     kept, suppressed = suppress(findings, scans, ctx)
-    kept.sort(key=Finding.sort_key)
-    return Outcome(findings=tuple(_unique(kept)), suppressed=suppressed, scans=tuple(scans))
+    return Outcome(findings=tuple(_sorted_unique(kept)), suppressed=suppressed, scans=tuple(scans))
 
 
-def _unique(findings: list[Finding]) -> list[Finding]:
-    """Drop repeats (two resolutions of one entry can meet on one fact). Sorted input puts repeats in
-    one run of equal sort keys, so only findings within a run are compared."""
+def _sorted_unique(findings: list[Finding]) -> list[Finding]:
+    """Sorted by ``Finding.sort_key`` (stable), repeats dropped (two resolutions of one entry can meet on
+    one fact). Repeats share a sort key, so only findings within a run of equal keys are compared; each
+    key is computed once."""
+    keyed = sorted(zip([f.sort_key() for f in findings], range(len(findings)), findings, strict=True))
     out: list[Finding] = []
     run: list[Finding] = []
     run_key: tuple[str, int, int, str, str] | None = None
-    for f in findings:
-        key = f.sort_key()
+    for key, _, f in keyed:
         if key != run_key:
             run, run_key = [], key
         elif f in run:
@@ -63,6 +63,8 @@ def suppress(findings: Sequence[Finding], scans: Sequence[Scan], ctx: Context) -
         for s in scan.suppressions
         for name in s.rules
     }
+    if not active and not inline:
+        return list(findings), 0
     kept: list[Finding] = []
     suppressed = 0
     for f in findings:

@@ -59,19 +59,35 @@ def arns(ref: LayerRef) -> list[LayerArn]:
     return [arn for arn, _ in _parsed(ref.candidates)]
 
 
+Triples = tuple[tuple[LayerRef, LayerArn, str], ...]
+# The last scans' external and pinned triples, by the identity of their refs (which the entry keeps
+# alive): half a dozen rules walk the same list, and on large templates that walk was a good part of the run.
+_TRIPLES: dict[int, tuple[tuple[LayerRef, ...], Triples, Triples]] = {}
+_TRIPLES_KEPT = 64
+
+
+def _triples(scan: Scan) -> tuple[Triples, Triples]:
+    refs = scan.refs
+    hit = _TRIPLES.get(id(refs))
+    if hit is None or hit[0] is not refs:
+        external = tuple(
+            (ref, arn, text) for ref in refs if is_external(ref) for arn, text in _parsed(ref.candidates)
+        )
+        pinned = tuple(t for t in external if t[1].version is not None)
+        if len(_TRIPLES) >= _TRIPLES_KEPT:
+            _TRIPLES.clear()
+        hit = _TRIPLES[id(refs)] = (refs, external, pinned)
+    return hit[1], hit[2]
+
+
 def external_arns(scan: Scan) -> Iterator[tuple[LayerRef, LayerArn, str]]:
     """Every (entry, ARN, ARN text) of layers published outside this deployment."""
-    for ref in scan.refs:
-        if is_external(ref):
-            for arn, text in _parsed(ref.candidates):
-                yield ref, arn, text
+    return iter(_triples(scan)[0])
 
 
 def pinned_arns(scan: Scan) -> Iterator[tuple[LayerRef, LayerArn, str]]:
     """External ARNs that name one exact version (unversioned ones are LG102's alone)."""
-    for ref, arn, text in external_arns(scan):
-        if arn.version is not None:
-            yield ref, arn, text
+    return iter(_triples(scan)[1])
 
 
 def reviewed_index(ctx: Context) -> dict[str, ReviewedLayer]:
