@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from doc_commands import DocCommand, doc_commands
 from integration_tools import missing, node_modules
+from inventory_world import org_fixture  # noqa: F401 (the organization for the inventory example)
 from layer_builder import write_review_layer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -180,6 +181,21 @@ def _otel_recorded(stale_eu: bool) -> Setup:
     return setup
 
 
+def _organization(box: Sandbox) -> Path:
+    """The moto organization of tests/inventory_world.py, as its management account; every AWS API through
+    the world's router (``AWS_ENDPOINT_URL``), team-b's me-south-1 not enabled (as in the docs' example)."""
+    org = box.request.getfixturevalue("org")
+    box.env.update(org.caller_env, AWS_ENDPOINT_URL=org.url)
+    layer = org.layers["dd-ext"]
+    (box.root / ".layergate.yaml").write_text(
+        f"version: 1\npublishers:\n  - vendor: datadog\nlayers:\n  - arn: {layer.arn}\n    sha256: {layer.sha256}\n"
+        "    reviewed_by: alice\n    reviewed_at: 2026-11-20\n    extension: true\n", encoding="utf-8")
+    disabled = (org.ids["team-b"], "me-south-1")
+    org.router.disabled.add(disabled)
+    box.request.addfinalizer(lambda: org.router.disabled.discard(disabled))
+    return box.root
+
+
 def _bad_policy(box: Sandbox) -> Path:
     _examples_root(box)
     (box.root / ".layergate.yaml").write_text(
@@ -308,6 +324,9 @@ CASES: dict[str, Case] = {
     LOCK + "layergate lock #3": Case(_otel_recorded(stale_eu=True), 1),
     LOCK + f"layergate lock --update {OTEL_EU} --reviewer alice": Case(None, 0, _stdout_has(f"updated   {OTEL_EU}")),
     LOCK + "layergate verify": Case(_otel_recorded(stale_eu=True), 1, _stdout_has("LG302 error  function Api uses")),
+    "docs/inventory.md: layergate inventory --org --regions ca-central-1,sa-east-1,me-south-1 --today 2026-12-01 "
+    "-o html=inventory.html -o asff=inventory.asff.json":
+        Case(_organization, 3, _files("inventory.html", "inventory.asff.json")),
     "docs/policy.md: layergate check .": Case(_bad_policy, 2),
     "docs/policy.md: layergate schema > .layergate.schema.json": Case(None, 0, _json_file(".layergate.schema.json")),
     SLS + "serverless package --stage prod":
@@ -348,10 +367,6 @@ SKIPPED: dict[str, str] = {
     TF + "python3 benchmarks/terraform_plan.py --size-mb 100 --runs 5": "a benchmark (minutes of CPU), not a test",
     INTEG + "pip install 'layergate[cfn-lint]'":
         "installs from PyPI; the test extra installs the same cfn-lint into this environment",
-    "docs/inventory.md: layergate inventory --org --regions ca-central-1,sa-east-1,me-south-1 --today 2026-12-01 "
-    "-o html=inventory.html -o asff=inventory.asff.json":
-        "needs an AWS Organization with member accounts and assumable roles; tests/test_inventory_reports.py runs "
-        "this command line against the moto organization (adding --endpoint-url and --asff-region)",
 }
 
 
