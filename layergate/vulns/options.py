@@ -10,8 +10,10 @@ Imported when the CLI builds its parser, so it imports nothing heavy; the source
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from layergate.vulns.model import AdvisorySource
+if TYPE_CHECKING:
+    from layergate.vulns.model import AdvisorySource
 
 
 def add_advisory_options(parser: argparse.ArgumentParser, online: bool) -> None:
