@@ -140,7 +140,7 @@ def _add_vulnerabilities(bom: Any, vulns: VulnReport, refs: dict[Any, str]) -> N
             bom_ref=f"vuln:{vuln_id}", id=vuln_id, source=source(vuln_id),
             references=[VulnerabilityReference(id=alias, source=source(alias)) for alias in v.aliases],
             ratings=[rating], description=v.summary or None,
-            recommendation=f"Upgrade to {', '.join(v.fixed)}" if v.fixed else "No fixed version is known",
+            recommendation=f"Upgrade to {v.fixed[0]} or later" if v.fixed else "No fixed version is known",
             published=when(v.published), updated=when(v.modified),
             affects=[BomTarget(ref=ref) for ref in sorted(set(targets))],
         ))

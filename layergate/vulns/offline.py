@@ -103,15 +103,24 @@ def _zip_records(path: str) -> Iterator[tuple[str, bytes]]:
         raise InputError(f"cannot read the advisory archive: {exc}", path) from None
 
 
+def _yaml(data: bytes) -> Any:
+    """YAML as the OSV schema reads it: timestamps stay strings (``modified: 2023-10-10T14:28:19Z``)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return yaml.load(data, Loader=Loader)
+
+
 def _parse(where: str, data: bytes) -> Record:
     value: Any
     try:
-        if where.endswith(".json"):
-            value = json.loads(data)
-        else:
-            import yaml
-
-            value = yaml.safe_load(data)
+        value = json.loads(data) if where.endswith(".json") else _yaml(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"not a valid OSV record: {exc}", where) from None
     except Exception as exc:  # yaml.YAMLError and its kin
