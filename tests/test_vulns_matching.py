@@ -3,6 +3,7 @@ evaluation, withdrawn records, alias merging, severity, and the whole `inspect -
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def test_fixture_records_are_valid_osv(name: str) -> None:
 ])
 def test_each_ecosystem_orders_its_versions(ordering: str, ascending: list[str]) -> None:
     keys = [sort_key(ordering, v) for v in ascending]
-    assert all(a < b for a, b in zip(keys, keys[1:], strict=False)), ascending
+    assert all(a < b for a, b in itertools.pairwise(keys)), ascending
 
 
 @pytest.mark.parametrize(("ordering", "same"), [
