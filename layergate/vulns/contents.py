@@ -15,7 +15,7 @@ from layergate.layer.archive import REFUSING, Unreadable, open_layer
 from layergate.layer.packages import Collector, Package, wants
 from layergate.layer.survey import content_survey
 from layergate.model import Scan
-from layergate.vulns.model import AdvisorySource, Answer, Query, VulnReport
+from layergate.vulns.model import AdvisorySource, VulnReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +50,9 @@ def local_packages(path: str) -> LocalPackages | None:
     return LocalPackages(tuple(collector.packages(paths)), paths, binaries, "")
 
 
-class _Answered:
-    """A source that replays answers already fetched (so each layer's report is built from one ``find``)."""
-
-    def __init__(self, description: str, answers: dict[Query, Answer]) -> None:
-        self.description = description
-        self.answers = answers
-
-    def find(self, queries: Sequence[Query]) -> dict[Query, Answer]:
-        return {q: self.answers[q] for q in queries if q in self.answers}
-
-
 def published_layer_vulns(scans: Sequence[Scan], source: AdvisorySource) -> dict[str, VulnReport | str]:
     """Per local content path: its report, or why its content could not be read."""
-    from layergate.vulns.match import match, query_for
+    from layergate.vulns.match import match_many
 
     contents: dict[str, LocalPackages] = {}
     for scan in scans:
@@ -73,11 +62,8 @@ def published_layer_vulns(scans: Sequence[Scan], source: AdvisorySource) -> dict
                 found = local_packages(path)
                 if found is not None:
                     contents[path] = found
-    queries = list(dict.fromkeys(q for c in contents.values() for p in c.packages
-                                 if isinstance(q := query_for(p), Query)))
-    answered = _Answered("", source.find(queries) if queries else {})
-    answered.description = source.description
-    out: dict[str, VulnReport | str] = {}
-    for path, found in contents.items():
-        out[path] = found.unread or match(found.packages, answered, found.paths, found.binaries)
+    readable = {path: found for path, found in contents.items() if not found.unread}
+    reports = match_many([(f.packages, f.paths, f.binaries) for f in readable.values()], source)
+    out: dict[str, VulnReport | str] = {path: found.unread for path, found in contents.items() if found.unread}
+    out.update(zip(readable, reports, strict=True))
     return out

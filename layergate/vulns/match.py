@@ -48,20 +48,31 @@ def query_for(pkg: Package) -> Query | str:
 def match(packages: Sequence[Package], source: AdvisorySource, paths: Iterable[str] = (),
           binaries: Iterable[str] = ()) -> VulnReport:
     """Match ``packages`` (and list what no package owns among ``paths``/``binaries``)."""
-    queries = [(p, query_for(p)) for p in packages]
-    wanted = list(dict.fromkeys(q for _, q in queries if isinstance(q, Query)))
+    return match_many([(packages, paths, binaries)], source)[0]
+
+
+def match_many(layers: Sequence[tuple[Sequence[Package], Iterable[str], Iterable[str]]],
+               source: AdvisorySource) -> list[VulnReport]:
+    """One report per layer (packages, paths, binaries), from a single request to the source: an offline
+    database is read once, however many layers there are."""
+    queries = [[(p, query_for(p)) for p in packages] for packages, _, _ in layers]
+    wanted = list(dict.fromkeys(q for layer in queries for _, q in layer if isinstance(q, Query)))
     answers = source.find(wanted) if wanted else {}
-    results = []
-    for pkg, query in queries:
-        if isinstance(query, str):
-            results.append(PackageResult(pkg, (), query))
-            continue
-        answer = answers.get(query, Unknown("the advisory source gave no answer"))
-        if isinstance(answer, Unknown):
-            results.append(PackageResult(pkg, (), answer.reason))
-        else:
-            results.append(PackageResult(pkg, merge(answer, query)))
-    return VulnReport(source.description, tuple(results), unmatched_content(packages, paths, binaries))
+    reports = []
+    for (packages, paths, binaries), layer in zip(layers, queries, strict=True):
+        results = []
+        for pkg, query in layer:
+            if isinstance(query, str):
+                results.append(PackageResult(pkg, (), query))
+                continue
+            answer = answers.get(query, Unknown("the advisory source gave no answer"))
+            if isinstance(answer, Unknown):
+                results.append(PackageResult(pkg, (), answer.reason))
+            else:
+                results.append(PackageResult(pkg, merge(answer, query)))
+        reports.append(VulnReport(source.description, tuple(results),
+                                  unmatched_content(packages, paths, binaries)))
+    return reports
 
 
 def merge(records: Iterable[Record], query: Query) -> tuple[Vulnerability, ...]:
