@@ -72,6 +72,25 @@ class DeployAccounts:
 
 
 @dataclass(frozen=True, slots=True)
+class VulnerabilityIgnore:
+    """One ``vulnerabilities.ignore`` entry: an advisory (by id or alias) accepted for now."""
+
+    id: str
+    reason: str
+    location: Location
+    expires: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VulnerabilityPolicy:
+    """``vulnerabilities:``: advisories at or above ``fail_on`` are errors (LG603), those below warnings."""
+
+    fail_on: str = "high"  # critical, high, medium, low
+    ignore: tuple[VulnerabilityIgnore, ...] = ()
+    declared: bool = False  # the policy has the key: then check fails when it has no advisory source
+
+
+@dataclass(frozen=True, slots=True)
 class OrgInfo:
     id: str | None
     accounts: tuple[str, ...]
@@ -90,6 +109,7 @@ class Policy:
     max_review_age_days: int | None = None
     deny: tuple[DenyEntry, ...] = ()
     ignore: tuple[IgnoreEntry, ...] = ()
+    vulnerabilities: VulnerabilityPolicy = field(default_factory=VulnerabilityPolicy)
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from layergate import policy_schema, schema_subset, yamlnodes
@@ -25,6 +26,8 @@ from layergate.policy import (
     Policy,
     PublisherAllow,
     ReviewedLayer,
+    VulnerabilityIgnore,
+    VulnerabilityPolicy,
 )
 from layergate.policy_checks import semantic_problems
 from layergate.policy_schema import Path, Problem, show
@@ -251,7 +254,21 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
                         resource=e.get("resource"), expires=to_date(e.get("expires")))
             for i, e in enumerate(data.get("ignore", []))
         ),
+        vulnerabilities=_vulnerabilities(data, loc),
         exclude=excludes,
+    )
+
+
+def _vulnerabilities(data: dict[str, Any], loc: Callable[..., Location]) -> VulnerabilityPolicy:
+    section = data.get("vulnerabilities")
+    if section is None:
+        return VulnerabilityPolicy()
+    return VulnerabilityPolicy(
+        fail_on=section.get("fail_on", "high"),
+        ignore=tuple(VulnerabilityIgnore(e["id"], e["reason"], loc("vulnerabilities", "ignore", i),
+                                         expires=to_date(e.get("expires")))
+                     for i, e in enumerate(section.get("ignore", []))),
+        declared=True,
     )
 
 
