@@ -41,8 +41,8 @@ def scan(path: str, **options: Any) -> Scan:
     return result
 
 
-def loc(file: str, line: int, column: int, path: str = "") -> Location:
-    return Location(file, line, column, path)
+def loc(file: str, line: int, column: int, path: str = "", context: str = "") -> Location:
+    return Location(file, line, column, path, context)
 
 
 def ref(consumer: str, where: Location, expression: str, resolution: Resolution,
@@ -56,10 +56,13 @@ ORDERS_FUNCTIONS = tuple(
     for name, line in (("createOrder", 35), ("listOrders", 37), ("cleanup", 42), ("report", 45), ("thumbnail", 49))
 )
 DATADOG_EXPR = "arn:aws:lambda:${aws:region}:464622532012:layer:Datadog-Extension:${param:ddExtensionVersion}"
+DD_SITE = "used at line 11 (provider.layers[0])"
 COMMON_REF = ref("functions.createOrder", loc(ORDERS, 12, 7, "provider.layers[1]"), "{Ref: CommonDashlibsLambdaLayer}",
                  Resolution(INTERNAL, "Ref CommonDashlibsLambdaLayer"), (), "layers.common-libs", 1)
 LIST_REFS = (
-    ref("functions.listOrders", loc(ORDERS, 40, 9, "functions.listOrders.layers[0]"), "${self:custom.tracing}",
+    ref("functions.listOrders", loc("orders/config/layers.yml", 2, 10, "tracing",
+                                    "used at orders/serverless.yml:40 (functions.listOrders.layers[0])"),
+        "${self:custom.tracing}",
         Resolution(LIT, "${file(./config/layers.yml):tracing}, ${self:custom.tracing}"), (Candidate(OTEL),)),
     ref("functions.listOrders", loc(ORDERS, 41, 9, "functions.listOrders.layers[1]"),
         "arn:aws:lambda:eu-west-1:123456789012:layer:orders-sdk:${env:SDK_LAYER_VERSION}",
@@ -88,9 +91,12 @@ def test_orders_every_params_stage_is_evaluated_without_stage() -> None:
         format="serverless",
         functions=ORDERS_FUNCTIONS,
         refs=(
-            ref("functions.createOrder", loc(ORDERS, 11, 7, "provider.layers[0]"), DATADOG_EXPR,
-                Resolution(PARAM, "${param:ddExtensionVersion}", "params.default, params.prod"),
-                (Candidate(DD56, "eu-west-1"), Candidate(DD58, "eu-west-1"))),
+            ref("functions.createOrder", loc(ORDERS, 16, 25, "params.default.ddExtensionVersion", DD_SITE),
+                DATADOG_EXPR, Resolution(PARAM, "${param:ddExtensionVersion}", "params.default"),
+                (Candidate(DD56, "eu-west-1"),)),
+            ref("functions.createOrder", loc(ORDERS, 18, 25, "params.prod.ddExtensionVersion", DD_SITE),
+                DATADOG_EXPR, Resolution(PARAM, "${param:ddExtensionVersion}", "params.prod"),
+                (Candidate(DD58, "eu-west-1"),)),
             COMMON_REF,
             *LIST_REFS,
             REPORT_REF,
@@ -104,7 +110,7 @@ def test_orders_every_params_stage_is_evaluated_without_stage() -> None:
 def test_orders_with_stage_and_env_given() -> None:
     result = scan(ORDERS, stage="prod", env={"SDK_LAYER_VERSION": "31"})
     assert result.refs == (
-        ref("functions.createOrder", loc(ORDERS, 11, 7, "provider.layers[0]"), DATADOG_EXPR,
+        ref("functions.createOrder", loc(ORDERS, 18, 25, "params.prod.ddExtensionVersion", DD_SITE), DATADOG_EXPR,
             Resolution(PARAM, "${param:ddExtensionVersion}", "params.prod"), (Candidate(DD58, "eu-west-1"),)),
         COMMON_REF,
         LIST_REFS[0],
@@ -333,7 +339,8 @@ functions:
         ref("functions", loc(path, 13, 5, "functions"), "${file(./fns/code.js):functions}",
             Resolution(UNKNOWN, "${file(./fns/code.js):functions}: ./fns/code.js is code, which layergate does not"
                                 " run")),
-        ref("functions.orders", loc(orders, 4, 7, "functions.orders.layers[0]"), "${self:custom.arn}",
+        ref("functions.orders", loc(path, 7, 8, "custom.arn", f"used at {orders}:4 (functions.orders.layers[0])"),
+            "${self:custom.arn}",
             Resolution(LIT, "${self:custom.arn}, ${file(./fns/orders.yml)}"),
             (Candidate("arn:aws:lambda:us-east-1:123456789012:layer:orders:2"),)),
         ref("functions.users", loc(path, 5, 7, "functions.users.layers[0]"), base, Resolution(LIT),
@@ -368,7 +375,7 @@ functions:
     write(tmp_path, (tmp_path / "serverless.yml").read_text().rsplit("  three:", 1)[0])
     (result,) = serverless.parse(path, ParseOptions(root=str(tmp_path)))
     assert result.refs == (
-        ref("functions.one", loc(path, 7, 7, "functions.one.layers[0]"),
+        ref("functions.one", loc(path, 7, 7, "custom.common[0]", "used at line 11 (functions.one.layers[0])"),
             "arn:aws:lambda:us-east-1:123456789012:layer:a:1", Resolution(LIT, "${self:custom.common}"),
             (Candidate("arn:aws:lambda:us-east-1:123456789012:layer:a:1"),)),
         ref("functions.two", loc(path, 14, 13, "functions.two.layers"), "${ssm:/team/layers}",

@@ -47,13 +47,15 @@ def test_every_params_stage_is_checked_without_stage() -> None:
     status, report, _ = check("--policy", "checkout/policy.yaml", "checkout")
     assert status == 1
     assert findings(report) == [
-        SHARED_PUBLIC,
-        ("LG301", "error", CHECKOUT, 31, 9, "functions.confirm.layers[0]", "functions.confirm", SDK14,
+        ("LG301", "error", CHECKOUT, 17, 17, "params.prod.sdkVersion", "functions.confirm", SDK14,
          f"function functions.confirm uses {SDK14} from 123456789012, which has no layers entry"
          " with a recorded SHA-256; run `layergate lock`, then review it"),
+        SHARED_PUBLIC,
         SSM_FLOATS,
     ]
     assert report is not None
+    # The version is written in params.prod; the finding names the entry that uses it.
+    assert [f["context"] for f in report["findings"]] == ["used at line 31 (functions.confirm.layers[0])", None, None]
     assert report["summary"]["files_by_format"] == {"serverless": 1}
     assert (report["summary"]["functions"], report["summary"]["layer_references"]) == (3, 4)
 

@@ -141,8 +141,11 @@ def merge(scans: list[Scan]) -> Scan:
     for scan in scans:  # a layer named per stage is one layer; each distinct content source is kept
         for layer in scan.layer_defs:
             defs.setdefault((layer.id, layer.content), layer)
+    # The places one entry's values are written in (params.default, params.prod) are listed together.
+    slot = {key: i for i, key in reversed(list(enumerate((r.consumer, r.position) for r in refs.values())))}
+    ordered = sorted(refs.values(), key=lambda r: slot[(r.consumer, r.position)])
     return Scan(
-        first.file, first.format, tuple(functions.values()), tuple(refs.values()),
+        first.file, first.format, tuple(functions.values()), tuple(ordered),
         tuple(defs.values()), _unique(g for s in scans for g in s.grants),
         _unique(n for s in scans for n in s.notes), _unique(x for s in scans for x in s.suppressions),
         _unique(r for s in scans for r in s.regions),

@@ -2,8 +2,9 @@
 
 A function's ``layers`` replaces ``provider.layers`` (no merge) and ``layers: []`` clears it
 (lib/plugins/aws/package/compile/functions.js); an image function has no layers. Each layer entry points
-at where it is written: the list item, or, for a list that came whole from a variable, the item where
-that list is written (possibly in an included file).
+at where its value is written: the list item, or, for a value that came through a variable (``custom``,
+a ``params`` entry, an included file, an item of a list that came whole from a variable), that place,
+with the entry that uses it named in the location's context.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from layergate.sources.sls_files import FileCache, FileLoader
 from layergate.sources.sls_layers import evaluate_entry, function_logical_id, layer_logical_id
 from layergate.sources.sls_plugins import local_path, plugin_facts, variable_notes
 from layergate.sources.sls_resources import ResourcesResult, scan_resources
-from layergate.sources.sls_tree import Budget, Item, Unresolved, from_node, render, scalar_text
+from layergate.sources.sls_tree import Budget, Item, Unresolved, Written, from_node, render, scalar_text
 from layergate.sources.sls_variables import Pass, Resolver
 
 FORMAT = "serverless"
-Entries = list[tuple[Item, str]]  # (entry, logical path such as functions.api.layers[0])
+Entries = list[tuple[Item, str, Location]]  # (entry, path such as functions.api.layers[0], where it points)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +54,15 @@ def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: Fil
     provider = _entries(r, r.get(["provider", "layers"]), "provider.layers")
     records: list[Function] = []
     refs: list[LayerRef] = list(resources.refs)
-    refs.extend(_ref("functions", item, "functions", 0, internal, region) for item in opaque)
+    refs.extend(_ref("functions", item, _at(item, "functions"), 0, internal, region) for item in opaque)
     for name, (where, item) in functions.items():
         consumer = f"functions.{name}"
         records.append(Function(consumer, where))
         if isinstance(item.value, Unresolved):
-            refs.append(_ref(consumer, item, consumer, 0, internal, region))
+            refs.append(_ref(consumer, item, _at(item, consumer), 0, internal, region))
             continue
         entries = _function_entries(r, name, item, provider, resources)
-        refs.extend(_ref(consumer, entry, label, i, internal, region) for i, (entry, label) in enumerate(entries))
+        refs.extend(_ref(consumer, entry, where, i, internal, region) for i, (entry, _, where) in enumerate(entries))
     notes: list[Note] = [*plugins.notes, *variable_notes(r)]
     regions = (region,) if region else ()  # a region decided at deploy: the policy's regions apply
     scan = Scan(path, FORMAT, tuple(records), tuple(refs), tuple(defs), tuple(grants), tuple(notes), (), regions)
@@ -85,11 +86,22 @@ def _param_stages(r: Resolver) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _ref(consumer: str, item: Item, label: str, position: int, internal: dict[str, str],
+def _ref(consumer: str, item: Item, where: Location, position: int, internal: dict[str, str],
          region: str | None) -> LayerRef:
     value = evaluate_entry(item, internal, region)
-    return LayerRef(consumer, Location(item.file, item.line, item.column, label), render(item), value.resolution,
-                    value.candidates, value.layer_def, position)
+    return LayerRef(consumer, where, render(item), value.resolution, value.candidates, value.layer_def, position)
+
+
+def _at(entry: Item, label: str, written: Written | None = None, site: tuple[str, int, int] | None = None
+        ) -> Location:
+    """Where an entry points: at the entry, or at the place its value is written, naming the entry that
+    uses it ("used at line 31 (functions.api.layers[0])"), as for CloudFormation."""
+    written = written or entry.written
+    file, line, column = site or entry.used_at or (entry.file, entry.line, entry.column)
+    if written is None:
+        return Location(file, line, column, label)
+    used = f"line {line}" if file == written.file else f"{file}:{line}"
+    return Location(written.file, written.line, written.column, written.path or label, f"used at {used} ({label})")
 
 
 def _functions(r: Resolver) -> tuple[dict[str, tuple[Location, Item]], list[Item]]:
@@ -144,11 +156,16 @@ def _entries(r: Resolver, item: Item | None, label: str) -> Entries:
         return []
     item = r.deep(item)
     if isinstance(item.value, Unresolved):
-        return [(item, label)]  # the whole list is decided elsewhere: one entry stands for it
+        return [(item, label, _at(item, label))]  # the whole list is decided elsewhere: one entry stands for it
     if not item.is_list:
         raise InputError(f"{label} must be a list of layer ARNs, found {render(item)!r}", item.file, item.line,
                          item.column)
-    return [(entry, f"{label}[{i}]") for i, entry in enumerate(item.value)]
+    whole = item.written  # the list came whole from a variable: its items are written there
+    if whole is None:
+        return [(entry, f"{label}[{i}]", _at(entry, f"{label}[{i}]")) for i, entry in enumerate(item.value)]
+    return [(entry, f"{label}[{i}]", _at(entry, f"{label}[{i}]", entry.written or Written(
+        entry.file, entry.line, entry.column, f"{whole.path}[{i}]" if whole.path else ""), item.used_at))
+        for i, entry in enumerate(item.value)]
 
 
 def _layer_section(r: Resolver, path: str, boundary: str) -> tuple[list[LayerDef], list[LayerGrant], dict[str, str]]:

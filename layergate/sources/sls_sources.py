@@ -107,7 +107,7 @@ def param(r: Resolver, address: str | None, var: Variable, at: Item, params: Seq
                  ["params", "default"]):
         found = r.get([*keys, address or ""], deep=True)
         if found is not None and found.value is not None:
-            return r.place(found, at, Use(var.text, "parameter", ".".join(keys)))
+            return r.place(found, at, Use(var.text, "parameter", ".".join(keys)), ".".join([*keys, address or ""]))
     return Absent("unset", f"param '{address}' is not in params.{stage} or params.default; the"
                            " Serverless Dashboard or --param sets it at deploy")
 

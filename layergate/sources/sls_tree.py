@@ -60,6 +60,17 @@ class Unresolved:
     reason: str  # names the variable: "${ssm:/x}: an SSM parameter, read at deploy time"
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """Where a value that came through a variable is written (``custom.x``, ``params.prod.x``, a key of an
+    included file): the token a reviewer changes, which a finding points at."""
+
+    file: str
+    line: int
+    column: int
+    path: str  # configuration path (params.prod.sdkVersion), or the key inside an included file; "" unknown
+
+
 @dataclass(eq=False, slots=True)
 class Item:
     value: Any  # dict[str, Item] | list[Item] | str | int | float | bool | None | Unresolved
@@ -71,6 +82,11 @@ class Item:
     state: int = RAW
     keys: dict[str, tuple[int, int]] = field(default_factory=dict)  # mappings: where each key is written
     tag: str = ""  # "!Ref" when written in the short form (the value is then {"Ref": ...})
+    # Set when the value came through a variable: where it is written. A scalar stands where the variable
+    # is; a list or mapping stays where it is written (its entries and keys keep their places) and
+    # ``used_at`` is the variable's place (file, line, column).
+    written: Written | None = None
+    used_at: tuple[str, int, int] | None = None
 
     @property
     def is_map(self) -> bool:
@@ -212,7 +228,8 @@ def copy(item: Item, budget: Budget, extra: tuple[Use, ...] = (), at: Item | Non
             value = [cp(v) for v in value]
         where = at or it
         return Item(value, where.file, where.line, where.column, it.raw, _merge(it.uses, extra), it.state,
-                    dict(it.keys) if at is None else {k: (at.line, at.column) for k in it.keys}, it.tag)
+                    dict(it.keys) if at is None else {k: (at.line, at.column) for k in it.keys}, it.tag,
+                    it.written, it.used_at)
 
     return cp(item)
 

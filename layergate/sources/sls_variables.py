@@ -22,7 +22,19 @@ from layergate.sources import ParseOptions
 from layergate.sources.sls_files import FileLoader
 from layergate.sources.sls_sources import DEPLOY_TIME, HANDLERS, PLUGIN_SOURCES, Absent, unresolved
 from layergate.sources.sls_syntax import Const, Source, Text, Variable, VariableSyntaxError, find_variables
-from layergate.sources.sls_tree import BUSY, DONE, RAW, Budget, Item, Unresolved, Use, copy, merge_uses, scalar_text
+from layergate.sources.sls_tree import (
+    BUSY,
+    DONE,
+    RAW,
+    Budget,
+    Item,
+    Unresolved,
+    Use,
+    Written,
+    copy,
+    merge_uses,
+    scalar_text,
+)
 
 MAX_CHAIN = 64  # variables waiting on each other; real configurations need a handful
 MAX_STRING = 65_536  # characters a variable may expand to inside a string
@@ -151,6 +163,7 @@ class Resolver:
             return self.evaluate(variables[0], at)
         pieces: list[str] = []
         uses: list[Use] = []
+        placed: set[Written] = set()
         last = 0
         for var in variables:
             part = self.evaluate(var, at)
@@ -162,12 +175,17 @@ class Resolver:
             pieces.append(text[last : var.start])
             pieces.append(scalar_text(part.value))
             uses.extend(part.uses)
+            if part.written is not None:
+                placed.add(part.written)
             last = var.end
         pieces.append(text[last:])
         joined = "".join(pieces)
         if len(joined) > MAX_STRING:
             raise InputError(f"a value expands to more than {MAX_STRING:,} characters", at.file, at.line, at.column)
-        return Item(joined, at.file, at.line, at.column, uses=tuple(uses), state=DONE)
+        # Written where its one part from elsewhere is (the params entry in arn:...:${param:version}); with
+        # two or more such parts no single token decides it, and it stays where the string is.
+        written = placed.pop() if len(placed) == 1 else None
+        return Item(joined, at.file, at.line, at.column, uses=tuple(uses), state=DONE, written=written)
 
     def _text(self, text: Text | None, at: Item) -> Item:
         """An address or parameter as a string, nested variables resolved."""
@@ -247,7 +265,7 @@ class Resolver:
         target = self.get(path, deep=True)
         if target is None or target.value is None:
             return Absent("missing", f"'{address}' is not set in the configuration")
-        return self.place(target, at, Use(var.text, "literal"))
+        return self.place(target, at, Use(var.text, "literal"), ".".join(path))
 
     def _file(self, path: str, address: str | None, var: Variable, at: Item) -> Item | Absent:
         loaded = self.files.read(path, var.text, at)
@@ -259,14 +277,20 @@ class Resolver:
         target = self.get(keys, deep=True, base=loaded)
         if target is None or target.value is None:
             return Absent("missing", f"'{address}' is not set in {path}" if address else f"{path} is empty")
-        return self.place(target, at, Use(var.text, "literal"))
+        return self.place(target, at, Use(var.text, "literal"), ".".join(keys))
 
-    def place(self, target: Item, at: Item, use: Use) -> Item:
-        """``target``'s value where a variable stood: a scalar takes the variable's place, a list or
-        mapping keeps the positions of its entries (where each one is written)."""
+    def place(self, target: Item, at: Item, use: Use, path: str) -> Item:
+        """``target``'s value (found at configuration path ``path``) where a variable stood. The item
+        stands at the variable and remembers where the value is written (for a value that itself came
+        through variables, the innermost place); a list or mapping stays where it is written, with its
+        entries, and remembers the variable's place."""
+        written = target.written or Written(target.file, target.line, target.column, path)
         if isinstance(target.value, (dict, list)):
-            return copy(target, self.budget, (use,))
-        return Item(target.value, at.file, at.line, at.column, uses=merge_uses(target.uses, (use,)), state=DONE)
+            copied = copy(target, self.budget, (use,))
+            copied.written, copied.used_at = written, (at.file, at.line, at.column)
+            return copied
+        return Item(target.value, at.file, at.line, at.column, uses=merge_uses(target.uses, (use,)), state=DONE,
+                    written=written)
 
     def stage(self) -> str:
         """``--stage``, else provider.stage, else "dev" (the framework's rule)."""
