@@ -41,6 +41,9 @@ MAX_STRING = 65_536  # characters a variable may expand to inside a string
 
 DYNAMIC, UNKNOWN = ResolutionKind.DYNAMIC, ResolutionKind.UNKNOWN
 
+HERE = Written("", 0, 0, "")  # a part of a string whose value is written in the string itself
+
+
 @dataclass(frozen=True, slots=True)
 class Pass:
     """One evaluation of the configuration: a stage and the ``--region`` the deploy would be given."""
@@ -177,6 +180,8 @@ class Resolver:
             uses.extend(part.uses)
             if part.written is not None:
                 placed.add(part.written)
+            elif any(u.kind == "literal" for u in part.uses):
+                placed.add(HERE)  # a fallback written in this string (${param:version, 4}), or strToBool
             last = var.end
         pieces.append(text[last:])
         joined = "".join(pieces)
@@ -185,6 +190,7 @@ class Resolver:
         # Written where its one part from elsewhere is (the params entry in arn:...:${param:version}); with
         # two or more such parts no single token decides it, and it stays where the string is.
         written = placed.pop() if len(placed) == 1 else None
+        written = None if written is HERE else written
         return Item(joined, at.file, at.line, at.column, uses=tuple(uses), state=DONE, written=written)
 
     def _text(self, text: Text | None, at: Item) -> Item:
