@@ -63,22 +63,22 @@ def test_each_value_is_reported_where_it_is_written() -> None:
         # custom.tracing is ${self:custom.tracers.${sls:stage}, self:custom.tracers.any}: the innermost value.
         ("LG301", CONFIG, 15, 10, "custom.tracers.any", used(25, "functions.api.layers[0]"),
          unreviewed("api", "tracer:7")),
-        ("LG101", CONFIG, 16, 10, "custom.extra", used(28, "functions.api.layers[3]"),
+        ("LG101", CONFIG, 16, 29, "custom.extra", used(28, "functions.api.layers[3]"),
          by_default("api", "extra:5", EXTRA)),
-        ("LG301", CONFIG, 16, 10, "custom.extra", used(28, "functions.api.layers[3]"), unreviewed("api", "extra:5")),
+        ("LG301", CONFIG, 16, 29, "custom.extra", used(28, "functions.api.layers[3]"), unreviewed("api", "extra:5")),
         # One value from elsewhere in a string: that value decides it.
         ("LG301", CONFIG, 18, 12, "custom.edgeSdk", used(38, "functions.edge.layers[2]"),
          unreviewed("edge", "edge-sdk:9")),
         # A list that came whole from custom: its items.
         ("LG301", CONFIG, 20, 7, "custom.common[0]", used(32, "functions.worker.layers[0]"),
          unreviewed("worker", "common:3")),
-        # Written in the entry itself (a fallback there), or decided by two places at once: the entry.
-        ("LG101", CONFIG, 29, 9, "functions.api.layers[4]", None, by_default("api", "own:2", OWN)),
-        ("LG301", CONFIG, 29, 9, "functions.api.layers[4]", None, unreviewed("api", "own:2")),
+        # A fallback written in the entry: at its token; decided by two places at once: the entry.
+        ("LG101", CONFIG, 29, 26, "functions.api.layers[4]", None, by_default("api", "own:2", OWN)),
+        ("LG301", CONFIG, 29, 26, "functions.api.layers[4]", None, unreviewed("api", "own:2")),
         ("LG101", CONFIG, 36, 9, "functions.edge.layers[0]", None, by_default("edge", "edge:4", EDGE)),
         ("LG301", CONFIG, 36, 9, "functions.edge.layers[0]", None, unreviewed("edge", "edge:4")),
-        ("LG101", CONFIG, 37, 9, "functions.edge.layers[1]", None, by_default("edge", "edge-auth:4", EDGE)),
-        ("LG301", CONFIG, 37, 9, "functions.edge.layers[1]", None, unreviewed("edge", "edge-auth:4")),
+        ("LG101", CONFIG, 37, 88, "functions.edge.layers[1]", None, by_default("edge", "edge-auth:4", EDGE)),
+        ("LG301", CONFIG, 37, 88, "functions.edge.layers[1]", None, unreviewed("edge", "edge-auth:4")),
     ]
 
 

@@ -11,7 +11,7 @@ v2, a fallback may also be a whole ``${...}`` variable.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _TYPE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 MAX_NESTING = 32  # variables inside variables inside ...; real configurations nest two or three deep
@@ -43,6 +43,7 @@ class Const:
     """A literal fallback: ``'dev'``, ``3``, ``true``, ``null``."""
 
     value: Literal
+    start: int = field(default=-1, compare=False)  # offset in the string that was parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +164,9 @@ class _Parser:
             raise self.fail("missing closing '}'", i)
         c = s[i]
         if c in "'\"":
+            at = i
             text, i = self.quoted(i)
-            sources.append(Const(text))
+            sources.append(Const(text, at))
             i = self.skip(i)
             if i < len(s) and s[i] != "}":
                 raise self.fail("a quoted fallback must be the last", i)
@@ -185,7 +187,7 @@ class _Parser:
         literal = _literal(word)
         if literal is _NOT_LITERAL:
             raise self.fail(f"fallback {word!r} is neither a source nor a literal (quote a string: '{word}')", i)
-        sources.append(Const(literal))  # type: ignore[arg-type]
+        sources.append(Const(literal, i))  # type: ignore[arg-type]
         return j
 
     def quoted(self, i: int) -> tuple[str, int]:

@@ -87,6 +87,7 @@ class Item:
     # ``used_at`` is the variable's place (file, line, column).
     written: Written | None = None
     used_at: tuple[str, int, int] | None = None
+    text_column: int = 0  # a scalar written on one line exactly as its value: the column its text starts at
 
     @property
     def is_map(self) -> bool:
@@ -174,7 +175,8 @@ def from_node(node: Node, file: str, budget: Budget) -> Item:
 
     def conv_untagged(n: Node, depth: int, line: int, col: int) -> Item:
         if n.__class__ is ScalarNode:
-            return Item(_scalar(n), file, line, col, str(n.value))  # type: ignore[arg-type]
+            return Item(_scalar(n), file, line, col, str(n.value),  # type: ignore[arg-type]
+                        text_column=_text_column(n, col))
         if n.__class__ is SequenceNode:
             return Item([conv(v, depth + 1) for v in n.value], file, line, col)
         assert isinstance(n, MappingNode)
@@ -198,6 +200,16 @@ def from_node(node: Node, file: str, budget: Budget) -> Item:
         return Item(out, file, line, col, keys=keys)
 
     return conv(node, 0)
+
+
+def _text_column(n: Node, column: int) -> int:
+    """Where the value's text starts, when the scalar is written on one line with nothing escaped (so a
+    fallback inside ``${...}`` can be pointed at); else 0."""
+    start, end = n.start_mark, n.end_mark
+    if start.line != end.line or not isinstance(n.value, str):
+        return 0
+    quoted = 1 if getattr(n, "style", None) in ("'", '"') else 0
+    return column + quoted if end.column - start.column == len(n.value) + 2 * quoted else 0
 
 
 def _scalar(n: ScalarNode) -> Any:
@@ -229,7 +241,7 @@ def copy(item: Item, budget: Budget, extra: tuple[Use, ...] = (), at: Item | Non
         where = at or it
         return Item(value, where.file, where.line, where.column, it.raw, _merge(it.uses, extra), it.state,
                     dict(it.keys) if at is None else {k: (at.line, at.column) for k in it.keys}, it.tag,
-                    it.written, it.used_at)
+                    it.written, it.used_at, it.text_column)
 
     return cp(item)
 

@@ -41,9 +41,6 @@ MAX_STRING = 65_536  # characters a variable may expand to inside a string
 
 DYNAMIC, UNKNOWN = ResolutionKind.DYNAMIC, ResolutionKind.UNKNOWN
 
-HERE = Written("", 0, 0, "")  # a part of a string whose value is written in the string itself
-
-
 @dataclass(frozen=True, slots=True)
 class Pass:
     """One evaluation of the configuration: a stage and the ``--region`` the deploy would be given."""
@@ -167,6 +164,7 @@ class Resolver:
         pieces: list[str] = []
         uses: list[Use] = []
         placed: set[Written] = set()
+        here: list[Item] = []  # parts whose value is written in this string (a fallback)
         last = 0
         for var in variables:
             part = self.evaluate(var, at)
@@ -181,17 +179,19 @@ class Resolver:
             if part.written is not None:
                 placed.add(part.written)
             elif any(u.kind == "literal" for u in part.uses):
-                placed.add(HERE)  # a fallback written in this string (${param:version, 4}), or strToBool
+                here.append(part)  # a fallback written in this string (${param:version, 4}), or strToBool
             last = var.end
         pieces.append(text[last:])
         joined = "".join(pieces)
         if len(joined) > MAX_STRING:
             raise InputError(f"a value expands to more than {MAX_STRING:,} characters", at.file, at.line, at.column)
-        # Written where its one part from elsewhere is (the params entry in arn:...:${param:version}); with
-        # two or more such parts no single token decides it, and it stays where the string is.
-        written = placed.pop() if len(placed) == 1 else None
-        written = None if written is HERE else written
-        return Item(joined, at.file, at.line, at.column, uses=tuple(uses), state=DONE, written=written)
+        # Written where its one placed part is (the params entry in arn:...:${param:version}, the fallback
+        # in arn:...:${param:version, 4}); with two or more no single token decides it, and it stays where
+        # the string is.
+        spots = {(p.line, p.column) for p in here}
+        written = placed.pop() if len(placed) == 1 and not spots else None
+        line, column = spots.pop() if len(spots) == 1 and not placed else (at.line, at.column)
+        return Item(joined, at.file, line, column, uses=tuple(uses), state=DONE, written=written)
 
     def _text(self, text: Text | None, at: Item) -> Item:
         """An address or parameter as a string, nested variables resolved."""
@@ -206,8 +206,9 @@ class Resolver:
         self.budget.spend()
         absent: list[Absent] = []
         for source in var.sources:
-            if isinstance(source, Const):  # a fallback written in the repository
-                found = Item(source.value, at.file, at.line, at.column, uses=(Use(var.text, "literal"),), state=DONE)
+            if isinstance(source, Const):  # a fallback written in the repository: placed at its token
+                column = at.text_column + source.start if at.text_column and source.start >= 0 else at.column
+                found = Item(source.value, at.file, at.line, column, uses=(Use(var.text, "literal"),), state=DONE)
             elif isinstance(source, Variable):
                 found = self.evaluate(source, at)
                 if found.value is None:
