@@ -48,8 +48,12 @@ def scan(case: str, **options: object) -> Scan:
 
 def ref(consumer: str, position: int, kind: ResolutionKind, expression: str, at: tuple[str, int, int] | None,
         case: str, values: tuple[str, ...] = (), detail: str = "", source: str = "",
-        layer_def: str | None = None) -> LayerRef:
-    location = Location(f"{case}/{at[0]}", at[1], at[2], consumer) if at else Location(f"{case}/plan.json", 0, 0, consumer)
+        layer_def: str | None = None, origin: tuple[str, str] | None = None) -> LayerRef:
+    """``origin``: (the name of the attribute the value is written in, the use site) for a value written
+    away from the function's own layers expression."""
+    path, context = origin or (consumer, "")
+    location = (Location(f"{case}/{at[0]}", at[1], at[2], path, context) if at
+                else Location(f"{case}/plan.json", 0, 0, consumer))
     return LayerRef(consumer, location, expression, Resolution(kind, detail, source),
                     tuple(Candidate(v) for v in values), layer_def, position)
 
@@ -96,11 +100,14 @@ def test_module_for_each_keeps_instance_addresses_and_follows_variables() -> Non
     expected = []
     for module in (billing, search):
         fn, tracer = f"{module}.aws_lambda_function.this", f"{module}.aws_lambda_function.tracer"
+        # Written in the module call; the reference that uses it is the function's layers in the module.
+        passed = ("module.worker.layers", f"used at {c}/modules/worker/main.tf:24 ({fn})")
         expected += [
-            ref(fn, 0, LIT, DATADOG, ("main.tf", 8, 5), c, (DATADOG,)),
-            ref(fn, 1, LIT, INSIGHTS, ("main.tf", 9, 5), c, (INSIGHTS,)),
+            ref(fn, 0, LIT, DATADOG, ("main.tf", 8, 5), c, (DATADOG,), origin=passed),
+            ref(fn, 1, LIT, INSIGHTS, ("main.tf", 9, 5), c, (INSIGHTS,), origin=passed),
             # Not passed by the module call: the variable's default, inside the module.
-            ref(tracer, 0, LIT, OTEL, ("modules/worker/main.tf", 15, 14), c, (OTEL,)),
+            ref(tracer, 0, LIT, OTEL, ("modules/worker/main.tf", 15, 14), c, (OTEL,),
+                origin=("module.worker.variable.tracing_layers.default", f"used at line 33 ({tracer})")),
         ]
     assert result.refs == tuple(expected)
 
@@ -117,21 +124,29 @@ def test_dropped_list_is_rebuilt_from_the_tf_sources() -> None:
         ref("aws_lambda_function.api", 0, LIT, DATADOG, ("main.tf", 21, 5), c, (DATADOG,)),
         ref("aws_lambda_function.api", 1, INT, f"{deps}.arn", ("main.tf", 22, 5), c,
             detail=f"layer {deps} of this configuration", layer_def=deps),
-        # A root variable: its value is in the plan even when the list is not.
-        ref("aws_lambda_function.cron", 0, PAR, "var.vendor_layer", ("main.tf", 52, 20), c, (POWERTOOLS,),
-            detail="vendor_layer", source="plan variables"),
+        # A root variable: its value is in the plan even when the list is not. It is the variable's default,
+        # so the finding points at the default, the string to change.
+        ref("aws_lambda_function.cron", 0, PAR, "var.vendor_layer", ("main.tf", 36, 13), c, (POWERTOOLS,),
+            detail="vendor_layer", source="plan variables",
+            origin=("variable.vendor_layer.default", "used at line 52 (aws_lambda_function.cron)")),
         ref("aws_lambda_function.cron", 1, INT, f"{tools}.arn", ("main.tf", 52, 38), c,
             detail=f"layer {tools} of this configuration", layer_def=tools),
-        # A local value: only the .tf sources hold it.
-        ref("aws_lambda_function.jobs", 0, LIT, DATADOG, ("main.tf", 41, 5), c, (DATADOG,)),
+        # A local value: only the .tf sources hold it; the finding names the function's line that uses it.
+        ref("aws_lambda_function.jobs", 0, LIT, DATADOG, ("main.tf", 41, 5), c, (DATADOG,),
+            origin=("local.job_layers", "used at line 61 (aws_lambda_function.jobs)")),
         ref("aws_lambda_function.jobs", 1, INT, f"{deps}.arn", ("main.tf", 42, 5), c,
-            detail=f"layer {deps} of this configuration", layer_def=deps),
-        ref(orders, 0, LIT, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,)),
+            detail=f"layer {deps} of this configuration", layer_def=deps,
+            origin=("local.job_layers", "used at line 61 (aws_lambda_function.jobs)")),
+        ref(orders, 0, LIT, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,),
+            origin=("module.svc.layers", f"used at {c}/modules/svc/main.tf:15 ({orders})")),
         ref(orders, 1, INT, f"{tools}.arn", ("main.tf", 31, 87), c,
-            detail=f"layer {tools} of this configuration", layer_def=tools),
-        ref(users, 0, LIT, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,)),
+            detail=f"layer {tools} of this configuration", layer_def=tools,
+            origin=("module.svc.layers", f"used at {c}/modules/svc/main.tf:15 ({orders})")),
+        ref(users, 0, LIT, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,),
+            origin=("module.svc.layers", f"used at {c}/modules/svc/main.tf:15 ({users})")),
         ref(users, 1, INT, f"{tools}.arn", ("main.tf", 31, 87), c,
-            detail=f"layer {tools} of this configuration", layer_def=tools),
+            detail=f"layer {tools} of this configuration", layer_def=tools,
+            origin=("module.svc.layers", f"used at {c}/modules/svc/main.tf:15 ({users})")),
     )
     assert result.layer_defs == (
         LayerDef(deps, "deps", Location(f"{c}/main.tf", 3, 1, deps),

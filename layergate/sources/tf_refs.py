@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from layergate.model import Location, ResolutionKind
 from layergate.sources.tf_address import ModuleInstance, unkeyed
 from layergate.sources.tf_config import ConfigIndex, Expression
-from layergate.sources.tf_parts import Part, Parts
+from layergate.sources.tf_parts import Part, Parts, constant_parts, spot_parts
 from layergate.sources.tf_plan import LAYER_VERSION, PlanIndex
 
 if TYPE_CHECKING:
@@ -101,8 +102,9 @@ class RefResolver:
                 return Parts((Part(ResolutionKind.UNKNOWN, expression,
                                    f"variable {name} has no list of strings for this in the plan",
                                    location=location),), True)
-            return Parts((Part(ResolutionKind.PARAMETER, expression, name, "plan variables", values,
-                               location=location, spread=isinstance(value, list)),), True)
+            part = Part(ResolutionKind.PARAMETER, expression, name, "plan variables", values, location=location,
+                        spread=isinstance(value, list))
+            return Parts(self._at_default(inst, name, rest, value, part), True)
         call = inst.scope
         passed = self.config.call_argument(call, name)
         module_block = ("module", (call[-1],))
@@ -117,6 +119,19 @@ class RefResolver:
             return self._follow(inst, ("variable", (name,)), "default", passed, rest, expression, location, depth,
                                 elements)
         return self._follow(inst.parent(), module_block, name, passed, rest, expression, location, depth, elements)
+
+    def _at_default(self, inst: ModuleInstance, name: str, rest: str, value: Any, part: Part) -> tuple[Part, ...]:
+        """A root variable's value placed at the strings of its ``default`` when that is the value the plan has
+        (the place to change it); one part per list element then. Else the part at the reference."""
+        declared, default = self.config.variable_default((), name)
+        if not declared or navigate(default, rest) != value:
+            return (part,)
+        placed = constant_parts(list(part.values), self.owner.written(inst, ("variable", (name,)), "default"))
+        if len(placed.parts) != len(part.values) or not all(p.location for p in placed.parts):
+            return (part,)
+        return tuple(replace(part, expression=f"{part.expression}[{i}]" if part.spread else part.expression,
+                             values=p.values, location=p.location, spread=False)
+                     for i, p in enumerate(placed.parts))
 
     def _follow(
         self, inst: ModuleInstance, block: tuple[str, tuple[str, ...]], name: str, expr: Expression | None, rest: str,
@@ -146,7 +161,7 @@ class RefResolver:
         if elements and hcl is not None and hcl.attribute(inst.scope, "locals", (), name) is not None:
             return self.owner.expression_parts(inst, block, name, None, depth, elements)
         written = self.owner.written(inst, block, name)  # its strings still place known values
-        return Parts((unknown,), True, spots=written.strings if written else {})
+        return Parts((unknown,), True, spots=spot_parts(written))
 
     def _layer_data(
         self, inst: ModuleInstance, root: str, expression: str, location: Location | None, bound: tuple[int, str]
