@@ -253,3 +253,126 @@ def test_deleted_functions_are_skipped_and_existing_layers_resolve() -> None:
             layer_def=deps),
         ref("aws_lambda_function.kept", 1, LIT, DATADOG, ("main.tf", 18, 5), c, (DATADOG,)),
     )
+
+
+SHARED_UTILS = "arn:aws:lambda:us-east-1:123456789012:layer:shared-utils:4"
+
+
+def test_locals_conditionals_defaults_and_module_outputs_point_at_the_value() -> None:
+    """Each value is reported where it is written; away from the function, the finding names the use site."""
+    c = "locals_outputs"
+    result = scan(c)
+    api, edge, jobs, reports = (f"aws_lambda_function.{n}" for n in ("api", "edge", "jobs", "reports"))
+    deps = "module.shared.aws_lambda_layer_version.deps"
+    assert result.refs == (
+        ref(api, 0, LIT, DATADOG, ("main.tf", 14, 14), c, (DATADOG,),
+            origin=("local.datadog", f"used at line 28 ({api})")),
+        # The branch of the conditional the plan took, at its local's string.
+        ref(api, 1, LIT, INSIGHTS, ("main.tf", 15, 14), c, (INSIGHTS,),
+            origin=("local.insights", f"used at line 28 ({api})")),
+        # A branch written in the function itself: its own token, no use site to name.
+        ref(edge, 0, LIT, OTEL, ("main.tf", 38, 16), c, (OTEL,)),
+        ref(edge, 1, PAR, "var.vendor_layer", ("main.tf", 10, 13), c, (POWERTOOLS,), detail="vendor_layer",
+            source="plan variables", origin=("variable.vendor_layer.default", f"used at line 39 ({edge})")),
+        # Dropped by the plan (the module publishes the layer in this apply): read through the module's output.
+        ref(jobs, 0, INT, "aws_lambda_layer_version.deps.arn", ("modules/shared/main.tf", 17, 11), c,
+            detail=f"layer {deps} of this configuration", layer_def=deps,
+            origin=("module.shared.output.deps_arn.value", f"used at {c}/main.tf:59 ({jobs})")),
+        ref(jobs, 1, LIT, DATADOG, ("main.tf", 14, 14), c, (DATADOG,),
+            origin=("local.datadog", f"used at line 59 ({jobs})")),
+        # A module output from a local of the module.
+        ref(reports, 0, LIT, SHARED_UTILS, ("modules/shared/main.tf", 2, 11), c, (SHARED_UTILS,),
+            origin=("module.shared.local.utils", f"used at {c}/main.tf:49 ({reports})")),
+    )
+    assert result.layer_defs == (
+        LayerDef(deps, "deps", Location(f"{c}/modules/shared/main.tf", 5, 1, deps),
+                 ContentSource("s3", "s3://artifacts-bucket/layers/deps.zip", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY")),
+    )
+
+
+def test_tf_json_sources_are_read_with_the_positions_of_their_json_tokens() -> None:
+    c = "tf_json"
+    result = scan(c)
+    api, jobs, reports = (f"aws_lambda_function.{n}" for n in ("api", "jobs", "reports"))
+    deps = "aws_lambda_layer_version.deps"
+    assert result.functions == functions(c, api, jobs, reports)
+    assert result.refs == (
+        ref(api, 0, LIT, DATADOG, ("main.tf.json", 10, 16), c, (DATADOG,),
+            origin=("local.datadog", f"used at line 37 ({api})")),
+        ref(api, 1, PAR, "var.vendor_layer", ("main.tf.json", 6, 18), c, (POWERTOOLS,), detail="vendor_layer",
+            source="plan variables", origin=("variable.vendor_layer.default", f"used at line 38 ({api})")),
+        ref(api, 2, LIT, OTEL, ("main.tf.json", 39, 11), c, (OTEL,)),
+        # "${local.job_layers}": the plan drops the list (a layer of this apply); the local's JSON array holds it.
+        ref(jobs, 0, LIT, INSIGHTS, ("main.tf.json", 12, 7), c, (INSIGHTS,),
+            origin=("local.job_layers", f"used at line 48 ({jobs})")),
+        ref(jobs, 1, INT, f"{deps}.arn", ("main.tf.json", 13, 7), c, detail=f"layer {deps} of this configuration",
+            layer_def=deps, origin=("local.job_layers", f"used at line 48 ({jobs})")),
+        ref(reports, 0, LIT, SHARED_UTILS, ("modules/shared/main.tf.json", 4, 16), c, (SHARED_UTILS,),
+            origin=("module.shared.output.utils_arn.value", f"used at {c}/main.tf.json:56 ({reports})")),
+    )
+    assert result.layer_defs == (
+        LayerDef(deps, "deps", Location(f"{c}/main.tf.json", 23, 7, deps),
+                 ContentSource("s3", "s3://artifacts-bucket/layers/deps.zip")),
+    )
+
+
+def test_tf_json_without_sources_is_unknown_never_a_template_literal(tmp_path: Path) -> None:
+    """The plan records a .tf.json expression as its JSON text ("${local.job_layers}"): that is no ARN."""
+    c = "tf_json"
+    jobs = [r for r in scan(c, tf_dir=str(tmp_path)).refs if r.consumer == "aws_lambda_function.jobs"]
+    assert jobs == [
+        ref("aws_lambda_function.jobs", 0, UNK, "local.job_layers", None, c,
+            detail="the plan does not record local values such as local.job_layers; point --tf-dir at the .tf"
+            " sources so layergate can read it"),
+    ]
+
+
+def _plan_with_remote_module(tmp_path: Path) -> Path:
+    """locals_outputs as if its module came from the registry (the plan names the source it was made from)."""
+    import json
+    import shutil
+
+    work = tmp_path / "locals_outputs"
+    shutil.copytree(FIXTURES / "locals_outputs", work)
+    plan = json.loads((work / "plan.json").read_text(encoding="utf-8"))
+    plan["configuration"]["root_module"]["module_calls"]["shared"]["source"] = "acme/shared-layers/aws"
+    (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    return work / "plan.json"
+
+
+def test_outputs_of_a_registry_module_are_not_followed(tmp_path: Path) -> None:
+    path = _plan_with_remote_module(tmp_path)
+    result = terraform.parse(str(path), ParseOptions(root=str(tmp_path)))[0]
+    jobs = "aws_lambda_function.jobs"
+    main = str(tmp_path / "locals_outputs" / "main.tf")
+    why = ("it is output deps_arn of module.shared, whose module comes from 'acme/shared-layers/aws', not from a"
+           " directory of this repository: layergate follows outputs of local modules (./, ../) only; pass the"
+           " layer ARN in from this configuration instead")
+    assert [r for r in result.refs if r.consumer == jobs] == [
+        LayerRef(jobs, Location(main, 59, 20, jobs), "module.shared.deps_arn", Resolution(UNK, why), (), None, 0),
+        LayerRef(jobs, Location(main, 14, 14, "local.datadog", f"used at line 59 ({jobs})"), DATADOG,
+                 Resolution(LIT), (Candidate(DATADOG),), None, 1),
+    ]
+    # A known list keeps the value the plan has: that is what apply deploys.
+    assert [r for r in result.refs if r.consumer == "aws_lambda_function.reports"] == [
+        LayerRef("aws_lambda_function.reports", Location(str(path), 0, 0, "aws_lambda_function.reports"),
+                 SHARED_UTILS, Resolution(LIT, "planned value"), (Candidate(SHARED_UTILS),), None, 0),
+    ]
+
+
+def test_a_tf_json_file_that_is_not_json_is_named_in_the_unknown_entry(tmp_path: Path) -> None:
+    import shutil
+
+    work = tmp_path / "tf_json"
+    shutil.copytree(FIXTURES / "tf_json", work)
+    (work / "main.tf.json").write_text('{"locals": {"job_layers": [\n', encoding="utf-8")
+    result = terraform.parse(str(work / "plan.json"), ParseOptions(root=str(tmp_path)))[0]
+    jobs = [r for r in result.refs if r.consumer == "aws_lambda_function.jobs"]
+    assert jobs == [
+        LayerRef("aws_lambda_function.jobs", Location(str(work / "plan.json"), 0, 0, "aws_lambda_function.jobs"),
+                 "local.job_layers", Resolution(UNK, (
+                     "the plan does not record local values such as local.job_layers; point --tf-dir at the .tf"
+                     " sources so layergate can read it (the .tf sources could not be read:"
+                     f" {work / 'main.tf.json'}:2:1: invalid JSON: unexpected end of file: the '[' at line 1"
+                     " column 27 is never closed)")), (), None, 0),
+    ]

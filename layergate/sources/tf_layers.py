@@ -83,6 +83,10 @@ class LayerResolver:
                 stand_in, ("resource", labels), "layers", config_expr, 0, elements)
         if not any(p.bound for p in template.parts):
             return template
+        if any(p.bound and p.bound[0] > len(inst.segments) for p in template.parts):
+            # Bound inside a module this one calls (an output): the stand-in's keys cannot be swapped for
+            # the instance's, so this instance is worked out on its own.
+            return self.expression_parts(inst, ("resource", labels), "layers", config_expr, 0, elements)
         parts = []
         for part in template.parts:
             if part.bound is None:
@@ -144,7 +148,7 @@ class LayerResolver:
         reason = (
             "the plan drops the whole layers list when one element is known only after apply, and its"
             f" configuration records only the references ({', '.join(references) or 'none'}), not literal"
-            " ARNs written beside them; point --tf-dir at the .tf sources to read them" + stale + self._tf_errors()
+            " ARNs written beside them; point --tf-dir at the .tf sources to read them" + stale + self.tf_errors()
         )
         return Parts(tuple(parts), False, reason, written.location if written else None, tuple(references), spots)
 
@@ -175,7 +179,7 @@ class LayerResolver:
                     parts.extend(replace(p, hint=True) for p in sub.parts)
         return Parts(tuple(parts), complete, "; ".join(dict.fromkeys(reasons)), attr.location, tuple(references))
 
-    def _tf_errors(self) -> str:
+    def tf_errors(self) -> str:
         if self.tf is None or not self.tf.errors:
             return ""
         return f" (the .tf sources could not be read: {self.tf.errors[0]})"

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from layergate.model import Location, ResolutionKind
-from layergate.sources.tf_address import ModuleInstance, unkeyed
+from layergate.sources.tf_address import ModuleInstance, module_instance, unkeyed
 from layergate.sources.tf_config import ConfigIndex, Expression
 from layergate.sources.tf_parts import Part, Parts, constant_parts, spot_parts
 from layergate.sources.tf_plan import LAYER_VERSION, PlanIndex
@@ -23,6 +23,10 @@ _DATA_LAYER = f"data.{LAYER_VERSION}."
 _ASK_FOR_SOURCES = "; point --tf-dir at the .tf sources so layergate can read it"
 _STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_-]*)|\[([0-9]+)\]|\["((?:[^"\\]|\\.)*)"\]')
 _MISSING = object()
+_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
+_KEY = r'(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?'
+_MODULE_ROOT = re.compile(rf"module\.({_NAME})({_KEY})$")  # module.m, module.m["k"], module.m[0]
+_MODULE_OUTPUT = re.compile(rf"module\.{_NAME}{_KEY}\.({_NAME})")  # ... and the output name after it
 
 
 def navigate(value: Any, path: str) -> Any:
@@ -82,8 +86,7 @@ class RefResolver:
         elif root.startswith(f"{LAYER_VERSION}."):
             part = self._internal(inst, root, expression, location, bound)
         elif root.startswith("module."):
-            part = Part(ResolutionKind.UNKNOWN, expression, f"it is an output of {shown}, whose value the plan"
-                        " does not record", location=location, bound=bound)
+            return self._output(inst, root, expression, location, depth, elements, bound)
         else:
             part = Part(ResolutionKind.UNKNOWN, expression, f"{shown} is known only after apply", location=location,
                         bound=bound)
@@ -133,9 +136,40 @@ class RefResolver:
                              values=p.values, location=p.location, spread=False)
                      for i, p in enumerate(placed.parts))
 
+    def _output(
+        self, inst: ModuleInstance, root: str, expression: str, location: Location | None, depth: int, elements: bool,
+        bound: tuple[int, str],
+    ) -> Parts:
+        """``module.m.out`` (or ``module.m["k"].out...``): the expression of the output, followed into the module
+        when its source is a directory of the repository."""
+        match = _MODULE_OUTPUT.match(expression)
+        call = _MODULE_ROOT.match(root)
+        shown = inst.prefix + root
+        if match is None or call is None:
+            return Parts((Part(ResolutionKind.UNKNOWN, expression, f"it is an output of {shown}, and layergate reads"
+                               " only a named output (module.NAME.OUTPUT)", location=location, bound=bound),), True)
+        name, key, output, rest = call[1], call[2], match[1], expression[match.end():]
+        child = module_instance((*inst.segments, (name, key)))
+        sources = self.config.sources(child.scope)
+        remote = next((s for s in sources or () if not s.startswith(("./", "../"))), None)
+        if sources is None or remote is not None:
+            where = f"comes from {remote!r}, not from a directory of this repository" if remote else (
+                "has no source in the plan's configuration")
+            return Parts((Part(ResolutionKind.UNKNOWN, expression, f"it is output {output} of {shown}, whose module"
+                               f" {where}: layergate follows outputs of local modules (./, ../) only; pass the"
+                               " layer ARN in from this configuration instead", location=location, bound=bound),),
+                         True)
+        expr = self.config.output(child.scope, output)
+        if expr is None:
+            return Parts((Part(ResolutionKind.UNKNOWN, expression, f"the plan's configuration has no output {output}"
+                               f" of {shown}", location=location, bound=bound),), True)
+        return self._follow(child, ("output", (output,)), "value", expr, rest, expression, location, depth, elements,
+                            "value of the output")
+
     def _follow(
         self, inst: ModuleInstance, block: tuple[str, tuple[str, ...]], name: str, expr: Expression | None, rest: str,
         expression: str, location: Location | None, depth: int, elements: bool,
+        what: str = "object the module receives",
     ) -> Parts:
         """The parts of the expression a module variable takes, or of one attribute of it (``var.cfg.layers``)."""
         if not rest:
@@ -147,19 +181,19 @@ class RefResolver:
                 constant = Expression({"constant_value": list(values)})
                 return self.owner.expression_parts(inst, block, name, constant, depth, elements)
         return Parts((Part(ResolutionKind.UNKNOWN, expression,
-                           f"layergate does not follow {expression} into the object the module receives",
+                           f"layergate does not follow {expression} into the {what}",
                            location=location),), True)
 
     def _local(
         self, inst: ModuleInstance, name: str, expression: str, location: Location | None, depth: int, elements: bool
     ) -> Parts:
         block = ("locals", ())
-        unknown = Part(ResolutionKind.UNKNOWN, expression,
-                       f"the plan does not record local values such as local.{name}{_ASK_FOR_SOURCES}",
-                       location=location)
         hcl = self.owner.hcl
         if elements and hcl is not None and hcl.attribute(inst.scope, "locals", (), name) is not None:
             return self.owner.expression_parts(inst, block, name, None, depth, elements)
+        unknown = Part(ResolutionKind.UNKNOWN, expression,
+                       f"the plan does not record local values such as local.{name}{_ASK_FOR_SOURCES}"
+                       + self.owner.tf_errors(), location=location)
         written = self.owner.written(inst, block, name)  # its strings still place known values
         return Parts((unknown,), True, spots=spot_parts(written))
 
