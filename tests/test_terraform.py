@@ -283,6 +283,11 @@ def test_locals_conditionals_defaults_and_module_outputs_point_at_the_value() ->
         # A module output from a local of the module.
         ref(reports, 0, LIT, SHARED_UTILS, ("modules/shared/main.tf", 2, 11), c, (SHARED_UTILS,),
             origin=("module.shared.local.utils", f"used at {c}/main.tf:49 ({reports})")),
+        # Functions of module instances given another module's output: each resolves it on its own.
+        *(ref(fn, 0, INT, "aws_lambda_layer_version.deps.arn", ("modules/shared/main.tf", 17, 11), c,
+            detail=f"layer {deps} of this configuration", layer_def=deps,
+            origin=("module.shared.output.deps_arn.value", f"used at {c}/modules/svc/main.tf:15 ({fn})"))
+          for fn in (f'module.svc["{k}"].aws_lambda_function.this' for k in ("orders", "users"))),
     )
     assert result.layer_defs == (
         LayerDef(deps, "deps", Location(f"{c}/modules/shared/main.tf", 5, 1, deps),

@@ -34,7 +34,7 @@ from layergate.sources.tf_parts import (
     spot_parts,
 )
 from layergate.sources.tf_plan import PlanIndex, PlanResource, known_layers
-from layergate.sources.tf_refs import RefResolver
+from layergate.sources.tf_refs import UNSHAREABLE, RefResolver
 
 MAX_DEPTH = 16  # variables passed down through modules; deeper chains are reported, not followed
 
@@ -83,9 +83,9 @@ class LayerResolver:
                 stand_in, ("resource", labels), "layers", config_expr, 0, elements)
         if not any(p.bound for p in template.parts):
             return template
-        if any(p.bound and p.bound[0] > len(inst.segments) for p in template.parts):
-            # Bound inside a module this one calls (an output): the stand-in's keys cannot be swapped for
-            # the instance's, so this instance is worked out on its own.
+        if any(p.bound == UNSHAREABLE for p in template.parts):
+            # Bound inside a module reached through an output: the stand-in's keys cannot be swapped for the
+            # instance's, so this instance is worked out on its own.
             return self.expression_parts(inst, ("resource", labels), "layers", config_expr, 0, elements)
         parts = []
         for part in template.parts:

@@ -23,6 +23,7 @@ _DATA_LAYER = f"data.{LAYER_VERSION}."
 _ASK_FOR_SOURCES = "; point --tf-dir at the .tf sources so layergate can read it"
 _STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_-]*)|\[([0-9]+)\]|\["((?:[^"\\]|\\.)*)"\]')
 _MISSING = object()
+UNSHAREABLE = (-1, "")  # the bound of a part that only the function's own instance can resolve
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _KEY = r'(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?'
 _MODULE_ROOT = re.compile(rf"module\.({_NAME})({_KEY})$")  # module.m, module.m["k"], module.m[0]
@@ -163,8 +164,11 @@ class RefResolver:
         if expr is None:
             return Parts((Part(ResolutionKind.UNKNOWN, expression, f"the plan's configuration has no output {output}"
                                f" of {shown}", location=location, bound=bound),), True)
-        return self._follow(child, ("output", (output,)), "value", expr, rest, expression, location, depth, elements,
-                            "value of the output")
+        parts = self._follow(child, ("output", (output,)), "value", expr, rest, expression, location, depth, elements,
+                             "value of the output")
+        # What a module output refers to lives in another module than the function's ancestors, so a function's
+        # layers template cannot rebind it to an instance: such parts mark the template as not shareable.
+        return replace(parts, parts=tuple(replace(p, bound=UNSHAREABLE) if p.bound else p for p in parts.parts))
 
     def _follow(
         self, inst: ModuleInstance, block: tuple[str, tuple[str, ...]], name: str, expr: Expression | None, rest: str,
