@@ -262,27 +262,33 @@ def test_locals_conditionals_defaults_and_module_outputs_point_at_the_value() ->
     """Each value is reported where it is written; away from the function, the finding names the use site."""
     c = "locals_outputs"
     result = scan(c)
-    api, edge, jobs, reports = (f"aws_lambda_function.{n}" for n in ("api", "edge", "jobs", "reports"))
+    api, edge, jobs, observed, reports = (f"aws_lambda_function.{n}" for n in ("api", "edge", "jobs", "observed",
+                                                                                "reports"))
     deps = "module.shared.aws_lambda_layer_version.deps"
     assert result.refs == (
         ref(api, 0, LIT, DATADOG, ("main.tf", 14, 14), c, (DATADOG,),
-            origin=("local.datadog", f"used at line 28 ({api})")),
+            origin=("local.datadog", f"used at line 29 ({api})")),
         # The branch of the conditional the plan took, at its local's string.
         ref(api, 1, LIT, INSIGHTS, ("main.tf", 15, 14), c, (INSIGHTS,),
-            origin=("local.insights", f"used at line 28 ({api})")),
+            origin=("local.insights", f"used at line 29 ({api})")),
         # A branch written in the function itself: its own token, no use site to name.
-        ref(edge, 0, LIT, OTEL, ("main.tf", 38, 16), c, (OTEL,)),
+        ref(edge, 0, LIT, OTEL, ("main.tf", 39, 16), c, (OTEL,)),
         ref(edge, 1, PAR, "var.vendor_layer", ("main.tf", 10, 13), c, (POWERTOOLS,), detail="vendor_layer",
-            source="plan variables", origin=("variable.vendor_layer.default", f"used at line 39 ({edge})")),
+            source="plan variables", origin=("variable.vendor_layer.default", f"used at line 40 ({edge})")),
         # Dropped by the plan (the module publishes the layer in this apply): read through the module's output.
         ref(jobs, 0, INT, "aws_lambda_layer_version.deps.arn", ("modules/shared/main.tf", 17, 11), c,
             detail=f"layer {deps} of this configuration", layer_def=deps,
-            origin=("module.shared.output.deps_arn.value", f"used at {c}/main.tf:59 ({jobs})")),
+            origin=("module.shared.output.deps_arn.value", f"used at {c}/main.tf:60 ({jobs})")),
         ref(jobs, 1, LIT, DATADOG, ("main.tf", 14, 14), c, (DATADOG,),
-            origin=("local.datadog", f"used at line 59 ({jobs})")),
+            origin=("local.datadog", f"used at line 60 ({jobs})")),
+        # A local made of locals: each value at its own local, the use site the function's line.
+        ref(observed, 0, LIT, DATADOG, ("main.tf", 14, 14), c, (DATADOG,),
+            origin=("local.datadog", f"used at line 79 ({observed})")),
+        ref(observed, 1, LIT, INSIGHTS, ("main.tf", 15, 14), c, (INSIGHTS,),
+            origin=("local.insights", f"used at line 79 ({observed})")),
         # A module output from a local of the module.
         ref(reports, 0, LIT, SHARED_UTILS, ("modules/shared/main.tf", 2, 11), c, (SHARED_UTILS,),
-            origin=("module.shared.local.utils", f"used at {c}/main.tf:49 ({reports})")),
+            origin=("module.shared.local.utils", f"used at {c}/main.tf:50 ({reports})")),
         # Functions of module instances given another module's output: each resolves it on its own.
         *(ref(fn, 0, INT, "aws_lambda_layer_version.deps.arn", ("modules/shared/main.tf", 17, 11), c,
             detail=f"layer {deps} of this configuration", layer_def=deps,
@@ -354,8 +360,8 @@ def test_outputs_of_a_registry_module_are_not_followed(tmp_path: Path) -> None:
            " directory of this repository: layergate follows outputs of local modules (./, ../) only; pass the"
            " layer ARN in from this configuration instead")
     assert [r for r in result.refs if r.consumer == jobs] == [
-        LayerRef(jobs, Location(main, 59, 20, jobs), "module.shared.deps_arn", Resolution(UNK, why), (), None, 0),
-        LayerRef(jobs, Location(main, 14, 14, "local.datadog", f"used at line 59 ({jobs})"), DATADOG,
+        LayerRef(jobs, Location(main, 60, 20, jobs), "module.shared.deps_arn", Resolution(UNK, why), (), None, 0),
+        LayerRef(jobs, Location(main, 14, 14, "local.datadog", f"used at line 60 ({jobs})"), DATADOG,
                  Resolution(LIT), (Candidate(DATADOG),), None, 1),
     ]
     # A known list keeps the value the plan has: that is what apply deploys.

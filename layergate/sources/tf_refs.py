@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from layergate.model import Location, ResolutionKind
 from layergate.sources.tf_address import ModuleInstance, module_instance, unkeyed
 from layergate.sources.tf_config import ConfigIndex, Expression
-from layergate.sources.tf_parts import Part, Parts, constant_parts, spot_parts
+from layergate.sources.tf_files import WrittenAttribute
+from layergate.sources.tf_parts import Part, Parts, constant_parts, merge_spots, spot_parts
 from layergate.sources.tf_plan import LAYER_VERSION, PlanIndex
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ _DATA_LAYER = f"data.{LAYER_VERSION}."
 _ASK_FOR_SOURCES = "; point --tf-dir at the .tf sources so layergate can read it"
 _STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_-]*)|\[([0-9]+)\]|\["((?:[^"\\]|\\.)*)"\]')
 _MISSING = object()
+MAX_LOCAL_DEPTH = 16  # locals that refer to locals; a cycle is a Terraform error, but must not hang us
 UNSHAREABLE = (-1, "")  # the bound of a part that only the function's own instance can resolve
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _KEY = r'(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?'
@@ -199,7 +201,24 @@ class RefResolver:
                        f"the plan does not record local values such as local.{name}{_ASK_FOR_SOURCES}"
                        + self.owner.tf_errors(), location=location)
         written = self.owner.written(inst, block, name)  # its strings still place known values
-        return Parts((unknown,), True, spots=spot_parts(written))
+        return Parts((unknown,), True, spots=self._local_spots(inst, name, written, depth))
+
+    def _local_spots(
+        self, inst: ModuleInstance, name: str, written: WrittenAttribute | None, depth: int
+    ) -> Mapping[str, tuple[Part, ...]]:
+        """The strings of a local and of the locals it refers to (``a = [local.b]``), each at its place."""
+        spots = spot_parts(written)
+        if written is None or depth > MAX_LOCAL_DEPTH:
+            return spots
+        from layergate.sources.tf_hcl import expression_roots
+
+        for root in expression_roots(written.file.text[written.value.start:written.value.end]):
+            if root.startswith("local.") and root != f"local.{name}":
+                inner = self.owner.written(inst, ("locals", ()), root[6:])
+                site = written.reference(root)
+                found = self._local_spots(inst, root[6:], inner, depth + 1)
+                spots = merge_spots(spots, {k: tuple(replace(p, site=site) for p in v) for k, v in found.items()})
+        return spots
 
     def _layer_data(
         self, inst: ModuleInstance, root: str, expression: str, location: Location | None, bound: tuple[int, str]
