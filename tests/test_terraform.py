@@ -235,9 +235,10 @@ def test_count_instances_and_plan_variables() -> None:
     for fn in workers:
         expected += [
             ref(fn, 0, LIT, DATADOG, ("main.tf", 18, 27), c, (DATADOG,)),
-            # The value comes from terraform.tfvars, which the plan records as the variable's value.
-            ref(fn, 1, PAR, "var.extra_layers", ("main.tf", 18, 96), c, (shared,), detail="extra_layers",
-                source="plan variables"),
+            # The value comes from terraform.tfvars, which the plan records as the variable's value: the
+            # finding points at the string there.
+            ref(fn, 1, PAR, "var.extra_layers[0]", ("terraform.tfvars", 1, 17), c, (shared,), detail="extra_layers",
+                source="plan variables", origin=("var.extra_layers", f"used at {c}/main.tf:18 ({fn})")),
         ]
     assert result.refs == tuple(expected)
 

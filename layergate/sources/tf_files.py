@@ -125,6 +125,7 @@ class TfSources:
         self.errors: list[str] = []  # .tf files that could not be read ("main.tf:3:5: ...")
         self._files: dict[str, list[TfFile]] = {}
         self._manifest: dict[str, str] | None = None
+        self._tfvars: list[TfFile] | None = None
         self._directories: dict[tuple[str, ...], str | None] = {}
         self._written: dict[tuple[tuple[str, ...], str, tuple[str, ...], str], WrittenAttribute | None] = {}
 
@@ -183,6 +184,43 @@ class TfSources:
                     self.errors.append(f"{path}: cannot read: {exc}")
             self._files[directory] = files
         return files
+
+    def _tfvars_files(self) -> list[TfFile]:
+        if self._tfvars is None:
+            self._tfvars = []
+            try:
+                names = os.listdir(self.tf_dir)
+            except OSError:
+                names = []
+            loaded: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+            loaded += sorted(n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
+            for file_name in loaded:
+                path = os.path.normpath(os.path.join(self.tf_dir, file_name))
+                try:
+                    with open(path, encoding="utf-8-sig") as fh:
+                        self._tfvars.append(TfFile(path, fh.read()))
+                except (OSError, UnicodeDecodeError):
+                    continue
+        return self._tfvars
+
+    def tfvars(self, name: str) -> WrittenAttribute | None:
+        """Variable ``name`` as set in the root module's ``terraform.tfvars`` or ``*.auto.tfvars`` (or their
+        ``.json`` forms), the files terraform loads by itself; the last one that sets it, as terraform takes it."""
+        found = None
+        for tf in self._tfvars_files():
+            origin = f"var.{name}"
+            if tf.is_json:
+                from layergate.sources.tf_json import json_attribute
+
+                hit = json_attribute(tf, "", (), name) if tf.nodes() is not None else None
+                if hit is not None:
+                    span = Span(hit[1].start_mark.index, hit[1].end_mark.index)
+                    found = WrittenAttribute(tf, hit[0].start_mark.index, span, _strings(tf, span, origin), origin)
+                continue
+            attr = find_attribute(tf.masked, Span(0, len(tf.text)), name)
+            if attr is not None:
+                found = WrittenAttribute(tf, attr[0], attr[1], _strings(tf, attr[1], origin), origin)
+        return found
 
     def block(self, scope: tuple[str, ...], kind: str, labels: tuple[str, ...]) -> Location | None:
         """Where a block starts: for records that point at a whole resource."""

@@ -37,6 +37,10 @@ def blocks(root: Node | None, kind: str, labels: tuple[str, ...]) -> Iterator[tu
     """(the innermost key, the body) of every ``kind "labels..."`` block in a file's nodes."""
     if root is None:
         return
+    if not kind:  # the top level itself (a .tfvars.json file)
+        if isinstance(root, MappingNode):
+            yield ScalarNode("", "", root.start_mark, root.start_mark), root
+        return
     level: list[tuple[ScalarNode, Node]] = list(_members(root, kind))
     for label in labels:
         level = [hit for _, node in level for hit in _members(node, label)]

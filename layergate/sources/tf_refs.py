@@ -128,11 +128,16 @@ class RefResolver:
 
     def _at_default(self, inst: ModuleInstance, name: str, rest: str, value: Any, part: Part) -> tuple[Part, ...]:
         """A root variable's value placed at the strings of its ``default`` when that is the value the plan has
-        (the place to change it); one part per list element then. Else the part at the reference."""
+        (the place to change it), else at its strings in a ``.tfvars`` file that holds it; one part per list
+        element then. Else the part at the reference."""
         declared, default = self.config.variable_default((), name)
-        if not declared or navigate(default, rest) != value:
+        if declared and navigate(default, rest) == value:
+            written = self.owner.written(inst, ("variable", (name,)), "default")
+        elif self.owner.tf is not None and not rest:  # set in a .tfvars file terraform loads by itself
+            written = self.owner.tf.tfvars(name)
+        else:
             return (part,)
-        placed = constant_parts(list(part.values), self.owner.written(inst, ("variable", (name,)), "default"))
+        placed = constant_parts(list(part.values), written)
         if len(placed.parts) != len(part.values) or not all(p.location for p in placed.parts):
             return (part,)
         return tuple(replace(part, expression=f"{part.expression}[{i}]" if part.spread else part.expression,
