@@ -48,8 +48,12 @@ def scan(case: str, **options: object) -> Scan:
 
 def ref(consumer: str, position: int, kind: ResolutionKind, expression: str, at: tuple[str, int, int] | None,
         case: str, values: tuple[str, ...] = (), detail: str = "", source: str = "",
-        layer_def: str | None = None) -> LayerRef:
-    location = Location(f"{case}/{at[0]}", at[1], at[2], consumer) if at else Location(f"{case}/plan.json", 0, 0, consumer)
+        layer_def: str | None = None, origin: tuple[str, str] | None = None) -> LayerRef:
+    """``origin``: (the name of the attribute the value is written in, the use site) for a value written
+    away from the function's own layers expression."""
+    path, context = origin or (consumer, "")
+    location = (Location(f"{case}/{at[0]}", at[1], at[2], path, context) if at
+                else Location(f"{case}/plan.json", 0, 0, consumer))
     return LayerRef(consumer, location, expression, Resolution(kind, detail, source),
                     tuple(Candidate(v) for v in values), layer_def, position)
 
@@ -96,11 +100,14 @@ def test_module_for_each_keeps_instance_addresses_and_follows_variables() -> Non
     expected = []
     for module in (billing, search):
         fn, tracer = f"{module}.aws_lambda_function.this", f"{module}.aws_lambda_function.tracer"
+        # Written in the module call; the reference that uses it is the function's layers in the module.
+        passed = ("module.worker.layers", f"used at {c}/modules/worker/main.tf:24 ({fn})")
         expected += [
-            ref(fn, 0, LIT, DATADOG, ("main.tf", 8, 5), c, (DATADOG,)),
-            ref(fn, 1, LIT, INSIGHTS, ("main.tf", 9, 5), c, (INSIGHTS,)),
+            ref(fn, 0, LIT, DATADOG, ("main.tf", 8, 5), c, (DATADOG,), origin=passed),
+            ref(fn, 1, LIT, INSIGHTS, ("main.tf", 9, 5), c, (INSIGHTS,), origin=passed),
             # Not passed by the module call: the variable's default, inside the module.
-            ref(tracer, 0, LIT, OTEL, ("modules/worker/main.tf", 15, 14), c, (OTEL,)),
+            ref(tracer, 0, LIT, OTEL, ("modules/worker/main.tf", 15, 14), c, (OTEL,),
+                origin=("module.worker.variable.tracing_layers.default", f"used at line 33 ({tracer})")),
         ]
     assert result.refs == tuple(expected)
 
@@ -117,21 +124,29 @@ def test_dropped_list_is_rebuilt_from_the_tf_sources() -> None:
         ref("aws_lambda_function.api", 0, LIT, DATADOG, ("main.tf", 21, 5), c, (DATADOG,)),
         ref("aws_lambda_function.api", 1, INT, f"{deps}.arn", ("main.tf", 22, 5), c,
             detail=f"layer {deps} of this configuration", layer_def=deps),
-        # A root variable: its value is in the plan even when the list is not.
-        ref("aws_lambda_function.cron", 0, PAR, "var.vendor_layer", ("main.tf", 52, 20), c, (POWERTOOLS,),
-            detail="vendor_layer", source="plan variables"),
+        # A root variable: its value is in the plan even when the list is not. It is the variable's default,
+        # so the finding points at the default, the string to change.
+        ref("aws_lambda_function.cron", 0, PAR, "var.vendor_layer", ("main.tf", 36, 13), c, (POWERTOOLS,),
+            detail="vendor_layer", source="plan variables",
+            origin=("variable.vendor_layer.default", "used at line 52 (aws_lambda_function.cron)")),
         ref("aws_lambda_function.cron", 1, INT, f"{tools}.arn", ("main.tf", 52, 38), c,
             detail=f"layer {tools} of this configuration", layer_def=tools),
-        # A local value: only the .tf sources hold it.
-        ref("aws_lambda_function.jobs", 0, LIT, DATADOG, ("main.tf", 41, 5), c, (DATADOG,)),
+        # A local value: only the .tf sources hold it; the finding names the function's line that uses it.
+        ref("aws_lambda_function.jobs", 0, LIT, DATADOG, ("main.tf", 41, 5), c, (DATADOG,),
+            origin=("local.job_layers", "used at line 61 (aws_lambda_function.jobs)")),
         ref("aws_lambda_function.jobs", 1, INT, f"{deps}.arn", ("main.tf", 42, 5), c,
-            detail=f"layer {deps} of this configuration", layer_def=deps),
-        ref(orders, 0, LIT, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,)),
+            detail=f"layer {deps} of this configuration", layer_def=deps,
+            origin=("local.job_layers", "used at line 61 (aws_lambda_function.jobs)")),
+        ref(orders, 0, LIT, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,),
+            origin=("module.svc.layers", f"used at {c}/modules/svc/main.tf:15 ({orders})")),
         ref(orders, 1, INT, f"{tools}.arn", ("main.tf", 31, 87), c,
-            detail=f"layer {tools} of this configuration", layer_def=tools),
-        ref(users, 0, LIT, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,)),
+            detail=f"layer {tools} of this configuration", layer_def=tools,
+            origin=("module.svc.layers", f"used at {c}/modules/svc/main.tf:15 ({orders})")),
+        ref(users, 0, LIT, INSIGHTS, ("main.tf", 31, 13), c, (INSIGHTS,),
+            origin=("module.svc.layers", f"used at {c}/modules/svc/main.tf:15 ({users})")),
         ref(users, 1, INT, f"{tools}.arn", ("main.tf", 31, 87), c,
-            detail=f"layer {tools} of this configuration", layer_def=tools),
+            detail=f"layer {tools} of this configuration", layer_def=tools,
+            origin=("module.svc.layers", f"used at {c}/modules/svc/main.tf:15 ({users})")),
     )
     assert result.layer_defs == (
         LayerDef(deps, "deps", Location(f"{c}/main.tf", 3, 1, deps),
@@ -220,9 +235,10 @@ def test_count_instances_and_plan_variables() -> None:
     for fn in workers:
         expected += [
             ref(fn, 0, LIT, DATADOG, ("main.tf", 18, 27), c, (DATADOG,)),
-            # The value comes from terraform.tfvars, which the plan records as the variable's value.
-            ref(fn, 1, PAR, "var.extra_layers", ("main.tf", 18, 96), c, (shared,), detail="extra_layers",
-                source="plan variables"),
+            # The value comes from terraform.tfvars, which the plan records as the variable's value: the
+            # finding points at the string there.
+            ref(fn, 1, PAR, "var.extra_layers[0]", ("terraform.tfvars", 1, 17), c, (shared,), detail="extra_layers",
+                source="plan variables", origin=("var.extra_layers", f"used at {c}/main.tf:18 ({fn})")),
         ]
     assert result.refs == tuple(expected)
 
@@ -238,3 +254,137 @@ def test_deleted_functions_are_skipped_and_existing_layers_resolve() -> None:
             layer_def=deps),
         ref("aws_lambda_function.kept", 1, LIT, DATADOG, ("main.tf", 18, 5), c, (DATADOG,)),
     )
+
+
+SHARED_UTILS = "arn:aws:lambda:us-east-1:123456789012:layer:shared-utils:4"
+
+
+def test_locals_conditionals_defaults_and_module_outputs_point_at_the_value() -> None:
+    """Each value is reported where it is written; away from the function, the finding names the use site."""
+    c = "locals_outputs"
+    result = scan(c)
+    api, edge, jobs, observed, reports = (f"aws_lambda_function.{n}" for n in ("api", "edge", "jobs", "observed",
+                                                                                "reports"))
+    deps = "module.shared.aws_lambda_layer_version.deps"
+    assert result.refs == (
+        ref(api, 0, LIT, DATADOG, ("main.tf", 14, 14), c, (DATADOG,),
+            origin=("local.datadog", f"used at line 29 ({api})")),
+        # The branch of the conditional the plan took, at its local's string.
+        ref(api, 1, LIT, INSIGHTS, ("main.tf", 15, 14), c, (INSIGHTS,),
+            origin=("local.insights", f"used at line 29 ({api})")),
+        # A branch written in the function itself: its own token, no use site to name.
+        ref(edge, 0, LIT, OTEL, ("main.tf", 39, 16), c, (OTEL,)),
+        ref(edge, 1, PAR, "var.vendor_layer", ("main.tf", 10, 13), c, (POWERTOOLS,), detail="vendor_layer",
+            source="plan variables", origin=("variable.vendor_layer.default", f"used at line 40 ({edge})")),
+        # Dropped by the plan (the module publishes the layer in this apply): read through the module's output.
+        ref(jobs, 0, INT, "aws_lambda_layer_version.deps.arn", ("modules/shared/main.tf", 17, 11), c,
+            detail=f"layer {deps} of this configuration", layer_def=deps,
+            origin=("module.shared.output.deps_arn.value", f"used at {c}/main.tf:60 ({jobs})")),
+        ref(jobs, 1, LIT, DATADOG, ("main.tf", 14, 14), c, (DATADOG,),
+            origin=("local.datadog", f"used at line 60 ({jobs})")),
+        # A local made of locals: each value at its own local, the use site the function's line.
+        ref(observed, 0, LIT, DATADOG, ("main.tf", 14, 14), c, (DATADOG,),
+            origin=("local.datadog", f"used at line 79 ({observed})")),
+        ref(observed, 1, LIT, INSIGHTS, ("main.tf", 15, 14), c, (INSIGHTS,),
+            origin=("local.insights", f"used at line 79 ({observed})")),
+        # A module output from a local of the module.
+        ref(reports, 0, LIT, SHARED_UTILS, ("modules/shared/main.tf", 2, 11), c, (SHARED_UTILS,),
+            origin=("module.shared.local.utils", f"used at {c}/main.tf:50 ({reports})")),
+        # Functions of module instances given another module's output: each resolves it on its own.
+        *(ref(fn, 0, INT, "aws_lambda_layer_version.deps.arn", ("modules/shared/main.tf", 17, 11), c,
+            detail=f"layer {deps} of this configuration", layer_def=deps,
+            origin=("module.shared.output.deps_arn.value", f"used at {c}/modules/svc/main.tf:15 ({fn})"))
+          for fn in (f'module.svc["{k}"].aws_lambda_function.this' for k in ("orders", "users"))),
+    )
+    assert result.layer_defs == (
+        LayerDef(deps, "deps", Location(f"{c}/modules/shared/main.tf", 5, 1, deps),
+                 ContentSource("s3", "s3://artifacts-bucket/layers/deps.zip", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY")),
+    )
+
+
+def test_tf_json_sources_are_read_with_the_positions_of_their_json_tokens() -> None:
+    c = "tf_json"
+    result = scan(c)
+    api, jobs, reports = (f"aws_lambda_function.{n}" for n in ("api", "jobs", "reports"))
+    deps = "aws_lambda_layer_version.deps"
+    assert result.functions == functions(c, api, jobs, reports)
+    assert result.refs == (
+        ref(api, 0, LIT, DATADOG, ("main.tf.json", 10, 16), c, (DATADOG,),
+            origin=("local.datadog", f"used at line 37 ({api})")),
+        ref(api, 1, PAR, "var.vendor_layer", ("main.tf.json", 6, 18), c, (POWERTOOLS,), detail="vendor_layer",
+            source="plan variables", origin=("variable.vendor_layer.default", f"used at line 38 ({api})")),
+        ref(api, 2, LIT, OTEL, ("main.tf.json", 39, 11), c, (OTEL,)),
+        # "${local.job_layers}": the plan drops the list (a layer of this apply); the local's JSON array holds it.
+        ref(jobs, 0, LIT, INSIGHTS, ("main.tf.json", 12, 7), c, (INSIGHTS,),
+            origin=("local.job_layers", f"used at line 48 ({jobs})")),
+        ref(jobs, 1, INT, f"{deps}.arn", ("main.tf.json", 13, 7), c, detail=f"layer {deps} of this configuration",
+            layer_def=deps, origin=("local.job_layers", f"used at line 48 ({jobs})")),
+        ref(reports, 0, LIT, SHARED_UTILS, ("modules/shared/main.tf.json", 4, 16), c, (SHARED_UTILS,),
+            origin=("module.shared.output.utils_arn.value", f"used at {c}/main.tf.json:56 ({reports})")),
+    )
+    assert result.layer_defs == (
+        LayerDef(deps, "deps", Location(f"{c}/main.tf.json", 23, 7, deps),
+                 ContentSource("s3", "s3://artifacts-bucket/layers/deps.zip")),
+    )
+
+
+def test_tf_json_without_sources_is_unknown_never_a_template_literal(tmp_path: Path) -> None:
+    """The plan records a .tf.json expression as its JSON text ("${local.job_layers}"): that is no ARN."""
+    c = "tf_json"
+    jobs = [r for r in scan(c, tf_dir=str(tmp_path)).refs if r.consumer == "aws_lambda_function.jobs"]
+    assert jobs == [
+        ref("aws_lambda_function.jobs", 0, UNK, "local.job_layers", None, c,
+            detail="the plan does not record local values such as local.job_layers; point --tf-dir at the .tf"
+            " sources so layergate can read it"),
+    ]
+
+
+def _plan_with_remote_module(tmp_path: Path) -> Path:
+    """locals_outputs as if its module came from the registry (the plan names the source it was made from)."""
+    import json
+    import shutil
+
+    work = tmp_path / "locals_outputs"
+    shutil.copytree(FIXTURES / "locals_outputs", work)
+    plan = json.loads((work / "plan.json").read_text(encoding="utf-8"))
+    plan["configuration"]["root_module"]["module_calls"]["shared"]["source"] = "acme/shared-layers/aws"
+    (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    return work / "plan.json"
+
+
+def test_outputs_of_a_registry_module_are_not_followed(tmp_path: Path) -> None:
+    path = _plan_with_remote_module(tmp_path)
+    result = terraform.parse(str(path), ParseOptions(root=str(tmp_path)))[0]
+    jobs = "aws_lambda_function.jobs"
+    main = str(tmp_path / "locals_outputs" / "main.tf")
+    why = ("it is output deps_arn of module.shared, whose module comes from 'acme/shared-layers/aws', not from a"
+           " directory of this repository: layergate follows outputs of local modules (./, ../) only; pass the"
+           " layer ARN in from this configuration instead")
+    assert [r for r in result.refs if r.consumer == jobs] == [
+        LayerRef(jobs, Location(main, 60, 20, jobs), "module.shared.deps_arn", Resolution(UNK, why), (), None, 0),
+        LayerRef(jobs, Location(main, 14, 14, "local.datadog", f"used at line 60 ({jobs})"), DATADOG,
+                 Resolution(LIT), (Candidate(DATADOG),), None, 1),
+    ]
+    # A known list keeps the value the plan has: that is what apply deploys.
+    assert [r for r in result.refs if r.consumer == "aws_lambda_function.reports"] == [
+        LayerRef("aws_lambda_function.reports", Location(str(path), 0, 0, "aws_lambda_function.reports"),
+                 SHARED_UTILS, Resolution(LIT, "planned value"), (Candidate(SHARED_UTILS),), None, 0),
+    ]
+
+
+def test_a_tf_json_file_that_is_not_json_is_named_in_the_unknown_entry(tmp_path: Path) -> None:
+    import shutil
+
+    work = tmp_path / "tf_json"
+    shutil.copytree(FIXTURES / "tf_json", work)
+    (work / "main.tf.json").write_text('{"locals": {"job_layers": [\n', encoding="utf-8")
+    result = terraform.parse(str(work / "plan.json"), ParseOptions(root=str(tmp_path)))[0]
+    jobs = [r for r in result.refs if r.consumer == "aws_lambda_function.jobs"]
+    assert jobs == [
+        LayerRef("aws_lambda_function.jobs", Location(str(work / "plan.json"), 0, 0, "aws_lambda_function.jobs"),
+                 "local.job_layers", Resolution(UNK, (
+                     "the plan does not record local values such as local.job_layers; point --tf-dir at the .tf"
+                     " sources so layergate can read it (the .tf sources could not be read:"
+                     f" {work / 'main.tf.json'}:2:1: invalid JSON: unexpected end of file: the '[' at line 1"
+                     " column 27 is never closed)")), (), None, 0),
+    ]

@@ -90,16 +90,17 @@ def test_elements_with_positions(tmp_path: Path) -> None:
     sources = TfSources(str(tmp_path), ConfigIndex({}))
     attr = HclReader(sources).attribute((), "resource", ("aws_lambda_function", "api"), "layers")
     main = str(tmp_path / "main.tf")
+    api = "aws_lambda_function.api.layers"  # every position names the attribute it is in
     assert attr is not None and attr.is_list
-    assert attr.location == Location(main, 11, 3)
+    assert attr.location == Location(main, 11, 3, api)
     datadog = "arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:56"
     assert attr.elements == (
-        TfElement(datadog, f'"{datadog}"', (), (), Location(main, 12, 5)),
-        TfElement(None, '"${var.prefix}-x"', ("var.prefix",), (), Location(main, 13, 5),
-                  (("var.prefix", Location(main, 13, 8)),)),
+        TfElement(datadog, f'"{datadog}"', (), (), Location(main, 12, 5, api)),
+        TfElement(None, '"${var.prefix}-x"', ("var.prefix",), (), Location(main, 13, 5, api),
+                  (("var.prefix", Location(main, 13, 8, api)),)),
         TfElement(None, "aws_lambda_layer_version.deps.arn", ("aws_lambda_layer_version.deps",), (),
-                  Location(main, 14, 5),
-                  (("aws_lambda_layer_version.deps", Location(main, 14, 5)),)),
+                  Location(main, 14, 5, api),
+                  (("aws_lambda_layer_version.deps", Location(main, 14, 5, api)),)),
     )
     assert sources.block((), "resource", ("aws_lambda_function", "bare")) == Location(main, 17, 1)
     assert sources.errors == []
@@ -146,6 +147,23 @@ def test_crlf_heredoc_and_bom(tmp_path: Path) -> None:
     written = sources.written((), "resource", ("aws_lambda_function", "api"), "layers")
     main = str(tmp_path / "main.tf")
     assert written is not None
-    assert written.location == Location(main, 5, 3)
-    assert dict(written.strings) == {"arn:aws:lambda:us-east-1:123456789012:layer:x:1": (Location(main, 5, 13),)}
+    api = "aws_lambda_function.api.layers"
+    assert written.location == Location(main, 5, 3, api)
+    assert dict(written.strings) == {"arn:aws:lambda:us-east-1:123456789012:layer:x:1": (Location(main, 5, 13, api),)}
     assert sources.block((), "resource", ("aws_lambda_function", "api")) == Location(main, 1, 1)
+
+
+def test_tfvars_files_terraform_loads_by_itself_the_last_one_wins(tmp_path: Path) -> None:
+    (tmp_path / "terraform.tfvars").write_text('extra = ["arn:a"]\nother = "x"\n', encoding="utf-8")
+    (tmp_path / "b.auto.tfvars.json").write_text('{\n  "extra": ["arn:b"]\n}\n', encoding="utf-8")
+    (tmp_path / "a.auto.tfvars").write_text('nested = { extra = ["arn:c"] }\n', encoding="utf-8")
+    (tmp_path / "ignored.tfvars").write_text('extra = ["arn:d"]\n', encoding="utf-8")  # only with -var-file
+    sources = TfSources(str(tmp_path), ConfigIndex({}))
+    extra = sources.tfvars("extra")
+    path = str(tmp_path / "b.auto.tfvars.json")
+    assert extra is not None and extra.location == Location(path, 2, 3, "var.extra")
+    assert dict(extra.strings) == {"arn:b": (Location(path, 2, 13, "var.extra"),)}
+    other = sources.tfvars("other")
+    assert other is not None and dict(other.strings) == {
+        "x": (Location(str(tmp_path / "terraform.tfvars"), 2, 9, "var.other"),)}
+    assert sources.tfvars("missing") is None

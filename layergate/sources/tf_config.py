@@ -26,10 +26,12 @@ class Expression:
     __slots__ = ("constant", "has_constant", "roots", "written")
 
     def __init__(self, raw: Mapping[str, Any]) -> None:
-        self.has_constant = "constant_value" in raw
-        self.constant: Any = raw.get("constant_value")
         references = raw.get("references")
         refs = [r for r in references if isinstance(r, str)] if isinstance(references, list) else []
+        self.constant: Any = raw.get("constant_value")
+        # A .tf.json file's expression is recorded as its JSON value, "${...}" templates and all, beside its
+        # references: that is text to evaluate, not a constant.
+        self.has_constant = "constant_value" in raw and not refs and not _templated(self.constant)
         self.roots = reference_roots(refs)
         # The longest reference per root is the one as written: aws_lambda_layer_version.x.arn.
         self.written: dict[str, str] = {}
@@ -37,6 +39,17 @@ class Expression:
             for root in self.roots:
                 if _under(ref, root) and len(ref) > len(self.written.get(root, "")):
                     self.written[root] = ref
+
+
+def _templated(value: Any) -> bool:
+    """Whether a JSON value holds a string with a ``${`` or ``%{`` template sequence."""
+    if isinstance(value, str):
+        return "${" in value or "%{" in value
+    if isinstance(value, list):
+        return any(_templated(v) for v in value)
+    if isinstance(value, dict):
+        return any(_templated(v) for v in value.values())
+    return False
 
 
 def _under(reference: str, root: str) -> bool:
@@ -93,6 +106,18 @@ class ConfigIndex:
         if key not in self._expressions:
             raw = _obj(block.get("expressions")).get(attribute)
             self._expressions[key] = Expression(raw) if isinstance(raw, dict) else None
+        return self._expressions[key]
+
+    def output(self, scope: tuple[str, ...], name: str) -> Expression | None:
+        """The expression of output ``name`` of the module at ``scope``."""
+        module = self.module(scope) or _EMPTY
+        block = _obj(_obj(module.get("outputs")).get(name))
+        raw = block.get("expression")
+        if not isinstance(raw, dict):
+            return None
+        key = (id(block), "\x00output")
+        if key not in self._expressions:
+            self._expressions[key] = Expression(raw)
         return self._expressions[key]
 
     def call_argument(self, scope: tuple[str, ...], variable: str) -> Expression | None:

@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from layergate.jsonnodes import STR_TAG
 from layergate.model import Location
 from layergate.sources.tf_address import reference_roots
 from layergate.sources.tf_files import TfFile, TfSources, WrittenAttribute
@@ -100,6 +103,11 @@ class HclReader:
 
     def _find(self, scope: tuple[str, ...], kind: str, labels: tuple[str, ...], name: str) -> TfAttribute | None:
         for tf in self.sources.files(scope):
+            if tf.is_json:  # JSON syntax: the nodes hold the values and their positions
+                written = self.sources.written(scope, kind, labels, name)
+                if written is not None and written.file is tf and written.node is not None:
+                    return _json_attribute(tf, written, written.node)
+                continue
             parsed = self._parse(tf)
             if parsed is None:
                 continue
@@ -128,9 +136,9 @@ class HclReader:
 def _attribute(tf: TfFile, written: WrittenAttribute | None, value: Any) -> TfAttribute:
     """The elements of ``value`` with the positions where the text shows them."""
     if written is None or written.file is not tf:  # python-hcl2 sees it, the text search does not
-        where, span = Location(tf.path), Span(0, 0)
+        where, span, origin = Location(tf.path), Span(0, 0), ""
     else:
-        where, span = written.location, written.value
+        where, span, origin = written.location, written.value, written.origin
     is_list = isinstance(value, list)
     cursor = span.start
     elements: list[TfElement] = []
@@ -139,7 +147,7 @@ def _attribute(tf: TfFile, written: WrittenAttribute | None, value: Any) -> TfAt
         # Searched as written; python-hcl2 may render a computed expression differently (then the
         # attribute's own position is used).
         pos = tf.text.find(expression, cursor, span.end) if expression else -1
-        location = where if pos < 0 else tf.location(pos)
+        location = where if pos < 0 else tf.location(pos, origin)
         start = cursor if pos < 0 else pos
         cursor = cursor if pos < 0 else pos + len(expression)
         arns: list[tuple[str, Location]] = []
@@ -148,14 +156,40 @@ def _attribute(tf: TfFile, written: WrittenAttribute | None, value: Any) -> TfAt
         if literal is None:
             for arn in _ARN_LITERAL.findall(expression):
                 at = tf.text.find(f'"{arn}"', start, span.end)
-                arns.append((arn, location if at < 0 else tf.location(at)))
+                arns.append((arn, location if at < 0 else tf.location(at, origin)))
             roots = expression_roots(expression)
             for root in roots:  # outside strings first (masked), else inside a template's ${ }
                 at = tf.masked.find(root, start, span.end)
                 at = at if at >= 0 else tf.text.find(root, start, span.end)
-                places.append((root, location if at < 0 else tf.location(at)))
+                places.append((root, location if at < 0 else tf.location(at, origin)))
         elements.append(TfElement(literal, expression, roots, tuple(arns), location, tuple(places)))
     return TfAttribute(tuple(elements), is_list, where)
+
+
+def _json_attribute(tf: TfFile, written: WrittenAttribute, node: Node) -> TfAttribute:
+    """The elements of an attribute of a .tf.json file, each at its JSON token."""
+    from layergate.sources.tf_json import template_expression
+
+    is_list = isinstance(node, SequenceNode)
+    elements: list[TfElement] = []
+    for item in node.value if isinstance(node, SequenceNode) else [node]:
+        start, end = item.start_mark.index, item.end_mark.index
+        location = tf.location(start, written.origin)
+        if isinstance(item, ScalarNode) and item.tag == STR_TAG:
+            literal, expression = template_expression(item.value)
+        else:
+            literal, expression = None, tf.text[start:end]
+        if literal is not None:
+            elements.append(TfElement(literal, json.dumps(literal), (), (), location))
+            continue
+        roots = expression_roots(expression)
+        places = []
+        for root in roots:
+            at = tf.text.find(root, start, end)
+            places.append((root, location if at < 0 else tf.location(at, written.origin)))
+        arns = tuple((arn, location) for arn in _ARN_LITERAL.findall(expression))
+        elements.append(TfElement(None, expression, roots, arns, location, tuple(places)))
+    return TfAttribute(tuple(elements), is_list, written.location)
 
 
 def _blocks(parsed: dict[str, Any], kind: str, labels: tuple[str, ...]) -> list[dict[str, Any]]:

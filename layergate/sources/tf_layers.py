@@ -30,9 +30,11 @@ from layergate.sources.tf_parts import (
     dropped_entries,
     matched_entries,
     merge_spots,
+    sited,
+    spot_parts,
 )
 from layergate.sources.tf_plan import PlanIndex, PlanResource, known_layers
-from layergate.sources.tf_refs import RefResolver
+from layergate.sources.tf_refs import UNSHAREABLE, RefResolver
 
 MAX_DEPTH = 16  # variables passed down through modules; deeper chains are reported, not followed
 
@@ -81,6 +83,10 @@ class LayerResolver:
                 stand_in, ("resource", labels), "layers", config_expr, 0, elements)
         if not any(p.bound for p in template.parts):
             return template
+        if any(p.bound == UNSHAREABLE for p in template.parts):
+            # Bound inside a module reached through an output: the stand-in's keys cannot be swapped for the
+            # instance's, so this instance is worked out on its own.
+            return self.expression_parts(inst, ("resource", labels), "layers", config_expr, 0, elements)
         parts = []
         for part in template.parts:
             if part.bound is None:
@@ -89,7 +95,7 @@ class LayerResolver:
             level, root = part.bound
             fresh = self.refs_of.root(module_instance(inst.segments[:level]), root, part.expression, part.location,
                                       0, elements).parts[0]
-            parts.append(replace(fresh, hint=True) if part.hint else fresh)
+            parts.append(replace(fresh, hint=part.hint, site=part.site))
         return Parts(tuple(parts), template.complete, template.reason, template.location, template.references,
                      template.spots)
 
@@ -116,7 +122,7 @@ class LayerResolver:
         elements: bool,
     ) -> Parts:
         written = self.written(inst, block, name)
-        spots = written.strings if written else {}
+        spots = spot_parts(written)
         if config_expr is not None and config_expr.has_constant:
             return constant_parts(config_expr.constant, written)
         stale = ""
@@ -133,7 +139,8 @@ class LayerResolver:
         references = list(config_expr.roots)
         for root in config_expr.roots:
             where = written.reference(root) if written else None
-            sub = self.refs_of.root(inst, root, config_expr.written.get(root, root), where, depth + 1, elements)
+            sub = sited(self.refs_of.root(inst, root, config_expr.written.get(root, root), where, depth + 1, elements),
+                        where)
             parts.extend(sub.parts)
             references.extend(sub.references)
             spots = merge_spots(spots, sub.spots)
@@ -141,7 +148,7 @@ class LayerResolver:
         reason = (
             "the plan drops the whole layers list when one element is known only after apply, and its"
             f" configuration records only the references ({', '.join(references) or 'none'}), not literal"
-            " ARNs written beside them; point --tf-dir at the .tf sources to read them" + stale + self._tf_errors()
+            " ARNs written beside them; point --tf-dir at the .tf sources to read them" + stale + self.tf_errors()
         )
         return Parts(tuple(parts), False, reason, written.location if written else None, tuple(references), spots)
 
@@ -157,7 +164,7 @@ class LayerResolver:
             parts.extend(Part(LITERAL, arn, values=(arn,), location=loc) for arn, loc in el.arn_literals)
             root = el.roots[0] if len(el.roots) == 1 else None
             if root is not None and _is_reference(el.expression, root):
-                sub = self.refs_of.root(inst, root, el.expression, el.location, depth + 1, True)
+                sub = sited(self.refs_of.root(inst, root, el.expression, el.location, depth + 1, True), el.location)
                 parts.extend(sub.parts)
                 if not sub.complete:
                     complete, reasons = False, [*reasons, sub.reason]
@@ -167,11 +174,12 @@ class LayerResolver:
                     "Terraform computes this expression and layergate does not evaluate it; the plan"
                     " dropped its value")))
                 for root in el.roots:
-                    sub = self.refs_of.root(inst, root, root, el.root_location(root), depth + 1, True)
+                    at = el.root_location(root)
+                    sub = sited(self.refs_of.root(inst, root, root, at, depth + 1, True), at)
                     parts.extend(replace(p, hint=True) for p in sub.parts)
         return Parts(tuple(parts), complete, "; ".join(dict.fromkeys(reasons)), attr.location, tuple(references))
 
-    def _tf_errors(self) -> str:
+    def tf_errors(self) -> str:
         if self.tf is None or not self.tf.errors:
             return ""
         return f" (the .tf sources could not be read: {self.tf.errors[0]})"

@@ -33,6 +33,7 @@ class Part:
     spread: bool = False
     hint: bool = False  # read inside a computed expression: explains a known value, is no entry itself
     bound: tuple[int, str] | None = None  # (module depth, root) of a part that depends on the instance
+    site: Location | None = None  # where the function's own layers expression refers to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,22 @@ class Parts:
     reason: str = ""
     location: Location | None = None  # the attribute in the .tf sources
     references: tuple[str, ...] = ()  # what an incomplete list was seen to refer to, at every level
-    spots: Mapping[str, tuple[Location, ...]] = field(default_factory=dict)  # strings written on the way
+    spots: Mapping[str, tuple[Part, ...]] = field(default_factory=dict)  # strings written on the way
+
+
+def spot_parts(written: WrittenAttribute | None) -> Mapping[str, tuple[Part, ...]]:
+    """The plain strings written in an attribute, as literal parts at their positions."""
+    if written is None or not written.strings:
+        return {}
+    return {k: tuple(Part(LITERAL, k, values=(k,), location=loc) for loc in v) for k, v in written.strings.items()}
+
+
+def sited(parts: Parts, site: Location | None) -> Parts:
+    """``parts`` as referred to from ``site``: an outer reference replaces the site an inner one set."""
+    if site is None:
+        return parts
+    return replace(parts, parts=tuple(replace(p, site=site) for p in parts.parts),
+                   spots={k: tuple(replace(p, site=site) for p in v) for k, v in parts.spots.items()})
 
 
 def dropped_entries(consumer: str, parts: Parts, plan_location: Location) -> list[LayerRef]:
@@ -83,8 +99,7 @@ def matched_entries(consumer: str, known: list[str | None], parts: Parts, plan_l
         elif floating := next((p for p in parts.parts if p.kind is DYNAMIC and not p.values), None):
             refs.append(_ref(consumer, floating, (value,), i, plan_location))
         elif value in parts.spots:  # written as a string on the way (inside a computed expression)
-            part = Part(LITERAL, value, location=parts.spots[value][0])
-            refs.append(_ref(consumer, part, (value,), i, plan_location))
+            refs.append(_ref(consumer, parts.spots[value][0], (value,), i, plan_location))
         else:
             refs.append(_ref(consumer, Part(LITERAL, value, "planned value"), (value,), i, plan_location))
     return refs
@@ -108,8 +123,7 @@ def _find(parts: tuple[Part, ...], value: str | None, used: set[int]) -> int | N
 def _ref(consumer: str, part: Part, values: tuple[str, ...], position: int, plan_location: Location) -> LayerRef:
     return LayerRef(
         consumer=consumer,
-        location=Location(part.location.file, part.location.line, part.location.column, consumer)
-        if part.location else plan_location,
+        location=placed_at(consumer, part.location, part.site) if part.location else plan_location,
         expression=part.expression,
         resolution=Resolution(part.kind, part.detail, part.source),
         candidates=tuple(Candidate(v) for v in values),
@@ -118,8 +132,18 @@ def _ref(consumer: str, part: Part, values: tuple[str, ...], position: int, plan
     )
 
 
-def merge_spots(a: Mapping[str, tuple[Location, ...]], b: Mapping[str, tuple[Location, ...]]) -> Mapping[
-    str, tuple[Location, ...]
+def placed_at(consumer: str, where: Location, site: Location | None) -> Location:
+    """Where a value is written: in the function's own expression (path: the function), or elsewhere (a
+    local, a variable default, a module argument or output: path its name), which then names the place
+    of the function's expression that uses it, as CloudFormation findings do for parameter defaults."""
+    if site is None or not where.path or where.path == site.path:
+        return Location(where.file, where.line, where.column, consumer)
+    line = f"line {site.line}" if site.file == where.file else f"{site.file}:{site.line}"
+    return Location(where.file, where.line, where.column, where.path, f"used at {line} ({consumer})")
+
+
+def merge_spots(a: Mapping[str, tuple[Part, ...]], b: Mapping[str, tuple[Part, ...]]) -> Mapping[
+    str, tuple[Part, ...]
 ]:
     if not b:
         return a

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from layergate.model import Location, ResolutionKind
-from layergate.sources.tf_address import ModuleInstance, unkeyed
+from layergate.sources.tf_address import ModuleInstance, module_instance, unkeyed
 from layergate.sources.tf_config import ConfigIndex, Expression
-from layergate.sources.tf_parts import Part, Parts
+from layergate.sources.tf_files import WrittenAttribute
+from layergate.sources.tf_parts import Part, Parts, constant_parts, merge_spots, spot_parts
 from layergate.sources.tf_plan import LAYER_VERSION, PlanIndex
 
 if TYPE_CHECKING:
@@ -22,6 +24,12 @@ _DATA_LAYER = f"data.{LAYER_VERSION}."
 _ASK_FOR_SOURCES = "; point --tf-dir at the .tf sources so layergate can read it"
 _STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_-]*)|\[([0-9]+)\]|\["((?:[^"\\]|\\.)*)"\]')
 _MISSING = object()
+MAX_LOCAL_DEPTH = 16  # locals that refer to locals; a cycle is a Terraform error, but must not hang us
+UNSHAREABLE = (-1, "")  # the bound of a part that only the function's own instance can resolve
+_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
+_KEY = r'(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?'
+_MODULE_ROOT = re.compile(rf"module\.({_NAME})({_KEY})$")  # module.m, module.m["k"], module.m[0]
+_MODULE_OUTPUT = re.compile(rf"module\.{_NAME}{_KEY}\.({_NAME})")  # ... and the output name after it
 
 
 def navigate(value: Any, path: str) -> Any:
@@ -81,8 +89,7 @@ class RefResolver:
         elif root.startswith(f"{LAYER_VERSION}."):
             part = self._internal(inst, root, expression, location, bound)
         elif root.startswith("module."):
-            part = Part(ResolutionKind.UNKNOWN, expression, f"it is an output of {shown}, whose value the plan"
-                        " does not record", location=location, bound=bound)
+            return self._output(inst, root, expression, location, depth, elements, bound)
         else:
             part = Part(ResolutionKind.UNKNOWN, expression, f"{shown} is known only after apply", location=location,
                         bound=bound)
@@ -101,8 +108,9 @@ class RefResolver:
                 return Parts((Part(ResolutionKind.UNKNOWN, expression,
                                    f"variable {name} has no list of strings for this in the plan",
                                    location=location),), True)
-            return Parts((Part(ResolutionKind.PARAMETER, expression, name, "plan variables", values,
-                               location=location, spread=isinstance(value, list)),), True)
+            part = Part(ResolutionKind.PARAMETER, expression, name, "plan variables", values, location=location,
+                        spread=isinstance(value, list))
+            return Parts(self._at_default(inst, name, rest, value, part), True)
         call = inst.scope
         passed = self.config.call_argument(call, name)
         module_block = ("module", (call[-1],))
@@ -118,9 +126,61 @@ class RefResolver:
                                 elements)
         return self._follow(inst.parent(), module_block, name, passed, rest, expression, location, depth, elements)
 
+    def _at_default(self, inst: ModuleInstance, name: str, rest: str, value: Any, part: Part) -> tuple[Part, ...]:
+        """A root variable's value placed at the strings of its ``default`` when that is the value the plan has
+        (the place to change it), else at its strings in a ``.tfvars`` file that holds it; one part per list
+        element then. Else the part at the reference."""
+        declared, default = self.config.variable_default((), name)
+        if declared and navigate(default, rest) == value:
+            written = self.owner.written(inst, ("variable", (name,)), "default")
+        elif self.owner.tf is not None and not rest:  # set in a .tfvars file terraform loads by itself
+            written = self.owner.tf.tfvars(name)
+        else:
+            return (part,)
+        placed = constant_parts(list(part.values), written)
+        if len(placed.parts) != len(part.values) or not all(p.location for p in placed.parts):
+            return (part,)
+        return tuple(replace(part, expression=f"{part.expression}[{i}]" if part.spread else part.expression,
+                             values=p.values, location=p.location, spread=False)
+                     for i, p in enumerate(placed.parts))
+
+    def _output(
+        self, inst: ModuleInstance, root: str, expression: str, location: Location | None, depth: int, elements: bool,
+        bound: tuple[int, str],
+    ) -> Parts:
+        """``module.m.out`` (or ``module.m["k"].out...``): the expression of the output, followed into the module
+        when its source is a directory of the repository."""
+        match = _MODULE_OUTPUT.match(expression)
+        call = _MODULE_ROOT.match(root)
+        shown = inst.prefix + root
+        if match is None or call is None:
+            return Parts((Part(ResolutionKind.UNKNOWN, expression, f"it is an output of {shown}, and layergate reads"
+                               " only a named output (module.NAME.OUTPUT)", location=location, bound=bound),), True)
+        name, key, output, rest = call[1], call[2], match[1], expression[match.end():]
+        child = module_instance((*inst.segments, (name, key)))
+        sources = self.config.sources(child.scope)
+        remote = next((s for s in sources or () if not s.startswith(("./", "../"))), None)
+        if sources is None or remote is not None:
+            where = f"comes from {remote!r}, not from a directory of this repository" if remote else (
+                "has no source in the plan's configuration")
+            return Parts((Part(ResolutionKind.UNKNOWN, expression, f"it is output {output} of {shown}, whose module"
+                               f" {where}: layergate follows outputs of local modules (./, ../) only; pass the"
+                               " layer ARN in from this configuration instead", location=location, bound=bound),),
+                         True)
+        expr = self.config.output(child.scope, output)
+        if expr is None:
+            return Parts((Part(ResolutionKind.UNKNOWN, expression, f"the plan's configuration has no output {output}"
+                               f" of {shown}", location=location, bound=bound),), True)
+        parts = self._follow(child, ("output", (output,)), "value", expr, rest, expression, location, depth, elements,
+                             "value of the output")
+        # What a module output refers to lives in another module than the function's ancestors, so a function's
+        # layers template cannot rebind it to an instance: such parts mark the template as not shareable.
+        return replace(parts, parts=tuple(replace(p, bound=UNSHAREABLE) if p.bound else p for p in parts.parts))
+
     def _follow(
         self, inst: ModuleInstance, block: tuple[str, tuple[str, ...]], name: str, expr: Expression | None, rest: str,
         expression: str, location: Location | None, depth: int, elements: bool,
+        what: str = "object the module receives",
     ) -> Parts:
         """The parts of the expression a module variable takes, or of one attribute of it (``var.cfg.layers``)."""
         if not rest:
@@ -132,21 +192,38 @@ class RefResolver:
                 constant = Expression({"constant_value": list(values)})
                 return self.owner.expression_parts(inst, block, name, constant, depth, elements)
         return Parts((Part(ResolutionKind.UNKNOWN, expression,
-                           f"layergate does not follow {expression} into the object the module receives",
+                           f"layergate does not follow {expression} into the {what}",
                            location=location),), True)
 
     def _local(
         self, inst: ModuleInstance, name: str, expression: str, location: Location | None, depth: int, elements: bool
     ) -> Parts:
         block = ("locals", ())
-        unknown = Part(ResolutionKind.UNKNOWN, expression,
-                       f"the plan does not record local values such as local.{name}{_ASK_FOR_SOURCES}",
-                       location=location)
         hcl = self.owner.hcl
         if elements and hcl is not None and hcl.attribute(inst.scope, "locals", (), name) is not None:
             return self.owner.expression_parts(inst, block, name, None, depth, elements)
+        unknown = Part(ResolutionKind.UNKNOWN, expression,
+                       f"the plan does not record local values such as local.{name}{_ASK_FOR_SOURCES}"
+                       + self.owner.tf_errors(), location=location)
         written = self.owner.written(inst, block, name)  # its strings still place known values
-        return Parts((unknown,), True, spots=written.strings if written else {})
+        return Parts((unknown,), True, spots=self._local_spots(inst, name, written, depth))
+
+    def _local_spots(
+        self, inst: ModuleInstance, name: str, written: WrittenAttribute | None, depth: int
+    ) -> Mapping[str, tuple[Part, ...]]:
+        """The strings of a local and of the locals it refers to (``a = [local.b]``), each at its place."""
+        spots = spot_parts(written)
+        if written is None or depth > MAX_LOCAL_DEPTH:
+            return spots
+        from layergate.sources.tf_hcl import expression_roots
+
+        for root in expression_roots(written.file.text[written.value.start:written.value.end]):
+            if root.startswith("local.") and root != f"local.{name}":
+                inner = self.owner.written(inst, ("locals", ()), root[6:])
+                site = written.reference(root)
+                found = self._local_spots(inst, root[6:], inner, depth + 1)
+                spots = merge_spots(spots, {k: tuple(replace(p, site=site) for p in v) for k, v in found.items()})
+        return spots
 
     def _layer_data(
         self, inst: ModuleInstance, root: str, expression: str, location: Location | None, bound: tuple[int, str]
