@@ -64,6 +64,14 @@ class IgnoreEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class DeployAccounts:
+    """``deploy_accounts:`` entry: the accounts a deploy runs in, for the files ``path`` matches (None: all)."""
+
+    accounts: tuple[str, ...]
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class VulnerabilityIgnore:
     """One ``vulnerabilities.ignore`` entry: an advisory (by id or alias) accepted for now."""
 
@@ -93,6 +101,7 @@ class Policy:
     path: str | None  # None for the built-in default
     version: int = 1
     regions: tuple[str, ...] = ()
+    deploy_accounts: tuple[DeployAccounts, ...] = ()
     fail_on: Severity = Severity.ERROR
     publishers: tuple[PublisherAllow, ...] = ()
     org: OrgInfo = field(default_factory=lambda: OrgInfo(None, ()))

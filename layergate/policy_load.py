@@ -20,6 +20,7 @@ from layergate.policy import (
     DEFAULT_EXCLUDES,
     POLICY_FILENAMES,
     DenyEntry,
+    DeployAccounts,
     IgnoreEntry,
     OrgInfo,
     Policy,
@@ -226,6 +227,8 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
         path=file,
         version=1,
         regions=tuple(data.get("regions", ())),
+        deploy_accounts=tuple(DeployAccounts(tuple(e["accounts"]), e.get("path"))
+                              for e in data.get("deploy_accounts", [])),
         fail_on=Severity.parse(data.get("fail_on", "error")),
         publishers=tuple(publishers),
         org=OrgInfo(org.get("id"), tuple(org.get("accounts", ()))),
