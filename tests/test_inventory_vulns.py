@@ -291,3 +291,35 @@ def test_a_failing_advisory_lookup_is_reported_never_clean(deployed: Deployed,
     ]
     rows = list(csv.DictReader(io.StringIO(run.read("csv"), newline="")))
     assert {r["vulnerabilities"] for r in rows} == {f"not checked: {problem}"}
+
+
+def test_a_layer_whose_zip_cannot_be_read_is_not_checked(deployed: Deployed,
+                                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The zip server answers 403 for one layer (an expired presigned URL) and other bytes for the other."""
+    import hashlib
+
+    zips = deployed.world.zips
+    assert zips is not None
+    bad_path, good_path = zips.path_for(BAD), zips.path_for(GOOD)
+    saved = dict(zips.contents)
+    tampered = bytes(reversed(deployed.fixed.zip))
+    del zips.contents[bad_path]
+    zips.contents[good_path] = tampered
+    try:
+        run = _inventory(deployed, tmp_path_factory.mktemp("unreadable"), "--advisories", str(OSV_DIR))
+    finally:
+        zips.contents.clear()
+        zips.contents.update(saved)
+    refused = "its content could not be read: not downloaded: download refused: HTTP 403 Forbidden"
+    mismatch = (f"its content could not be read: the downloaded zip has SHA-256 {hashlib.sha256(tampered).hexdigest()}"
+                f", not the published {deployed.fixed.sha256}: not read")
+    doc = json.loads(run.read("json"))
+    assert {v["arn"]: v["vulnerabilities"] for v in doc["layer_versions"]} == {
+        BAD: {"checked": False, "problem": refused, "vulnerable": None, "not_matched": None},
+        GOOD: {"checked": False, "problem": mismatch, "vulnerable": None, "not_matched": None}}
+    assert sorted((f["rule"], f["severity"], f["message"]) for f in doc["findings"]) == [
+        ("LG604", "note", f"{GOOD} from {ACCOUNT}, loaded by function clean: not checked for known vulnerabilities, "
+         f"not known to be clean: {mismatch}"),
+        ("LG604", "note", f"{WHERE}: not checked for known vulnerabilities, not known to be clean: {refused}"),
+    ]
+    assert f"  not checked: {refused}" in run.text.splitlines()
