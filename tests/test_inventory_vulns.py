@@ -323,3 +323,19 @@ def test_a_layer_whose_zip_cannot_be_read_is_not_checked(deployed: Deployed,
         ("LG604", "note", f"{WHERE}: not checked for known vulnerabilities, not known to be clean: {refused}"),
     ]
     assert f"  not checked: {refused}" in run.text.splitlines()
+
+
+def test_the_osv_api_finds_what_the_offline_database_finds(deployed: Deployed,
+                                                           tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Through the API client, against the loopback server that answers like api.osv.dev, with the cache:
+    the same findings; a second run answers from the cache without a request."""
+    from osv_server import osv_server
+
+    with osv_server() as (url, state):
+        first = _inventory(deployed, tmp_path_factory.mktemp("api"), "--vulns", "--osv-url", url)
+        asked = len(state.requests)
+        again = _inventory(deployed, tmp_path_factory.mktemp("api-cached"), "--vulns", "--osv-url", url)
+        assert (asked > 0, len(state.requests)) == (True, asked)
+    for run in (first, again):
+        assert (run.status, _findings(run)) == (1, FINDINGS)
+        assert json.loads(run.read("json"))["vulnerabilities"]["source"].startswith(f"OSV API {url}, cache ")
