@@ -339,3 +339,20 @@ def test_the_osv_api_finds_what_the_offline_database_finds(deployed: Deployed,
     for run in (first, again):
         assert (run.status, _findings(run)) == (1, FINDINGS)
         assert json.loads(run.read("json"))["vulnerabilities"]["source"].startswith(f"OSV API {url}, cache ")
+
+
+def test_only_what_matching_needs_is_kept_of_each_layer(tmp_path: Path) -> None:
+    from layergate.inventory.layer_contents import compact
+    from layergate.vulns.contents import local_packages
+    from layergate.vulns.match import match
+
+    found = local_packages(str(vulnerable_layer(tmp_path / "layer.zip")), cached=False)
+    assert found is not None
+    kept = compact(found)
+    assert (kept.paths, kept.binaries, {p.files for p in kept.packages}) == (
+        ("python/vendored_yaml/__init__.py",), ("lib/libcrypto.so.1.1",), {()})
+    from layergate.vulns.offline import OfflineDatabase
+
+    source = OfflineDatabase(str(OSV_DIR))
+    assert match(kept.packages, source, kept.paths, kept.binaries).unmatched_files == \
+        match(found.packages, source, found.paths, found.binaries).unmatched_files

@@ -9,6 +9,7 @@ is a ``LocalPackages`` whose ``unread`` says why, so the layer is reported as no
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 
 from layergate.vulns.contents import LocalPackages, local_packages
@@ -27,4 +28,23 @@ def read_packages(location: str, sha256: str, code_size: int) -> LocalPackages:
             return LocalPackages((), (), (), f"the downloaded zip has SHA-256 {got.sha256}, not the published "
                                              f"{sha256.lower()}: not read")
         found = local_packages(spool.name, cached=False)
-    return found if found is not None else LocalPackages((), (), (), "not a readable zip archive")
+    return compact(found) if found is not None else LocalPackages((), (), (), "not a readable zip archive")
+
+
+def compact(found: LocalPackages) -> LocalPackages:
+    """What matching needs, and no more: an organization's layer versions are kept until every one is read.
+    Every path of a layer would be thousands each; matching only looks at Python files and binaries no
+    package owns (one file per top-level directory suffices), so those stay, and packages drop their file lists."""
+    from layergate.vulns.match import python_top
+
+    owned = {f for p in found.packages for f in p.files} | {p.path for p in found.packages}
+    tops: dict[str, str] = {}
+    for path in found.paths:
+        if path.endswith(".py") and path not in owned and (top := python_top(path)) is not None:
+            tops.setdefault(top, path)
+    return LocalPackages(
+        packages=tuple(dataclasses.replace(p, files=()) for p in found.packages),
+        paths=tuple(tops.values()),
+        binaries=tuple(b for b in found.binaries if b not in owned),
+        unread=found.unread,
+    )
