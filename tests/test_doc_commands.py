@@ -196,6 +196,22 @@ def _organization(box: Sandbox) -> Path:
     return box.root
 
 
+def _vulnerable_layer(box: Sandbox) -> Path:
+    """docs/vulnerabilities.md's layer.zip (packages affected by real OSV records) and those records as osv/."""
+    from vuln_layers import OSV_DIR, vulnerable_layer
+
+    vulnerable_layer(box.root / "layer.zip")
+    box.copy(OSV_DIR, "osv")
+    return box.root
+
+
+def _organization_with_advisories(box: Sandbox) -> Path:
+    from vuln_layers import OSV_DIR
+
+    box.copy(OSV_DIR, "osv")
+    return _organization(box)
+
+
 def _bad_policy(box: Sandbox) -> Path:
     _examples_root(box)
     (box.root / ".layergate.yaml").write_text(
@@ -328,6 +344,11 @@ CASES: dict[str, Case] = {
     "-o html=inventory.html -o asff=inventory.asff.json":
         Case(_organization, 3, _files("inventory.html", "inventory.asff.json")),
     "docs/policy.md: layergate check .": Case(_bad_policy, 2),
+    "docs/vulnerabilities.md: layergate inspect layer.zip --advisories osv/":
+        Case(_vulnerable_layer, 1, _stdout_has("CVE-2021-44228 (GHSA-jfh8-c2jp-5v3q)")),
+    "docs/vulnerabilities.md: layergate inventory --org --regions ca-central-1,sa-east-1 --today 2026-12-01 "
+    "--advisories osv/ -o html=inventory.html":
+        Case(_organization_with_advisories, 3, _files("inventory.html")),
     "docs/policy.md: layergate schema > .layergate.schema.json": Case(None, 0, _json_file(".layergate.schema.json")),
     SLS + "serverless package --stage prod":
         Case(_serverless_service, 0, _files(".serverless/cloudformation-template-update-stack.json"), ("osls",)),

@@ -116,7 +116,7 @@ def test_csv_is_one_row_per_function_and_layer(org: Org, outputs: Outputs) -> No
         "layer_name": "fancy-lib", "layer_version": "1", "publisher_account": OUTSIDER, "publisher": OUTSIDER,
         "layer_sha256": L["fancy-lib"].sha256, "layer_code_size": str(len(L["fancy-lib"].zip)),
         "layer_created": fancy["layer_created"], "shared_with_everyone": "", "newest_version": "",
-        "versions_behind": "", "findings": "LG201 LG301",
+        "versions_behind": "", "findings": "LG201 LG301", "vulnerabilities": "", "vulnerability_severity": "",
     }
     assert fancy["last_modified"] and fancy["layer_created"]
     billing = next(r for r in rows if r["layer_arn"] == L["platform-utils:1"].arn)

@@ -44,6 +44,7 @@ def positive(text: str) -> int:
 
 def add_parser(sub: Any) -> None:
     from layergate.inventory import DEFAULT_ROLE
+    from layergate.vulns.options import add_advisory_options
 
     p: argparse.ArgumentParser = sub.add_parser(
         "inventory",
@@ -75,6 +76,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--asff-region", metavar="REGION",
                    help="region of the Security Hub that imports -o asff=FILE (default: the profile's region, "
                         "else us-east-1)")
+    add_advisory_options(p, online=True)
     online.add_aws_options(p)
     p.set_defaults(func=run, paths=["."])
 
@@ -112,12 +114,28 @@ def _run(args: argparse.Namespace) -> int:
     requested = tuple(dict.fromkeys(a for group in args.accounts for a in group))
     regions = tuple(dict.fromkeys(r for group in args.regions for r in group))
     settings = AwsSettings(profile=args.profile, endpoint_url=args.endpoint_url, jobs=args.jobs)
-    options = Options(role_name=args.role_name, regions=regions, all_versions=args.all_versions, jobs=args.jobs)
+    wants_vulns = bool(args.vulns or args.advisories)
+    advisories = None
+    if wants_vulns:  # a bad --advisories path fails now, not after reading AWS
+        from layergate.vulns.options import online_source
+
+        advisories = online_source(args)
+    options = Options(role_name=args.role_name, regions=regions, all_versions=args.all_versions, jobs=args.jobs,
+                      contents=wants_vulns)
     inv = gather(settings, options, org=args.org, requested=requested, stream=sys.stderr)
     ctx = Context(policy=_with_org(policy, inv), catalog=catalog.load(),
                   regions=tuple(sorted({r for _, rs in inv.regions for r in rs})), today=args.today or dt.date.today())
+    vuln_scan = None
+    extra: list[Any] = []
+    details: list[Any] = []
+    if advisories is not None:
+        from layergate.inventory import vulns
+
+        vuln_scan = vulns.assess(inv, advisories)
+        extra, details = vulns.findings(inv, vuln_scan, ctx)
     outcome, rule_notes = findings.evaluate(inv, ctx, stale_after=args.stale_after,
-                                            declared_org_accounts=policy.org.accounts)
+                                            declared_org_accounts=policy.org.accounts, extra=extra)
+    kept = set(outcome.findings)
     report = InventoryReport(
         inventory=inv,
         outcome=outcome,
@@ -129,6 +147,8 @@ def _run(args: argparse.Namespace) -> int:
         color=output.color_wanted(args),
         asff_region=args.asff_region or inv.home_region,
         publishers=_labels(inv, ctx),
+        vulns=vuln_scan,
+        vuln_details=tuple(d for d in details if d[0] in kept),
     )
     return output.emit(args, report)
 

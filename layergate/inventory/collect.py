@@ -31,6 +31,7 @@ class Options:
     all_versions: bool
     jobs: int
     per_region: int = PER_REGION_JOBS
+    contents: bool = False  # download each layer version in use and read its packages (--vulns)
 
 
 class Limits:

@@ -36,6 +36,7 @@ class Describe:
     arn: LayerArn
     reader: Access
     publisher: bool  # the reader publishes it: read its policy too
+    contents: bool = False  # download it and read its packages (--vulns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,8 @@ Work = Describe | History
 
 
 class Planner:
-    def __init__(self, accesses: Iterable[Access]) -> None:
+    def __init__(self, accesses: Iterable[Access], contents: bool = False) -> None:
+        self._contents = contents
         self._by_account = {a.account.id: a for a in accesses}
         self._lock = threading.Lock()
         self._taken: set[str] = set()  # version and layer ARNs already planned
@@ -90,7 +92,7 @@ class Planner:
         if text not in self._taken:
             self._taken.add(text)
             reader.lambdas.prepare([arn.region])  # a new client, if any, made under this lock
-            work.append(Describe(arn, reader, publisher))
+            work.append(Describe(arn, reader, publisher, self._contents))
         if layer not in self._taken:
             self._taken.add(layer)
             lister = layer_reader or reader
@@ -113,9 +115,15 @@ def _describe(task: Describe) -> LayerVersionFacts:
     reader = task.reader.account.id
     if facts.published is None:
         return LayerVersionFacts(key, reader, problem=str(facts.unavailable or "no answer"))
+    contents = None
+    if task.contents:
+        from layergate.inventory.layer_contents import read_packages
+
+        contents = read_packages(facts.published.location, facts.published.sha256, facts.published.code_size)
     return LayerVersionFacts(
         key,
         reader,
+        contents=contents,
         sha256=facts.published.sha256,
         code_size=facts.published.code_size if facts.published.code_size >= 0 else None,
         created=facts.published.created,

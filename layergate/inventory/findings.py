@@ -74,11 +74,13 @@ def scans(inv: Inventory) -> list[Scan]:
     ]
 
 
-def evaluate(inv: Inventory, ctx: Context, *, stale_after: int = 1,
-             declared_org_accounts: tuple[str, ...] = ()) -> tuple[Outcome, list[str]]:
-    """Findings of the applicable rules and of LG302/LG304/LG701/LG702, suppressions applied; plus run notes."""
+def evaluate(inv: Inventory, ctx: Context, *, stale_after: int = 1, declared_org_accounts: tuple[str, ...] = (),
+             extra: Iterable[Finding] = ()) -> tuple[Outcome, list[str]]:
+    """Findings of the applicable rules and of LG302/LG304/LG701/LG702 (and ``extra``: those of --vulns),
+    suppressions applied; plus run notes."""
     found_scans = scans(inv)
     findings = list(run_applicable(found_scans, ctx))
+    findings.extend(extra)
     findings.extend(online(inv, found_scans, ctx))
     stale_findings, stale_notes = stale.findings(inv, found_scans, ctx, stale_after)
     orphan_findings, orphan_notes = orphans.findings(inv, found_scans, ctx, declared_org_accounts)

@@ -95,7 +95,7 @@ class AccountProgress(Progress):
 
 def read(accesses: list[acc.Access], options: Options, stream: TextIO | None = None) -> Found:
     queue = WorkQueue(options.jobs)
-    planner = describe.Planner(accesses)
+    planner = describe.Planner(accesses, contents=options.contents)
     limits = Limits(options.per_region)
     progress = AccountProgress(len(accesses), stream)
     regions_left = {a.account.id: len(a.regions) for a in accesses}

@@ -15,6 +15,8 @@ from layergate.model import Outcome, Severity
 
 if TYPE_CHECKING:
     from layergate.aws.layers import Grant
+    from layergate.inventory.vulns import Detail, VulnScan
+    from layergate.vulns.contents import LocalPackages
 
 ACTIVE = "ACTIVE"
 
@@ -81,6 +83,7 @@ class LayerVersionFacts:
     problem: str = ""  # AWS's words when it would not describe the version
     grants: tuple[Grant, ...] | None = None  # None: the policy was not read (not the publisher) or not readable
     policy_problem: str = ""
+    contents: LocalPackages | None = None  # with --vulns: its packages, or (``unread``) why they were not read
 
     @property
     def public(self) -> bool | None:
@@ -183,6 +186,8 @@ class InventoryReport:
     color: bool = False
     asff_region: str = "us-east-1"
     publishers: tuple[tuple[str, str], ...] = ()  # account -> how reports name it: "464622532012 (Datadog)"
+    vulns: VulnScan | None = None  # with --vulns
+    vuln_details: tuple[Detail, ...] = ()  # each LG603 finding with its package and vulnerability
 
     def publisher(self, account: str) -> str:
         return next((label for a, label in self.publishers if a == account), account)

@@ -141,8 +141,61 @@ def summary(report: InventoryReport) -> str:
     return text
 
 
+def vuln_lines(report: InventoryReport) -> list[str]:
+    """Per layer version in use: its known vulnerabilities, what was not matched, or why it was not checked."""
+    from layergate.inventory.vulns import loaded_by
+    from layergate.vulns.report import _table, vulnerability_rows
+
+    scan = report.vulns
+    if scan is None:
+        return []
+    loaders = loaded_by(report.inventory)
+    lines = ["", f"Known vulnerabilities ({scan.source})"]
+    if scan.problem:
+        lines.append(f"NOT CHECKED: {scan.problem}")
+    for lv in scan.layers:
+        functions = loaders.get(lv.arn, [])
+        accounts = sorted({fn.account for fn in functions})
+        lines.append(f"{lv.arn}: loaded by {plural(len(functions), 'function')} in "
+                     f"{plural(len(accounts), 'account')} ({', '.join(accounts)})")
+        if lv.report is None:
+            lines.append(f"  not checked: {lv.problem}")
+            continue
+        count = sum(len(r.vulnerabilities) for r in lv.report.results)
+        matched = sum(1 for r in lv.report.results if not r.not_matched)
+        lines.append(f"  {plural(count, 'known vulnerability', 'known vulnerabilities')} in "
+                     f"{len(lv.report.vulnerable)} of {plural(matched, 'matched package')}")
+        if count:
+            lines.extend("  " + row for row in _table(vulnerability_rows(lv.report.vulnerable)))
+        for item in lv.not_matched():
+            lines.append(f"  not matched: {item}")
+    return lines
+
+
+def vulns_json(report: InventoryReport) -> dict[str, Any] | None:
+    scan = report.vulns
+    if scan is None:
+        return None
+    return {"source": scan.source, "problem": scan.problem or None,
+            "layer_versions_checked": sum(1 for lv in scan.layers if lv.report is not None),
+            "layer_versions_not_checked": sum(1 for lv in scan.layers if lv.report is None),
+            "vulnerable_layer_versions": sum(1 for lv in scan.layers if lv.report and lv.report.vulnerable)}
+
+
+def layer_vulns_json(report: InventoryReport, arn: str) -> dict[str, Any] | None:
+    from layergate.vulns.report import report_json
+
+    lv = report.vulns.of(arn) if report.vulns else None
+    if lv is None:
+        return None
+    if lv.report is None:
+        return {"checked": False, "problem": lv.problem, "vulnerable": None, "not_matched": None}
+    return {"checked": True, "problem": None, **report_json(lv.report)}
+
+
 def render_text(report: InventoryReport) -> str:
     lines = account_lines(report)
+    lines.extend(vuln_lines(report))
     if report.outcome.findings:
         lines.append("")
     for f in report.outcome.findings:
@@ -173,6 +226,9 @@ def document(report: InventoryReport) -> dict[str, Any]:
     c = counts(report.outcome)
     covered = set(inv.covered_accounts())
     layer_versions = []
+    from layergate.inventory.vulns import loaded_by
+
+    loaders = loaded_by(inv) if report.vulns is not None else {}
     for u in {u.text: u for u in uses(inv)}.values():
         f = facts.get(u.text)
         h = histories.get(u.arn.layer_arn) if u.arn else None
@@ -190,6 +246,11 @@ def document(report: InventoryReport) -> dict[str, Any]:
             "read_as": f.read_as if f else None,
             "problem": (f.problem or None) if f else "not described",
             "newer_versions": None if newer is None else [v for v, _ in newer],
+            **({} if report.vulns is None else {
+                "vulnerabilities": layer_vulns_json(report, u.text),
+                "loaded_by": [{"account": fn.account, "region": fn.region, "function": fn.consumer}
+                              for fn in loaders.get(u.text, [])],
+            }),
         })
     return {
         "version": JSON_FORMAT_VERSION,
@@ -231,6 +292,7 @@ def document(report: InventoryReport) -> dict[str, Any]:
             "notes": c[Severity.NOTE],
             "suppressed": report.outcome.suppressed,
         },
+        "vulnerabilities": vulns_json(report),
         "findings": [finding_dict(f) for f in report.outcome.findings],
         "notes": list(report.notes),
     }

@@ -11,14 +11,18 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from layergate.inventory.model import InventoryReport, uses
+
+if TYPE_CHECKING:
+    from layergate.inventory.vulns import LayerVulns
 
 COLUMNS = (
     "coverage", "account", "account_name", "region", "function", "function_version", "function_arn", "runtime",
     "architectures", "package_type", "last_modified", "layer_position", "layer_arn", "layer_name", "layer_version",
     "publisher_account", "publisher", "layer_sha256", "layer_code_size", "layer_created", "shared_with_everyone",
-    "newest_version", "versions_behind", "findings",
+    "newest_version", "versions_behind", "findings", "vulnerabilities", "vulnerability_severity",
 )
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,6 +33,7 @@ def render_inventory(report: InventoryReport) -> str:
     histories = inv.history()
     names = {a.id: a.name for a in (*inv.accounts, *inv.org_accounts) if a.name}
     rules = rules_by_use(report)
+    vulns = report.vulns.index() if report.vulns else {}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -56,10 +61,26 @@ def render_inventory(report: InventoryReport) -> str:
             "" if lv is None or lv.code_size is None else str(lv.code_size), lv.created if lv else "", shared,
             str(newer[0][0]) if newer else ("" if newer is None else str(arn.version if arn else "")),
             "" if newer is None else str(len(newer)), " ".join(sorted(rules.get((fn.arn, u.text), ()))),
+            *vuln_cells(report, vulns.get(u.text)),
         ])
     rows.sort(key=lambda r: (r[1], r[3], r[4], r[5], r[11].zfill(3)))
     writer.writerows(_safe(r) for r in rows)
     return out.getvalue()
+
+
+def vuln_cells(report: InventoryReport, lv: LayerVulns | None) -> tuple[str, str]:
+    """The ids of a layer version's known vulnerabilities and the highest severity among them; "none" when
+    it was checked and has none, "not checked: why" when it was not ("" without --vulns)."""
+    from layergate.vulns.severity import rank
+
+    if report.vulns is None:
+        return "", ""
+    if lv is None or lv.report is None:
+        return f"not checked: {lv.problem if lv else 'not a layer version'}", ""
+    found = [v for r in lv.report.vulnerable for v in r.vulnerabilities]
+    if not found:
+        return "none", ""
+    return " ".join(dict.fromkeys(v.id for v in found)), max((v.rating.level for v in found), key=rank)
 
 
 def rules_by_use(report: InventoryReport) -> dict[tuple[str, str], set[str]]:

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from html import escape
+from typing import TYPE_CHECKING
 
 from layergate.inventory.model import InventoryReport, uses
+
+if TYPE_CHECKING:
+    from layergate.inventory.vulns import LayerVulns
 from layergate.model import Severity
 from layergate.report import counts, plural
 from layergate.report.csv_report import rules_by_use
@@ -55,6 +59,14 @@ SCRIPT = """
     rows.forEach(function (row) { fragment.appendChild(row); });
     body.appendChild(fragment);
   }
+  var filter = document.getElementById("vuln-filter");
+  if (filter) {
+    filter.addEventListener("change", function () {
+      Array.prototype.forEach.call(document.querySelectorAll("#inventory tbody tr"), function (row) {
+        row.hidden = filter.value !== "all" && row.getAttribute("data-vulns") !== filter.value;
+      });
+    });
+  }
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
       th.tabIndex = 0;
@@ -80,7 +92,8 @@ def render_inventory(report: InventoryReport) -> str:
         "<h2>Publishers</h2>", _publishers(report),
         "<h2>Which publishers' layers run where</h2>", chart(report),
         f"<h2>Findings ({len(report.outcome.findings)})</h2>", _findings(report),
-        f"<h2>Inventory ({plural(len(inv.functions), 'function')})</h2>", _inventory(report),
+        *_vulnerabilities(report),
+        f"<h2>Inventory ({plural(len(inv.functions), 'function')})</h2>", *_filter(report), _inventory(report),
     ]
     if report.notes:
         body.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>")
@@ -93,17 +106,19 @@ def render_inventory(report: InventoryReport) -> str:
     )
 
 
-def _table(table_id: str, headers: list[tuple[str, bool]], rows: list[list[tuple[str, str | None]]]) -> str:
-    """A sortable table; headers are (label, numeric), cells are (html, sort value or None)."""
+def _table(table_id: str, headers: list[tuple[str, bool]], rows: list[list[tuple[str, str | None]]],
+           row_attrs: list[str] | None = None) -> str:
+    """A sortable table; headers are (label, numeric), cells are (html, sort value or None); ``row_attrs``
+    (one per row) are attributes of each ``tr``."""
     head = "".join(f'<th scope="col"{" data-type=number" if numeric else ""}>{escape(label)}</th>'
                    for label, numeric in headers)
     lines = []
-    for row in rows:
+    for n, row in enumerate(rows):
         cells = "".join(
             f'<td{"" if key is None else f" data-sort={_attr(key)}"}{_num(headers[i][1])}>{content}</td>'
             for i, (content, key) in enumerate(row)
         )
-        lines.append(f"<tr>{cells}</tr>")
+        lines.append(f"<tr{row_attrs[n] if row_attrs else ''}>{cells}</tr>")
     return (f'<table id="{table_id}" class="sortable"><thead><tr>{head}</tr></thead><tbody>\n'
             + "\n".join(lines) + "\n</tbody></table>")
 
@@ -177,7 +192,9 @@ def _inventory(report: InventoryReport) -> str:
     facts = inv.facts()
     histories = inv.history()
     rules = rules_by_use(report)
+    vulns = report.vulns.index() if report.vulns else {}
     rows = []
+    attrs: list[str] = []
     for u in uses(inv):
         fn, arn, lv = u.function, u.arn, facts.get(u.text)
         history = histories.get(arn.layer_arn) if arn else None
@@ -194,13 +211,80 @@ def _inventory(report: InventoryReport) -> str:
             _text("" if lv is None or lv.code_size is None else lv.code_size),
             _text(" ".join(sorted(rules.get((fn.arn, u.text), ())))),
         ])
+        if report.vulns is not None:
+            state, cell = _vuln_cell(vulns.get(u.text))
+            rows[-1].append(cell)
+            attrs.append(f' data-vulns="{state}"')
     layered = {u.function.arn for u in uses(inv)}
     for fn in inv.functions:
         if fn.arn not in layered:
             rows.append([_text(fn.account), _text(fn.region), _text(fn.consumer), _text(fn.runtime or fn.package_type),
                          _text(" ".join(fn.architectures)), _text(fn.last_modified[:19]), ("<i>no layers</i>", "")]
                         + [_text("")] * 7)
+            if report.vulns is not None:
+                rows[-1].append(_text(""))
+                attrs.append(' data-vulns="no-layers"')
     headers = [("Account", False), ("Region", False), ("Function", False), ("Runtime", False), ("Arch", False),
                ("Last modified", False), ("Layer", False), ("Version", True), ("Publisher", False),
                ("Versions behind", True), ("Public", False), ("SHA-256", False), ("Size", True), ("Findings", False)]
-    return _table("inventory", headers, rows)
+    if report.vulns is None:
+        return _table("inventory", headers, rows)
+    return _table("inventory", [*headers, ("Vulnerabilities", True)], rows, attrs)
+
+
+def _vuln_cell(lv: LayerVulns | None) -> tuple[str, tuple[str, str | None]]:
+    """The row's filter state and its Vulnerabilities cell (sorting by the highest severity)."""
+    from layergate.vulns.severity import rank
+
+    if lv is None or lv.report is None:
+        return "not-checked", (f'<span class="error">not checked</span>: {escape(lv.problem if lv else "")}', "-1")
+    found = [v for r in lv.report.vulnerable for v in r.vulnerabilities]
+    if not found:
+        return "clean", ("none known", "0")
+    items = ", ".join(f'<span class="{_LEVEL_CLASS.get(v.rating.level, "error")}">{escape(v.id)}</span> '
+                      f"({escape(v.rating.text())})" for v in found)
+    return "vulnerable", (items, str(1 + max(rank(v.rating.level) for v in found)))
+
+
+_LEVEL_CLASS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "none": "note"}
+
+
+def _filter(report: InventoryReport) -> list[str]:
+    if report.vulns is None:
+        return []
+    return ['<p><label for="vuln-filter">Show rows: </label><select id="vuln-filter">'
+            '<option value="all">all</option><option value="vulnerable">with known vulnerabilities</option>'
+            '<option value="not-checked">not checked for vulnerabilities</option>'
+            '<option value="clean">no known vulnerabilities</option></select></p>']
+
+
+def _vulnerabilities(report: InventoryReport) -> list[str]:
+    """Every known vulnerability of every layer version in use, with the functions that load it."""
+    from layergate.inventory.vulns import loaded_by, rows
+    from layergate.vulns.report import fixed_text
+
+    scan = report.vulns
+    if scan is None:
+        return []
+    loaders = loaded_by(report.inventory)
+    found = list(rows(scan))
+    head = [f"<h2>Known vulnerabilities ({len(found)})</h2>",
+            f'<p class="meta">Advisories: {escape(scan.source)}.</p>']
+    if scan.problem:
+        head.append(f'<p class="banner bad">NOT CHECKED: {escape(scan.problem)}</p>')
+    unchecked = [lv for lv in scan.layers if lv.report is None]
+    if unchecked:
+        head.append(f'<p class="banner bad">{plural(len(unchecked), "layer version")} not checked for known '
+                    "vulnerabilities (see the Vulnerabilities column).</p>")
+    table_rows = []
+    for lv, result, v in found:
+        functions = loaders.get(lv.arn, [])
+        table_rows.append([
+            (f"<code>{escape(lv.arn)}</code>", None), _text(result.package.display()),
+            _text(v.label()), (escape(v.rating.text()), str(v.rating.score or 0)), _text(fixed_text(v)),
+            _text(len(functions)), _text(", ".join(sorted({fn.account for fn in functions}))), _text(v.summary),
+        ])
+    head.append(_table("vulnerabilities", [("Layer version", False), ("Package", False), ("Vulnerability", False),
+                                           ("Severity", True), ("Fix", False), ("Functions", True),
+                                           ("Accounts", False), ("Summary", False)], table_rows))
+    return head

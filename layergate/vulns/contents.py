@@ -26,9 +26,10 @@ class LocalPackages:
     unread: str  # why some content was not read ("" when all of it was)
 
 
-def local_packages(path: str) -> LocalPackages | None:
-    """None for a plain file that is no layer at all (as ``content_survey`` decides)."""
-    found = content_survey(path)
+def local_packages(path: str, cached: bool = True) -> LocalPackages | None:
+    """None for a plain file that is no layer at all (as ``content_survey`` decides). ``cached=False`` for a
+    temporary file (a downloaded layer): its survey is not kept for a path that will name something else."""
+    found = content_survey(path) if cached else content_survey.__wrapped__(path)
     if found is None:
         return None
     binaries = tuple(b.path for b in found.binaries)

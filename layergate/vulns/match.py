@@ -150,13 +150,13 @@ def unmatched_content(packages: Sequence[Package], paths: Iterable[str], binarie
     for path in paths:
         if path in owned or not path.endswith(".py"):
             continue
-        top = _python_top(path)
+        top = python_top(path)
         if top is not None and top not in found:
             found[top] = "Python code without package metadata (a vendored copy?): nothing to match it by"
     return tuple(Unmatched(p, r) for p, r in sorted(found.items()))
 
 
-def _python_top(path: str) -> str | None:
+def python_top(path: str) -> str | None:
     """``python/foo/`` for a module of package ``foo`` on Lambda's Python path."""
     parts = path.split("/")
     if parts[0] != "python" or len(parts) < 2:

@@ -10,10 +10,13 @@ which it finds no name at all is parsed anyway). Withdrawn records are skipped; 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -27,6 +30,7 @@ _MAX_RECORD_BYTES = 16 << 20
 _RECORD_SUFFIXES = (".json", ".yaml", ".yml")
 
 
+@functools.lru_cache(maxsize=65536)
 def _loose(name: str) -> str:
     """A folding of names that never separates two a query could mean (a superset of every ecosystem's)."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -91,15 +95,15 @@ class OfflineDatabase:
 
 
 def _zip_records(path: str) -> Iterator[tuple[str, bytes]]:
+    from layergate.vulns.ziprecords import TooLarge, members
+
     try:
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                if info.is_dir() or not info.filename.endswith(_RECORD_SUFFIXES):
-                    continue
-                if info.file_size > _MAX_RECORD_BYTES:
-                    raise InputError(f"{info.filename}: advisory record over 16 MiB", path)
-                yield f"{path}:{info.filename}", zf.read(info)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        for name, data in members(path, _RECORD_SUFFIXES, _MAX_RECORD_BYTES):
+            yield f"{path}:{name}", data
+    except TooLarge as exc:
+        raise InputError(f"{exc}: advisory record over 16 MiB", path) from None
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError, IndexError, struct.error,
+            zlib.error) as exc:
         raise InputError(f"cannot read the advisory archive: {exc}", path) from None
 
 

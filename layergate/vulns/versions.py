@@ -30,6 +30,13 @@ ORDERINGS = {"PyPI": "pep440", "npm": "semver", "Go": "semver", "Maven": "maven"
 
 
 def sort_key(ordering: str, text: str) -> Any:
+    # Matching asks for the same few bounds and versions again and again (every range of every record of a
+    # package, for every version of it in use): each is parsed once. Keys are immutable, so sharing is safe.
+    return _cached_key(ordering, text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _cached_key(ordering: str, text: str) -> Any:
     try:
         return _KEYS[ordering](text.strip())
     except Unorderable:
