@@ -163,6 +163,21 @@ class Scan:
 
 
 @dataclass(frozen=True, slots=True)
+class BuiltFrom:
+    """What a verified build provenance attestation says about a layer zip: where and how it was built."""
+
+    repository: str  # owner/name
+    commit: str
+    workflow: str  # .github/workflows/layer.yml
+    ref: str = ""
+    attestation_sha256: str = ""  # SHA-256 of the attestation file that said so
+
+    def __str__(self) -> str:
+        return f"built from {self.repository}@{self.commit[:12]} by workflow {self.workflow}" + (
+            f" ({self.ref})" if self.ref else "")
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     slug: str
