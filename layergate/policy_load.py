@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from layergate import policy_schema, schema_subset, yamlnodes
@@ -20,12 +21,15 @@ from layergate.policy import (
     GITHUB_ISSUER,
     POLICY_FILENAMES,
     DenyEntry,
+    DeployAccounts,
     IgnoreEntry,
     OrgInfo,
     Policy,
     ProvenanceExpectation,
     PublisherAllow,
     ReviewedLayer,
+    VulnerabilityIgnore,
+    VulnerabilityPolicy,
 )
 from layergate.policy_checks import semantic_problems
 from layergate.policy_schema import Path, Problem, show
@@ -228,6 +232,8 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
         path=file,
         version=1,
         regions=tuple(data.get("regions", ())),
+        deploy_accounts=tuple(DeployAccounts(tuple(e["accounts"]), e.get("path"))
+                              for e in data.get("deploy_accounts", [])),
         fail_on=Severity.parse(data.get("fail_on", "error")),
         publishers=tuple(publishers),
         org=OrgInfo(org.get("id"), tuple(org.get("accounts", ()))),
@@ -254,6 +260,7 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
                         resource=e.get("resource"), expires=to_date(e.get("expires")))
             for i, e in enumerate(data.get("ignore", []))
         ),
+        vulnerabilities=_vulnerabilities(data, loc),
         exclude=excludes,
     )
 
@@ -275,6 +282,19 @@ def _built_from(e: dict[str, Any] | None) -> BuiltFrom | None:
         return None
     return BuiltFrom(repository=e.get("repository", ""), commit=e.get("commit", ""), workflow=e.get("workflow", ""),
                      ref=e.get("ref", ""), attestation_sha256=e.get("attestation_sha256", ""))
+
+
+def _vulnerabilities(data: dict[str, Any], loc: Callable[..., Location]) -> VulnerabilityPolicy:
+    section = data.get("vulnerabilities")
+    if section is None:
+        return VulnerabilityPolicy()
+    return VulnerabilityPolicy(
+        fail_on=section.get("fail_on", "high"),
+        ignore=tuple(VulnerabilityIgnore(e["id"], e["reason"], loc("vulnerabilities", "ignore", i),
+                                         expires=to_date(e.get("expires")))
+                     for i, e in enumerate(section.get("ignore", []))),
+        declared=True,
+    )
 
 
 def _canonical_arn(text: str) -> str:

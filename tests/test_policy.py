@@ -27,6 +27,8 @@ from layergate.policy import (
     ProvenanceExpectation,
     PublisherAllow,
     ReviewedLayer,
+    VulnerabilityIgnore,
+    VulnerabilityPolicy,
     default_policy,
 )
 
@@ -131,6 +133,10 @@ def test_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
                     arn="arn:aws:lambda:*:012345678901:layer:*", file="infra/*.yaml", resource="Legacy*",
                     expires=dt.date(2026, 12, 31)),
     )
+    assert p.vulnerabilities == VulnerabilityPolicy(
+        "medium", (VulnerabilityIgnore("CVE-2023-32681", "no proxy is configured",
+                                       Location(f, 58, 7, "vulnerabilities.ignore[0]"), dt.date(2027, 1, 31)),),
+        declared=True)
     assert p.exclude == ("build", "vendor/**")  # exclude_defaults: false
 
 
@@ -143,7 +149,8 @@ def test_every_record_field_is_read_from_the_file(monkeypatch: pytest.MonkeyPatc
     assert same == []
     records: list[tuple[Any, set[str]]] = [
         (p.publishers[0], {"account"}), (p.publishers[1], {"vendor", "layers"}),
-        (p.layers[0], set()), (p.deny[0], set()), (p.ignore[0], set()), (p.org, set())]
+        (p.layers[0], set()), (p.deny[0], set()), (p.ignore[0], set()), (p.org, set()),
+        (p.vulnerabilities, set()), (p.vulnerabilities.ignore[0], set())]
     for record, absent_by_design in records:
         empty = {f.name for f in dataclasses.fields(record) if getattr(record, f.name) in (None, "", ())}
         assert empty == absent_by_design, type(record).__name__
@@ -385,6 +392,8 @@ def test_schema_keys_are_the_record_fields() -> None:
     assert props(DEFS["deny_entry"]) == fields(DenyEntry) - {"location"}
     assert props(DEFS["ignore_entry"]) == fields(IgnoreEntry) - {"location"}
     assert props(DEFS["org"]) == fields(OrgInfo)
+    assert props(DEFS["vulnerabilities"]) == fields(VulnerabilityPolicy) - {"declared"}
+    assert props(DEFS["vulnerability_ignore"]) == fields(VulnerabilityIgnore) - {"location"}
 
 
 def all_keys(s: dict[str, Any], prefix: str = "") -> set[str]:
