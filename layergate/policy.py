@@ -59,6 +59,8 @@ class ReviewedLayer:
     code_size: int | None = None
     recorded_at: str | None = None
     provenance: BuiltFrom | None = None  # recorded by lock --provenance
+    signing_profile: str | None = None  # SigningProfileVersionArn when lock recorded it
+    signing_job: str | None = None  # SigningJobArn
 
 
 @dataclass(frozen=True, slots=True)

@@ -249,6 +249,8 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
                 code_size=e.get("code_size"),
                 recorded_at=e.get("recorded_at"),
                 provenance=_built_from(e.get("provenance")),
+                signing_profile=e.get("signing_profile"),
+                signing_job=e.get("signing_job"),
             )
             for i, e in enumerate(data.get("layers", []))
         ),

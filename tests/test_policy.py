@@ -124,18 +124,20 @@ def test_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
             recorded_at="2026-10-01T09:30:00Z",
             provenance=BuiltFrom("aws/insights", "0123456789abcdef0123456789abcdef01234567",
                                  ".github/workflows/release.yml", "refs/tags/v38", "0123456789abcdef" * 4),
+            signing_profile="arn:aws:signer:eu-central-1:580247275435:/signing-profiles/InsightsSigning/a1b2c3d4e5",
+            signing_job="arn:aws:signer:eu-central-1:580247275435:/signing-jobs/0f1e2d3c-0000-4000-8000-000000000001",
         ),
     )
     assert p.max_review_age_days == 90
-    assert p.deny == (DenyEntry("*", "nothing else", Location(f, 46, 5, "deny[0]")),)
+    assert p.deny == (DenyEntry("*", "nothing else", Location(f, 48, 5, "deny[0]")),)
     assert p.ignore == (
-        IgnoreEntry("floating-reference", "pinned by the deploy pipeline", Location(f, 49, 5, "ignore[0]"),
+        IgnoreEntry("floating-reference", "pinned by the deploy pipeline", Location(f, 51, 5, "ignore[0]"),
                     arn="arn:aws:lambda:*:012345678901:layer:*", file="infra/*.yaml", resource="Legacy*",
                     expires=dt.date(2026, 12, 31)),
     )
     assert p.vulnerabilities == VulnerabilityPolicy(
         "medium", (VulnerabilityIgnore("CVE-2023-32681", "no proxy is configured",
-                                       Location(f, 58, 7, "vulnerabilities.ignore[0]"), dt.date(2027, 1, 31)),),
+                                       Location(f, 60, 7, "vulnerabilities.ignore[0]"), dt.date(2027, 1, 31)),),
         declared=True)
     assert p.exclude == ("build", "vendor/**")  # exclude_defaults: false
 
