@@ -44,17 +44,18 @@ def test_cdk_assembly_findings(tmp_path: Path) -> None:
                           cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
                           check=False)
     assert proc.returncode == 1, proc.stderr
-    found = [(f["rule"], f["file"], f["line"], f["column"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+    found = [(f["rule"], f["file"], f["line"], f["column"], f["context"], f["message"])
+             for f in json.loads(proc.stdout)["findings"]]
     # aws-cdk-lib writes no ProfileName for the signing profile (its name is generated at deploy): the
     # configs that allow it cannot be judged against the policy's profile names, which is a finding.
     unnamed = "allows a signing profile layergate cannot determine: signing profile LayerSigning90913252 has no " \
               "ProfileName: its name is generated at deploy"
     assert found == [
-        ("LG305", TEMPLATE, 21, 7, f"code signing config EnforceEFE3AC0F of function ApiF70053CD {unnamed}"),
-        ("LG305", TEMPLATE, 42, 7, f"code signing config WarnOnly1B9760A9 of function Worker11F36D0F {unnamed}"),
-        ("LG305", TEMPLATE, 51, 39, "code signing config WarnOnly1B9760A9 of function Worker11F36D0F has "
+        ("LG305", TEMPLATE, 21, 7, "/SignedStack/Enforce/Resource", f"code signing config EnforceEFE3AC0F of function ApiF70053CD {unnamed}"),
+        ("LG305", TEMPLATE, 42, 7, "/SignedStack/WarnOnly/Resource", f"code signing config WarnOnly1B9760A9 of function Worker11F36D0F {unnamed}"),
+        ("LG305", TEMPLATE, 51, 39, "/SignedStack/WarnOnly/Resource", "code signing config WarnOnly1B9760A9 of function Worker11F36D0F has "
          "UntrustedArtifactOnDeployment Warn: Lambda deploys unsigned or wrongly signed layers all the same"),
-        ("LG305", TEMPLATE, 230, 6, f"function ReportC847FC22 loads {LAYER} from internal publisher platform-team "
+        ("LG305", TEMPLATE, 230, 6, "/SignedStack/Report/Resource", f"function ReportC847FC22 loads {LAYER} from internal publisher platform-team "
          "and has no code signing config: Lambda deploys it unsigned"),
     ]
 
