@@ -4,7 +4,7 @@ The parser and the process start are measured by check_perf.py; this isolates wh
 template comes from gen_sam.py (3 layers per function: literal, ``!Sub`` over the region, internal ``!Ref``),
 checked against two regions with a policy that allows Datadog and reviews nothing (every rule runs fully).
 
-    python3 benchmarks/rules_perf.py [--functions 3000] [--runs 7] [--clean]
+    python3 benchmarks/rules_perf.py [--functions 3000] [--runs 7] [--clean] [--internal]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from layergate import catalog  # noqa: E402
 from layergate.checks import Context  # noqa: E402
 from layergate.engine import run_rules  # noqa: E402
 from layergate.model import Location  # noqa: E402
-from layergate.policy import Policy, PublisherAllow, ReviewedLayer  # noqa: E402
+from layergate.policy import OrgInfo, Policy, PublisherAllow, ReviewedLayer  # noqa: E402
 from layergate.sources import ParseOptions, cloudformation  # noqa: E402
 
 
@@ -36,6 +36,11 @@ def main() -> None:
         "--clean",
         action="store_true",
         help="a policy that allows and reviews every layer used (few findings: the common case)",
+    )
+    parser.add_argument(
+        "--internal",
+        action="store_true",
+        help="count the Powertools account under org.accounts: every function loads an internal layer (LG305)",
     )
     args = parser.parse_args()
     out = os.path.join(HERE, "out", "rules")
@@ -54,7 +59,9 @@ def main() -> None:
         used = sorted({c.value for s in scans for r in s.refs for c in r.candidates})
         publishers += [PublisherAllow(None, a, a, (), where) for a in sorted({v.split(":")[4] for v in used})]
         layers = [ReviewedLayer(v, "ab" * 32, "alice", dt.date(2026, 11, 2), True, "", where) for v in used]
-    policy = Policy(path=".layergate.yaml", regions=regions, publishers=tuple(publishers), layers=tuple(layers))
+    org = OrgInfo(None, ("017000801446",) if args.internal else ())
+    policy = Policy(path=".layergate.yaml", regions=regions, publishers=tuple(publishers), layers=tuple(layers),
+                    org=org)
     ctx = Context(policy, catalog.load(), regions, dt.date(2026, 12, 1))
     wall, cpu = [], []
     for _ in range(args.runs):

@@ -120,11 +120,55 @@ class LayerGrant:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeSigningUse:
+    """A function's ``CodeSigningConfigArn`` / ``code_signing_config_arn``, as written.
+
+    ``config`` is the id of a ``CodeSigningConfig`` of the same scan when ``local``, else the ARN as written
+    (a config defined elsewhere); ``problem`` says why the value cannot be determined.
+    """
+
+    config: str
+    location: Location
+    local: bool = False
+    problem: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Function:
     """A function the deployment defines (counted in the summary, with or without layers)."""
 
     id: str
     location: Location
+    code_signing: CodeSigningUse | None = None  # None: the function has no code signing config
+
+
+@dataclass(frozen=True, slots=True)
+class SigningProfileRef:
+    """One allowed publisher of a code signing config: a signing profile version ARN, or only the profile's
+    name (a profile the deployment defines itself); ``problem`` says why neither can be determined."""
+
+    arn: str
+    name: str
+    location: Location
+    problem: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSigningConfig:
+    """A code signing config this deployment defines (AWS::Lambda::CodeSigningConfig,
+    aws_lambda_code_signing_config).
+
+    ``enforcement`` is ``Enforce`` or ``Warn`` (the default when no policy is written), or empty when it
+    cannot be determined (``problem`` says why); ``enforcement_location`` points at the value, or at the
+    config when it is not written.
+    """
+
+    id: str
+    location: Location
+    enforcement: str
+    enforcement_location: Location
+    profiles: tuple[SigningProfileRef, ...] = ()
+    problem: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +207,22 @@ class Scan:
     notes: tuple[Note, ...] = ()
     suppressions: tuple[InlineSuppression, ...] = ()
     regions: tuple[str, ...] = ()  # deploy regions this file states itself (serverless provider.region)
+    signing_configs: tuple[CodeSigningConfig, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltFrom:
+    """What a verified build provenance attestation says about a layer zip: where and how it was built."""
+
+    repository: str  # owner/name
+    commit: str
+    workflow: str  # .github/workflows/layer.yml
+    ref: str = ""
+    attestation_sha256: str = ""  # SHA-256 of the attestation file that said so
+
+    def __str__(self) -> str:
+        return f"built from {self.repository}@{self.commit[:12]} by workflow {self.workflow}" + (
+            f" ({self.ref})" if self.ref else "")
 
 
 @dataclass(frozen=True, slots=True)

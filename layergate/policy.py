@@ -10,11 +10,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from layergate.model import Location, Severity
+from layergate.model import BuiltFrom, Location, Severity
 
 POLICY_FILENAMES = (".layergate.yaml", ".layergate.yml")
 
 DEFAULT_EXCLUDES = (".git", "node_modules", ".aws-sam", ".terraform", "cdk.out", ".serverless")
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceExpectation:
+    """A publisher's ``provenance:``: glob patterns the attestation's identity must match, and where it is kept."""
+
+    repository: str | None = None  # owner/name
+    workflow: str | None = None  # .github/workflows/layer.yml
+    ref: str | None = None  # refs/heads/main
+    issuer: str = GITHUB_ISSUER
+    keys: tuple[str, ...] = ()  # PEM public key files (paths resolved against the policy file's folder)
+    attestation: str | None = None  # path pattern with {account} {region} {name} {version}, resolved likewise
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +40,9 @@ class PublisherAllow:
     name: str  # display name: the vendor's, or the entry's ``name``
     layers: tuple[str, ...]  # layer-name glob patterns; empty = any layer of that publisher
     location: Location
+    internal: bool = False  # one of ours, like org.accounts
+    signing_profiles: tuple[str, ...] = ()  # AWS Signer profile version ARNs or profile names
+    provenance: ProvenanceExpectation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +58,9 @@ class ReviewedLayer:
     location: Location
     code_size: int | None = None
     recorded_at: str | None = None
+    provenance: BuiltFrom | None = None  # recorded by lock --provenance
+    signing_profile: str | None = None  # SigningProfileVersionArn when lock recorded it
+    signing_job: str | None = None  # SigningJobArn
 
 
 @dataclass(frozen=True, slots=True)

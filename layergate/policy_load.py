@@ -15,15 +15,17 @@ from typing import Any
 
 from layergate import policy_schema, schema_subset, yamlnodes
 from layergate.errors import ErrorList, InputError, PolicyError
-from layergate.model import Location, Severity
+from layergate.model import BuiltFrom, Location, Severity
 from layergate.policy import (
     DEFAULT_EXCLUDES,
+    GITHUB_ISSUER,
     POLICY_FILENAMES,
     DenyEntry,
     DeployAccounts,
     IgnoreEntry,
     OrgInfo,
     Policy,
+    ProvenanceExpectation,
     PublisherAllow,
     ReviewedLayer,
     VulnerabilityIgnore,
@@ -218,6 +220,9 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
             name=e.get("name") or (vendor.name if vendor else e.get("account", "")),
             layers=tuple(e.get("layers", ())),
             location=loc("publishers", i),
+            internal=e.get("internal", False),
+            signing_profiles=tuple(e.get("signing_profiles", ())),
+            provenance=_provenance(e.get("provenance"), file),
         ))
     org = data.get("org", {})
     excludes = tuple(data.get("exclude", ()))
@@ -243,6 +248,9 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
                 location=loc("layers", i),
                 code_size=e.get("code_size"),
                 recorded_at=e.get("recorded_at"),
+                provenance=_built_from(e.get("provenance")),
+                signing_profile=e.get("signing_profile"),
+                signing_job=e.get("signing_job"),
             )
             for i, e in enumerate(data.get("layers", []))
         ),
@@ -257,6 +265,25 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
         vulnerabilities=_vulnerabilities(data, loc),
         exclude=excludes,
     )
+
+
+def _provenance(e: dict[str, Any] | None, file: str) -> ProvenanceExpectation | None:
+    if e is None:
+        return None
+    here = os.path.dirname(file)
+    return ProvenanceExpectation(
+        repository=e.get("repository"), workflow=e.get("workflow"), ref=e.get("ref"),
+        issuer=e.get("issuer", GITHUB_ISSUER),
+        keys=tuple(os.path.join(here, k) for k in e.get("keys", ())),
+        attestation=os.path.join(here, e["attestation"]) if "attestation" in e else None,
+    )
+
+
+def _built_from(e: dict[str, Any] | None) -> BuiltFrom | None:
+    if e is None:
+        return None
+    return BuiltFrom(repository=e.get("repository", ""), commit=e.get("commit", ""), workflow=e.get("workflow", ""),
+                     ref=e.get("ref", ""), attestation_sha256=e.get("attestation_sha256", ""))
 
 
 def _vulnerabilities(data: dict[str, Any], loc: Callable[..., Location]) -> VulnerabilityPolicy:

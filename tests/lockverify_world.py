@@ -13,7 +13,9 @@ loopback that adds what real Lambda does and moto does not, and forwards everyth
   published zip the way a presigned S3 URL would;
 - moto writes ``OrganizationId`` raw into a layer policy statement; AWS shows it as an
   ``aws:PrincipalOrgID`` condition, so the router does too;
-- for a few named layer versions, a fault: AWS's throttling or expired-token answer, or a delay.
+- for a few named layer versions, a fault: AWS's throttling or expired-token answer, or a delay;
+- moto publishes no signed layers: for versions a test signs (``World.sign``), GetLayerVersion carries the
+  ``Content.SigningProfileVersionArn`` and ``Content.SigningJobArn`` AWS returns for a signed layer.
 
 Everything the commands under test send and receive is real HTTP with real botocore parsing.
 """
@@ -122,6 +124,7 @@ class AccountRouter:
         self.zips = zips
         self.world = world
         self.faults: dict[str, Fault] = {}  # by layer version ARN
+        self.signatures: dict[str, tuple[str, str]] = {}  # version ARN -> (profile version ARN, job ARN)
         self.hits: Counter[tuple[str, str]] = Counter()  # (operation, version ARN)
         self._accounts: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
@@ -183,6 +186,9 @@ class AccountRouter:
             doc["Content"]["Location"] = (
                 self.zips.url + self.zips.path_for(version_arn) + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=600"
             )
+            signed = self.signatures.get(version_arn)
+            if signed is not None:
+                doc["Content"]["SigningProfileVersionArn"], doc["Content"]["SigningJobArn"] = signed
             out = json.dumps(doc).encode()
         elif status == 200:
             out = json.dumps(_aws_policy_document(json.loads(out))).encode()
@@ -325,6 +331,11 @@ class World:
             if principal in ("*", caller, f"arn:aws:iam::{caller}:root"):
                 return True
         return False
+
+    def sign(self, layer: Layer, profile_version_arn: str, job_arn: str) -> None:
+        """From now on GetLayerVersion says ``layer`` was published from this signing job."""
+        assert self.router is not None
+        self.router.signatures[layer.arn] = (profile_version_arn, job_arn)
 
     def fault(self, layer: Layer | str, fault: Fault) -> None:
         assert self.router is not None

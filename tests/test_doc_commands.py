@@ -212,6 +212,11 @@ def _organization_with_advisories(box: Sandbox) -> Path:
     return _organization(box)
 
 
+def _signing_case(box: Sandbox) -> Path:
+    """docs/signing.md's check: the LG305 SAM case (a config that warns and allows a foreign profile)."""
+    return box.copy(REPO / "rules" / "LG305-unsigned-internal-layer" / "cases" / "sam-globals-warn-and-foreign-profile")
+
+
 def _bad_policy(box: Sandbox) -> Path:
     _examples_root(box)
     (box.root / ".layergate.yaml").write_text(
@@ -309,6 +314,7 @@ TRUNCATED = _PLAN[: len(_PLAN) // 2]  # "cut off in the middle"
 R = "README.md: "
 CFN, INSPECT, INTEG = "docs/cloudformation.md: ", "docs/inspect-diff.md: ", "docs/integrations.md: "
 LOCK, SLS, TF = "docs/lock-verify.md: ", "docs/serverless.md: ", "docs/terraform.md: "
+SIGN = "docs/signing.md: "
 OTEL_EU = "arn:aws:lambda:eu-west-1:111111111111:layer:otel-collector:1"
 
 CASES: dict[str, Case] = {
@@ -349,6 +355,7 @@ CASES: dict[str, Case] = {
     "docs/vulnerabilities.md: layergate inventory --org --regions ca-central-1,sa-east-1 --today 2026-12-01 "
     "--advisories osv/ -o html=inventory.html":
         Case(_organization_with_advisories, 3, _files("inventory.html")),
+    SIGN + "layergate check .": Case(_signing_case, 1, _stdout_has("LG305 error  code signing config SigningConfig")),
     "docs/policy.md: layergate schema > .layergate.schema.json": Case(None, 0, _json_file(".layergate.schema.json")),
     SLS + "serverless package --stage prod":
         Case(_serverless_service, 0, _files(".serverless/cloudformation-template-update-stack.json"), ("osls",)),
@@ -386,6 +393,9 @@ SKIPPED: dict[str, str] = {
     INSPECT + "python3 benchmarks/inspect_layer.py --runs 7": "a benchmark (minutes of CPU), not a test",
     INSPECT + "taskset -c 0 python3 benchmarks/inspect_layer.py --runs 5": "a benchmark (minutes of CPU), not a test",
     TF + "python3 benchmarks/terraform_plan.py --size-mb 100 --runs 5": "a benchmark (minutes of CPU), not a test",
+    SIGN + "layergate lock": "needs a layer version AWS reports as signed, which moto cannot publish; "
+        "tests/test_signing_online.py runs lock and verify against moto behind the front that adds the signing fields",
+    SIGN + "layergate verify": "as `layergate lock` above: tests/test_signing_online.py",
     INTEG + "pip install 'layergate[cfn-lint]'":
         "installs from PyPI; the test extra installs the same cfn-lint into this environment",
 }

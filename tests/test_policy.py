@@ -17,13 +17,14 @@ import pytest
 from layergate import policy, policy_load, policy_schema, schema_subset, yamlnodes
 from layergate.checks import all_rules, rule_names
 from layergate.errors import ErrorList, PolicyError
-from layergate.model import Location, Severity
+from layergate.model import BuiltFrom, Location, Severity
 from layergate.policy import (
     DEFAULT_EXCLUDES,
     DenyEntry,
     IgnoreEntry,
     OrgInfo,
     Policy,
+    ProvenanceExpectation,
     PublisherAllow,
     ReviewedLayer,
     VulnerabilityIgnore,
@@ -100,9 +101,14 @@ def test_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
     assert p.fail_on is Severity.WARNING
     assert p.publishers == (
         PublisherAllow("lambda-insights", None, "CloudWatch Lambda Insights", ("LambdaInsightsExtension*",),
-                       Location(f, 8, 5, "publishers[0]")),
+                       Location(f, 8, 5, "publishers[0]"), signing_profiles=("InsightsSigning",),
+                       provenance=ProvenanceExpectation(repository="aws/insights")),
         # unquoted, and still the twelve digits as written
-        PublisherAllow(None, "012345678901", "012345678901", (), Location(f, 12, 5, "publishers[1]")),
+        PublisherAllow(None, "012345678901", "012345678901", (), Location(f, 14, 5, "publishers[1]"), internal=True,
+                       signing_profiles=("arn:aws:signer:eu-central-1:012345678901:/signing-profiles/LayerSigning/abc123",),
+                       provenance=ProvenanceExpectation(
+                           repository="acme/layers", workflow=".github/workflows/layer.yml", ref="refs/tags/v*",
+                           keys=("keys/layer.pub",), attestation="attestations/{name}-{version}.sigstore.json")),
     )
     assert p.org == OrgInfo("o-0123456789ab", ("012345678901",))
     assert p.layers == (
@@ -113,21 +119,25 @@ def test_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
             reviewed_at=dt.date(2026, 10, 1),
             extension=True,
             note="metrics only",
-            location=Location(f, 18, 5, "layers[0]"),
+            location=Location(f, 30, 5, "layers[0]"),
             code_size=6016823,
             recorded_at="2026-10-01T09:30:00Z",
+            provenance=BuiltFrom("aws/insights", "0123456789abcdef0123456789abcdef01234567",
+                                 ".github/workflows/release.yml", "refs/tags/v38", "0123456789abcdef" * 4),
+            signing_profile="arn:aws:signer:eu-central-1:580247275435:/signing-profiles/InsightsSigning/a1b2c3d4e5",
+            signing_job="arn:aws:signer:eu-central-1:580247275435:/signing-jobs/0f1e2d3c-0000-4000-8000-000000000001",
         ),
     )
     assert p.max_review_age_days == 90
-    assert p.deny == (DenyEntry("*", "nothing else", Location(f, 28, 5, "deny[0]")),)
+    assert p.deny == (DenyEntry("*", "nothing else", Location(f, 48, 5, "deny[0]")),)
     assert p.ignore == (
-        IgnoreEntry("floating-reference", "pinned by the deploy pipeline", Location(f, 31, 5, "ignore[0]"),
+        IgnoreEntry("floating-reference", "pinned by the deploy pipeline", Location(f, 51, 5, "ignore[0]"),
                     arn="arn:aws:lambda:*:012345678901:layer:*", file="infra/*.yaml", resource="Legacy*",
                     expires=dt.date(2026, 12, 31)),
     )
     assert p.vulnerabilities == VulnerabilityPolicy(
         "medium", (VulnerabilityIgnore("CVE-2023-32681", "no proxy is configured",
-                                       Location(f, 40, 7, "vulnerabilities.ignore[0]"), dt.date(2027, 1, 31)),),
+                                       Location(f, 60, 7, "vulnerabilities.ignore[0]"), dt.date(2027, 1, 31)),),
         declared=True)
     assert p.exclude == ("build", "vendor/**")  # exclude_defaults: false
 
@@ -268,7 +278,7 @@ def test_every_problem_of_a_broken_policy_at_once(monkeypatch: pytest.MonkeyPatc
          [".layergate.yaml:2:32: ignore[0].reason: must not be empty"]),
         ("version: 1\npublishers: [{account: '123456789012', layers: [x], extra: 1}]\n",
          [".layergate.yaml:2:53: publishers[0]: unknown key 'extra' "
-          "(expected one of: vendor, account, name, layers)"]),
+          "(expected one of: vendor, account, name, layers, internal, signing_profiles, provenance)"]),
         ("version: 1\nlayers: [{arn: 'arn:aws:lambda:::awslayer:AWSLambda-Python-AWS-SDK'}]\n",
          [".layergate.yaml:2:16: layers[0].arn: 'arn:aws:lambda:::awslayer:AWSLambda-Python-AWS-SDK' has no "
           "version; a reviewed layer is one exact version (...:layer:AWSLambda-Python-AWS-SDK:<version>)"]),

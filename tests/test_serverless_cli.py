@@ -37,6 +37,11 @@ SHARED_PUBLIC = ("LG501", "error", CHECKOUT, 23, 9, "layers.shared.allowedAccoun
                  "layer layers.shared is shared by layers.shared.allowedAccounts with principal '*' and no "
                  "OrganizationId: every AWS account can"
                  " download and use it")
+SDK12 = "arn:aws:lambda:us-east-1:123456789012:layer:checkout-sdk:12"
+# org.accounts makes platform-team internal: its layers need an enforcing code signing config (LG305).
+UNSIGNED = ("LG305", "error", CHECKOUT, 15, 17, "params.default.sdkVersion", "functions.confirm", SDK12,
+            f"function functions.confirm loads {SDK12} from internal publisher platform-team and has no code signing "
+            "config: Lambda deploys it unsigned")
 SSM_FLOATS = ("LG101", "error", CHECKOUT, 32, 9, "functions.confirm.layers[1]", "functions.confirm", None,
               "function functions.confirm takes a layer that the repository does not pin:"
               " ${ssm:/checkout/extra-layer-arn}: an SSM parameter, read at deploy time")
@@ -47,6 +52,7 @@ def test_every_params_stage_is_checked_without_stage() -> None:
     status, report, _ = check("--policy", "checkout/policy.yaml", "checkout")
     assert status == 1
     assert findings(report) == [
+        UNSIGNED,
         ("LG301", "error", CHECKOUT, 17, 17, "params.prod.sdkVersion", "functions.confirm", SDK14,
          f"function functions.confirm uses {SDK14} from 123456789012, which has no layers entry"
          " with a recorded SHA-256; run `layergate lock`, then review it"),
@@ -55,7 +61,7 @@ def test_every_params_stage_is_checked_without_stage() -> None:
     ]
     assert report is not None
     # The version is written in params.prod; the finding names the entry that uses it.
-    assert [f["context"] for f in report["findings"]] == ["used at line 31 (functions.confirm.layers[0])", None, None]
+    assert [f["context"] for f in report["findings"]] == ["used at line 31 (functions.confirm.layers[0])"] * 2 + [None] * 2
     assert report["summary"]["files_by_format"] == {"serverless": 1}
     assert (report["summary"]["functions"], report["summary"]["layer_references"]) == (3, 4)
 
@@ -63,7 +69,7 @@ def test_every_params_stage_is_checked_without_stage() -> None:
 def test_stage_selects_the_params_of_that_stage() -> None:
     status, report, _ = check("--policy", "checkout/policy.yaml", "--stage", "dev", "checkout")
     assert status == 1
-    assert findings(report) == [SHARED_PUBLIC, SSM_FLOATS]
+    assert findings(report) == [UNSIGNED, SHARED_PUBLIC, SSM_FLOATS]
 
 
 def test_bad_serverless_input_exits_2_with_one_line() -> None:

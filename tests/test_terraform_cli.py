@@ -48,6 +48,7 @@ def test_floating_data_source() -> None:
     vendor = "arn:aws:lambda:us-east-1:123456789012:layer:vendor-tools"
     latest, own = "data.aws_lambda_layer_version.latest", "data.aws_lambda_layer_version.own"
     unreviewed = ", which has no layers entry with a recorded SHA-256; run `layergate lock`, then review it"
+    unsigned = "from internal publisher platform-team and has no code signing config: Lambda deploys it unsigned"
     assert check("data_source/plan.json") == (1, [
         finding("LG101", "error", ("data_source/main.tf", 22, 20), "aws_lambda_function.api",
                 f"function aws_lambda_function.api takes layer '{latest}.arn' that the repository does not pin:"
@@ -55,8 +56,13 @@ def test_floating_data_source() -> None:
                 f"{vendor}:3"),
         finding("LG301", "error", ("data_source/main.tf", 22, 20), "aws_lambda_function.api",
                 f"function aws_lambda_function.api uses {vendor}:3 from 123456789012{unreviewed}", f"{vendor}:3"),
+        # 123456789012 is under org.accounts: its layers need an enforcing code signing config
+        finding("LG305", "error", ("data_source/main.tf", 22, 20), "aws_lambda_function.api",
+                f"function aws_lambda_function.api loads {vendor}:3 {unsigned}", f"{vendor}:3"),
         finding("LG301", "error", ("data_source/main.tf", 31, 20), "aws_lambda_function.batch",
                 f"function aws_lambda_function.batch uses {vendor}:2 from 123456789012{unreviewed}", f"{vendor}:2"),
+        finding("LG305", "error", ("data_source/main.tf", 31, 20), "aws_lambda_function.batch",
+                f"function aws_lambda_function.batch loads {vendor}:2 {unsigned}", f"{vendor}:2"),
         finding("LG101", "error", ("data_source/main.tf", 52, 20), "aws_lambda_function.worker",
                 f"function aws_lambda_function.worker takes layer '{own}.arn' that the repository does not pin:"
                 f" data source {own} has no version: it {NO_PIN}"),

@@ -39,6 +39,8 @@ class Published:
     code_size: int
     location: str
     created: str
+    signing_profile: str = ""  # SigningProfileVersionArn: empty when the version is not signed
+    signing_job: str = ""  # SigningJobArn
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,8 @@ def _published(arn: LayerArn, answer: dict[str, Any]) -> Published:
         code_size=int(size) if isinstance(size, int) else -1,
         location=str(content.get("Location") or ""),
         created=str(answer.get("CreatedDate") or ""),
+        signing_profile=str(content.get("SigningProfileVersionArn") or ""),
+        signing_job=str(content.get("SigningJobArn") or ""),
     )
 
 

@@ -42,6 +42,8 @@ MODULE_NAMES: tuple[str, ...] = (
     "hash_mismatch",
     "review_expired",
     "layer_unavailable",
+    "unsigned_internal_layer",
+    "layer_signature_mismatch",
     "unreviewed_extension",
     "public_layer_permission",
     "layer_shared_outside_org",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layergate.arn import LayerArn, glob_match
+from layergate.catalog import Catalog
 from layergate.checks import Context
 from layergate.checks.common import external_arns, function, publisher
 from layergate.model import Finding, Scan, Severity
@@ -46,8 +47,8 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
 
 
 def _why_not_allowed(arn: LayerArn, ctx: Context) -> str | None:
-    entries = [e for e in ctx.policy.publishers if _account_matches(e, arn, ctx)]
-    if any(_name_matches(e, arn) for e in entries):
+    entries = [e for e in ctx.policy.publishers if account_matches(e, arn, ctx.catalog)]
+    if any(name_matches(e, arn) for e in entries):
         return None
     if entries:
         patterns = ", ".join(p for e in entries for p in e.layers)
@@ -62,12 +63,12 @@ def _why_not_allowed(arn: LayerArn, ctx: Context) -> str | None:
     return "no publishers entry allows this account"
 
 
-def _account_matches(entry: PublisherAllow, arn: LayerArn, ctx: Context) -> bool:
+def account_matches(entry: PublisherAllow, arn: LayerArn, catalog: Catalog) -> bool:
     if entry.account is not None:
         return entry.account == arn.account
     if entry.vendor is None:
         return False
-    vendor = ctx.catalog.vendor(entry.vendor)
+    vendor = catalog.vendor(entry.vendor)
     if vendor is None:
         return False
     # Confirmed accounts only, and only for the layer names the catalog ties to that account there.
@@ -77,7 +78,7 @@ def _account_matches(entry: PublisherAllow, arn: LayerArn, ctx: Context) -> bool
     )
 
 
-def _name_matches(entry: PublisherAllow, arn: LayerArn) -> bool:
+def name_matches(entry: PublisherAllow, arn: LayerArn) -> bool:
     return not entry.layers or any(glob_match(p, arn.name) for p in entry.layers)
 
 

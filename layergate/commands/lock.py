@@ -142,7 +142,9 @@ def make_plan(
         if download and not _download_ok(key, f, plan):
             continue
         entry = policy.reviewed(key)
-        values = (("sha256", pub.sha256), ("code_size", pub.code_size), ("recorded_at", now))
+        signed: tuple[tuple[str, Any], ...] = tuple(
+            (k, v) for k, v in (("signing_profile", pub.signing_profile), ("signing_job", pub.signing_job)) if v)
+        values = (("sha256", pub.sha256), ("code_size", pub.code_size), *signed, ("recorded_at", now))
         extension = (("extension", catalog.is_extension(arn)),)
         if entry is None:
             plan.edits.append(Edit(key, values + extension + review))
@@ -151,6 +153,9 @@ def make_plan(
             plan.edits.append(Edit(key, values + review, extension))
             plan.lines.append(f"recorded  {key}  sha256 {pub.sha256}  ({pub.code_size:,} bytes; "
                               f"entry at {_where(entry.location.line, policy)} had no sha256)")
+        elif entry.sha256.lower() == pub.sha256 and signed and entry.signing_profile is None:
+            plan.edits.append(Edit(key, (), signed))  # what signed the reviewed zip, recorded once
+            plan.lines.append(f"recorded  {key}  signed by {pub.signing_profile}")
         elif entry.sha256.lower() == pub.sha256:
             plan.unchanged += 1
             if key in updates:

@@ -4,7 +4,9 @@ For each referenced layer version with a recorded hash, GetLayerVersion in the A
 a different hash is LG302, a version AWS will not return (deleted, or no longer shared with the
 caller) is LG304 with AWS's own words. For layer versions the organization publishes (accounts under
 ``org.accounts``), the version's resource policy is read where the caller may read it: a grant to
-every account is LG501. Findings go through the same suppressions, reporters and exit codes as check.
+every account is LG501. For layers whose publisher entry lists ``signing_profiles``, an unsigned
+version or one signed by a profile the policy does not list is LG309.
+Findings go through the same suppressions, reporters and exit codes as check.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import argparse
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from layergate import report
+from layergate import report, signing
 from layergate.commands import common, online
 
 if TYPE_CHECKING:
     from layergate.arn import LayerArn
-    from layergate.aws.layers import Facts
+    from layergate.aws.layers import Facts, Published
+    from layergate.checks import Context
     from layergate.model import Finding
     from layergate.policy import Policy
     from layergate.rule import Rule
@@ -30,7 +33,9 @@ def add_parser(sub: Any) -> None:
         help="compare recorded SHA-256 hashes with what AWS publishes now (reads AWS)",
         description="For every layer version referenced under PATH with a recorded SHA-256, ask AWS for the "
         "published hash and compare (LG302); report versions AWS no longer returns (LG304) and versions "
-        "the organization publishes to every account (LG501). Exit 0: pass; 1: findings at or above fail_on; "
+        "the organization publishes to every account (LG501), and versions from publishers that require "
+        "signing that are unsigned or signed by a profile the policy does not list (LG309). "
+        "Exit 0: pass; 1: findings at or above fail_on; "
         "2: usage, input, policy or AWS error.",
     )
     common.add_input_options(p)
@@ -53,10 +58,11 @@ def run(args: argparse.Namespace) -> int:
     found = online.referenced(result.scans)
     recorded = {k for k in found if (entry := policy.reviewed(k)) is not None and entry.sha256}
     ours = {k for k, r in found.items() if r.arn.account in policy.org.accounts}
-    targets = [k for k in found if k in recorded or k in ours]
+    signed = {k for k, r in found.items() if (req := signing.requirement(policy, ctx.catalog, r.arn)) and req.profiles}
+    targets = [k for k in found if k in recorded or k in ours or k in signed]
     readable = [found[k].arn for k in targets if online.unreadable(found[k].arn) is None]
     facts = online.read_layers(args, readable, policy_for=frozenset(ours)) if readable else {}
-    findings = list(_findings(found, targets, facts, policy))
+    findings = list(_findings(found, targets, facts, policy, ctx))
     kept, suppressed = suppress(findings, result.scans, ctx)
     outcome = Outcome(
         findings=tuple(sorted(set(kept), key=Finding.sort_key)),
@@ -68,11 +74,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _findings(found: dict[str, online.Referenced], targets: list[str], facts: dict[str, Facts],
-              policy: Policy) -> Iterator[Finding]:
+              policy: Policy, ctx: Context) -> Iterator[Finding]:
     from layergate.checks.common import function
 
     for key in targets:
-        problems = list(_problems(found[key].arn, facts.get(key), policy))
+        arn = found[key].arn
+        problems = list(_problems(arn, facts.get(key), policy))
+        f = facts.get(key)
+        if f is not None and f.published is not None:
+            problems.extend(_signature(arn, f.published, policy, ctx))
         for use in found[key].uses:
             for rule, text in problems:
                 yield rule.finding(use.ref.location, f"{function(use.ref)} uses {key}{text}", arn=key,
@@ -98,6 +108,27 @@ def _problems(arn: LayerArn, f: Facts | None, policy: Policy) -> Iterator[tuple[
         if grant.public:
             yield _rule("LG501"), (f", which account {arn.account} (org.accounts) lets every AWS account use: "
                                    f"statement {grant.sid!r} grants Principal '*' without an organization condition")
+
+
+def _signature(arn: LayerArn, pub: Published, policy: Policy, ctx: Context) -> Iterator[tuple[Rule, str]]:
+    """LG309: a layer whose publisher requires signing, unsigned or signed by a profile the policy does not
+    list (or by another profile than the one ``lock`` recorded)."""
+    from layergate.checks.common import in_policy
+
+    req = signing.requirement(policy, ctx.catalog, arn)
+    if req is None or not req.profiles:  # an internal publisher without listed profiles: LG305 asks for them
+        return
+    rule = _rule("LG309")
+    if not pub.signing_profile:
+        yield rule, f" from {req.publisher}, which AWS reports as not signed (no SigningProfileVersionArn)"
+        return
+    if req.profiles and not signing.profile_listed(pub.signing_profile, "", req.profiles):
+        yield rule, (f" from {req.publisher}, signed by {pub.signing_profile}, which the policy does not list "
+                     f"(signing_profiles: {', '.join(req.profiles)})")
+    entry = policy.reviewed(str(arn))
+    if entry is not None and entry.signing_profile and entry.signing_profile != pub.signing_profile:
+        yield rule, (f" from {req.publisher}, signed by {pub.signing_profile}, but {in_policy(entry.location)} "
+                     f"records signing profile {entry.signing_profile}")
 
 
 def _notes(found: dict[str, online.Referenced], recorded: set[str], targets: list[str],

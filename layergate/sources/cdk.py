@@ -12,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from layergate.errors import InputError
-from layergate.model import ContentSource, Location, Scan
+from layergate.model import CodeSigningConfig, ContentSource, Function, Location, Scan
 from layergate.sources import NotThisFormat, ParseOptions
 
 FORMAT = "cdk"
@@ -225,6 +225,20 @@ def _asset_content(root: str, directory: str, asset: str, manifest_path: str) ->
     return ContentSource(kind="local", uri=asset, local_path=local if os.path.exists(local) else None)
 
 
+def _function_constructs(function: Function, loc: Callable[[Location, str], Location]) -> Function:
+    use = function.code_signing
+    return dataclasses.replace(function, location=loc(function.location, function.id), code_signing=None
+                               if use is None else dataclasses.replace(use, location=loc(use.location, function.id)))
+
+
+def _config_constructs(config: CodeSigningConfig, loc: Callable[[Location, str], Location]) -> CodeSigningConfig:
+    """A code signing config's places, each with the construct path of the config."""
+    return dataclasses.replace(
+        config, location=loc(config.location, config.id),
+        enforcement_location=loc(config.enforcement_location, config.id),
+        profiles=tuple(dataclasses.replace(p, location=loc(p.location, config.id)) for p in config.profiles))
+
+
 def _with_constructs(scan: Scan, paths: dict[str, str], region: str | None,
                      assets: dict[str, ContentSource]) -> Scan:
     def loc(location: Location, logical_id: str) -> Location:
@@ -238,7 +252,8 @@ def _with_constructs(scan: Scan, paths: dict[str, str], region: str | None,
     return dataclasses.replace(
         scan,
         format=FORMAT,
-        functions=tuple(dataclasses.replace(f, location=loc(f.location, f.id)) for f in scan.functions),
+        functions=tuple(_function_constructs(f, loc) for f in scan.functions),
+        signing_configs=tuple(_config_constructs(c, loc) for c in scan.signing_configs),
         refs=tuple(dataclasses.replace(r, location=loc(r.location, r.consumer)) for r in scan.refs),
         layer_defs=tuple(
             dataclasses.replace(d, location=loc(d.location, d.id), content=assets.get(d.id, d.content))

@@ -17,13 +17,26 @@ from collections.abc import Mapping
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from layergate.errors import InputError
-from layergate.model import Function, InlineSuppression, LayerDef, LayerGrant, LayerRef, Location, Note, Scan
+from layergate.model import (
+    CodeSigningConfig,
+    Function,
+    InlineSuppression,
+    LayerDef,
+    LayerGrant,
+    LayerRef,
+    Location,
+    Note,
+    Scan,
+)
 from layergate.sources import NotThisFormat, ParseOptions
 from layergate.sources.cfn_intrinsics import LAYER_TYPES, Evaluator, TemplateInfo
 from layergate.sources.cfn_layers import FunctionLayers
 from layergate.sources.cfn_nodes import fields, intrinsic, is_null, key_nodes, kind_of, render, text
 from layergate.sources.cfn_parameters import declarations, given_values
 from layergate.sources.cfn_resources import grants, layer_def, location, suppressions
+from layergate.sources.cfn_signing import CONFIG_TYPE, profile_names
+from layergate.sources.cfn_signing import config as signing_config
+from layergate.sources.cfn_signing import use as signing_use
 
 FORMAT = "cloudformation"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -142,16 +155,27 @@ def scan_template_node(
     defs: list[LayerDef] = []
     perms: list[LayerGrant] = []
     supps: list[InlineSuppression] = []
+    configs: list[CodeSigningConfig] = []
+    config_ids = {logical_id for logical_id, _, rtype, _ in resources if rtype == CONFIG_TYPE}
+    profiles = profile_names(resources)
     template_dir = os.path.dirname(path)
     for logical_id, key, rtype, attributes in resources:
         props_node = attributes.get("Properties")
         if rtype in FUNCTION_TYPES:
-            functions.append(Function(logical_id, location(ev, key, f"Resources/{logical_id}")))
+            props = fields(props_node)
+            csc_path = f"Resources/{logical_id}/Properties/CodeSigningConfigArn"
+            csc_node = props.get("CodeSigningConfigArn")
+            if csc_node is None and rtype == "AWS::Serverless::Function" and "CodeSigningConfigArn" in sam_globals:
+                csc_node, csc_path = sam_globals["CodeSigningConfigArn"], "Globals/Function/CodeSigningConfigArn"
+            functions.append(Function(logical_id, location(ev, key, f"Resources/{logical_id}"),
+                                      signing_use(ev, csc_node, csc_path, config_ids)))
             refs.extend(function_layers.refs(logical_id, rtype == "AWS::Serverless::Function", props_node))
         elif rtype in LAYER_TYPES:
             defs.append(layer_def(ev, logical_id, key, rtype, fields(props_node), template_dir, options.root))
         elif rtype == PERMISSION_TYPE:
             perms.extend(grants(ev, logical_id, key, fields(props_node)))
+        elif rtype == CONFIG_TYPE:
+            configs.append(signing_config(ev, logical_id, key, fields(props_node), profiles))
         if "Metadata" in attributes:
             supps.extend(suppressions(ev, logical_id, attributes["Metadata"]))
 
@@ -164,6 +188,7 @@ def scan_template_node(
         grants=tuple(perms),
         notes=tuple(notes),
         suppressions=tuple(supps),
+        signing_configs=tuple(configs),
     )
 
 

@@ -149,6 +149,7 @@ def merge(scans: list[Scan]) -> Scan:
         tuple(defs.values()), _unique(g for s in scans for g in s.grants),
         _unique(n for s in scans for n in s.notes), _unique(x for s in scans for x in s.suppressions),
         _unique(r for s in scans for r in s.regions),
+        _unique(c for s in scans for c in s.signing_configs),
     )
 
 

@@ -24,7 +24,7 @@ from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from layergate.errors import InputError
-from layergate.model import ContentSource, LayerRef, Location, Resolution, ResolutionKind, Scan
+from layergate.model import CodeSigningConfig, ContentSource, LayerRef, Location, Resolution, ResolutionKind, Scan
 from layergate.sources import ParseOptions
 from layergate.sources.sls_tree import Item, Unresolved, render
 from layergate.sources.sls_variables import Resolver
@@ -40,6 +40,8 @@ class ResourcesResult:
     merged: dict[str, tuple[Item, str]] = field(default_factory=dict)  # function id -> (Layers, path)
     replaced: dict[str, tuple[Item, str]] = field(default_factory=dict)
     refs: list[LayerRef] = field(default_factory=list)  # a resources section that cannot be read
+    # function logical id -> (CodeSigningConfigArn, path) from an override or resources.extensions
+    signing: dict[str, tuple[Item, str]] = field(default_factory=dict)
 
 
 def scan_resources(r: Resolver, path: str, options: ParseOptions, region: str | None, functions: set[str],
@@ -82,12 +84,16 @@ def scan_resources(r: Resolver, path: str, options: ParseOptions, region: str | 
             layers = _layers_of(body)
             if logical_id in functions and layers is not None:
                 out.merged[logical_id] = (layers, f"resources.Resources.{logical_id}.Properties.Layers")
+            if logical_id in functions and (csc := _property(body, "CodeSigningConfigArn")) is not None:
+                out.signing[logical_id] = (csc, f"resources.Resources.{logical_id}.Properties.CodeSigningConfigArn")
             continue
         kept[logical_id] = body
     for logical_id, body in extensions.items():
         layers = _layers_of(body)
         if logical_id in functions and layers is not None:
             out.replaced[logical_id] = (layers, f"resources.extensions.{logical_id}.Properties.Layers")
+        if logical_id in functions and (csc := _property(body, "CodeSigningConfigArn")) is not None:
+            out.signing[logical_id] = (csc, f"resources.extensions.{logical_id}.Properties.CodeSigningConfigArn")
     if not kept:
         return out
     builder = _Builder(path)
@@ -116,11 +122,15 @@ def _mapping(item: Item | None, label: str) -> dict[str, Item]:
 
 
 def _layers_of(body: Item) -> Item | None:
+    return _property(body, "Layers")
+
+
+def _property(body: Item, name: str) -> Item | None:
     props = body.value.get("Properties") if body.is_map else None
     if props is None or not props.is_map:
         return None
-    layers: Item | None = props.value.get("Layers")
-    return layers
+    found: Item | None = props.value.get(name)
+    return found
 
 
 class _Builder:
@@ -228,7 +238,13 @@ class _Builder:
             notes=tuple(dataclasses.replace(n, location=self.location(n.location), message=self.text(n.message))
                         for n in scan.notes),
             suppressions=tuple(dataclasses.replace(s, location=self.location(s.location))
-                               for s in scan.suppressions))
+                               for s in scan.suppressions),
+            signing_configs=tuple(self._signing(c) for c in scan.signing_configs))
+
+    def _signing(self, config: CodeSigningConfig) -> CodeSigningConfig:
+        profiles = tuple(dataclasses.replace(p, location=self.location(p.location)) for p in config.profiles)
+        return dataclasses.replace(config, location=self.location(config.location), profiles=profiles,
+                                   enforcement_location=self.location(config.enforcement_location))
 
     def _content(self, content: ContentSource) -> ContentSource:
         if not self.problems(content.uri, content.object_version or ""):

@@ -15,7 +15,17 @@ from urllib.parse import parse_qs, urlsplit
 from yaml.nodes import Node
 
 from layergate.errors import InputError
-from layergate.model import ContentSource, Function, LayerDef, LayerGrant, LayerRef, Location, Note, Scan
+from layergate.model import (
+    CodeSigningUse,
+    ContentSource,
+    Function,
+    LayerDef,
+    LayerGrant,
+    LayerRef,
+    Location,
+    Note,
+    Scan,
+)
 from layergate.sources import ParseOptions
 from layergate.sources.sls_files import FileCache, FileLoader
 from layergate.sources.sls_layers import evaluate_entry, function_logical_id, layer_logical_id
@@ -57,7 +67,7 @@ def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: Fil
     refs.extend(_ref("functions", item, _at(item, "functions"), 0, internal, region) for item in opaque)
     for name, (where, item) in functions.items():
         consumer = f"functions.{name}"
-        records.append(Function(consumer, where))
+        records.append(Function(consumer, where, _signing(resources, function_logical_id(name))))
         if isinstance(item.value, Unresolved):
             refs.append(_ref(consumer, item, _at(item, consumer), 0, internal, region))
             continue
@@ -70,9 +80,31 @@ def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: Fil
         extra = resources.scan
         scan = Scan(path, FORMAT, scan.functions + extra.functions, scan.refs + extra.refs,
                     scan.layer_defs + extra.layer_defs, scan.grants + extra.grants, scan.notes + extra.notes,
-                    extra.suppressions, scan.regions)
+                    extra.suppressions, scan.regions, extra.signing_configs)
     stage_used, region_used = r.stage_used, r.region_option_used
     return Evaluation(scan, r.stage(), _param_stages(r), stage_used, region_used, r.account_used)
+
+
+def _signing(res: ResourcesResult, logical_id: str) -> CodeSigningUse | None:
+    """The CodeSigningConfigArn ``resources`` gives a generated function: ``{Ref: C}`` or ``Fn::GetAtt
+    [C, CodeSigningConfigArn]`` of a config in ``resources``, or an ARN; anything else cannot be judged."""
+    found = res.signing.get(logical_id)
+    if found is None:
+        return None
+    item, path = found
+    where = Location(item.file, item.line, item.column, path)
+    configs = {c.id for c in res.scan.signing_configs} if res.scan is not None else set()
+    value = item.value
+    if isinstance(value, str) and value:
+        return CodeSigningUse(value, where)
+    if isinstance(value, dict) and len(value) == 1:
+        (fn, arg), = value.items()
+        target = arg.value if fn == "Ref" else None
+        if fn == "Fn::GetAtt" and arg.is_list and len(arg.value) == 2 and arg.value[1].value == "CodeSigningConfigArn":
+            target = arg.value[0].value
+        if isinstance(target, str) and target in configs:
+            return CodeSigningUse(target, where, local=True)
+    return CodeSigningUse(render(item), where, problem=f"{render(item)} cannot be determined")
 
 
 def _param_stages(r: Resolver) -> tuple[str, ...]:

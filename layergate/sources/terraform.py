@@ -57,6 +57,8 @@ def _parse(path: str, options: ParseOptions) -> list[Scan]:
     from layergate.sources.tf_files import TfSources
     from layergate.sources.tf_layers import LayerResolver
     from layergate.sources.tf_plan import index_plan
+    from layergate.sources.tf_signing import configs as signing_configs
+    from layergate.sources.tf_signing import use as signing_use
 
     plan = load(path)
     if "planned_values" not in plan and "resource_changes" not in plan:
@@ -74,7 +76,8 @@ def _parse(path: str, options: ParseOptions) -> list[Scan]:
     functions: list[Function] = []
     refs: list[LayerRef] = []
     for address, resource in index.functions.items():
-        functions.append(Function(address, Location(path, 0, 0, address)))
+        functions.append(Function(address, Location(path, 0, 0, address),
+                                  signing_use(resource, index, config, lambda a: _where(path, a, tf))))
         refs.extend(resolver.refs(resource))
     defs = [_layer_def(path, r, tf, tf_dir, options.root) for r in index.layer_versions.values()]
     grants = [_grant(path, r, config, tf) for r in index.permissions.values()]
@@ -87,6 +90,7 @@ def _parse(path: str, options: ParseOptions) -> list[Scan]:
             layer_defs=tuple(defs),
             grants=tuple(grants),
             regions=config.provider_regions(variables),
+            signing_configs=tuple(signing_configs(index, config, lambda a: _where(path, a, tf))),
         )
     ]
 

@@ -18,7 +18,9 @@ from layergate.errors import InputError
 FUNCTION = "aws_lambda_function"
 LAYER_VERSION = "aws_lambda_layer_version"
 PERMISSION = "aws_lambda_layer_version_permission"
-MANAGED_TYPES = frozenset((FUNCTION, LAYER_VERSION, PERMISSION))
+CODE_SIGNING = "aws_lambda_code_signing_config"
+SIGNING_PROFILE = "aws_signer_signing_profile"
+MANAGED_TYPES = frozenset((FUNCTION, LAYER_VERSION, PERMISSION, CODE_SIGNING, SIGNING_PROFILE))
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -41,9 +43,12 @@ class PlanIndex:
     layer_versions: dict[str, PlanResource] = field(default_factory=dict)
     permissions: dict[str, PlanResource] = field(default_factory=dict)
     layer_data: dict[str, PlanResource] = field(default_factory=dict)  # data.aws_lambda_layer_version reads
+    code_signing: dict[str, PlanResource] = field(default_factory=dict)
+    signing_profiles: dict[str, PlanResource] = field(default_factory=dict)
 
     def add(self, resource: PlanResource) -> None:
-        table = {FUNCTION: self.functions, LAYER_VERSION: self.layer_versions, PERMISSION: self.permissions}
+        table = {FUNCTION: self.functions, LAYER_VERSION: self.layer_versions, PERMISSION: self.permissions,
+                 CODE_SIGNING: self.code_signing, SIGNING_PROFILE: self.signing_profiles}
         table[resource.type].setdefault(resource.address, resource)
 
 
