@@ -232,3 +232,49 @@ def test_inspect_local_zip_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "set the publisher's provenance.attestation)")
     assert main(["inspect", "--attestation", "nope.json", "layer.zip"]) == 2
     assert capsys.readouterr().err == "layergate: error: nope.json: --attestation: no such file\n"
+
+
+@pytest.mark.aws
+def test_lock_records_the_build_and_inspect_shows_it(
+    world: World, aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(world, tmp_path, monkeypatch, PYPI.read_bytes())
+    kept = repo.keep(Path(f"{PYPI}.sigstore.json"))
+    assert main(["lock", "--endpoint-url", world.url, "--provenance", "-q"]) == 0
+    built = (f"built from {TOB}@153c9a3f5c15 by workflow .github/workflows/release.yml (refs/tags/v0.0.4a2)")
+    assert capsys.readouterr().out == f"recorded  {repo.layer.arn}  provenance: {built}\n"
+    text = (tmp_path / ".layergate.yaml").read_text()
+    assert text.endswith(
+        f"    reviewed_at: 2026-11-01\n    provenance: {{repository: {TOB}, commit: "
+        '"153c9a3f5c152ef5405cba227676534658acde27", workflow: ".github/workflows/release.yml", '
+        "ref: refs/tags/v0.0.4a2, "
+        "attestation_sha256: faf6ebd0a6573479d34ffd0610eba529b155a1cebf643f50d30308daaa675994}\n")
+    assert main(["lock", "--endpoint-url", world.url, "--provenance", "-q"]) == 0  # a re-run is a no-op
+    assert capsys.readouterr().out == ""
+    assert (tmp_path / ".layergate.yaml").read_text() == text
+    repo.policy(repository="acme/layers")
+    assert main(["lock", "--endpoint-url", world.url, "--provenance", "-q"]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"error: refusing to record {repo.layer.arn} (used by Api at template.yaml:11:11): it was not built where "
+        f"the policy expects: attestation {kept.relative_to(tmp_path)} says, by its signing certificate, "
+        f"repository {TOB}, expected acme/layers (LG307)")
+
+
+@pytest.mark.aws
+def test_inspect_and_diff_show_the_recorded_build(
+    world: World, aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = world.publish(CONSUMER, "eu-west-1", world.unique("shown"))
+    new = world.publish(CONSUMER, "eu-west-1", world.unique("shown"), files={"python/mod.py": "X = 2\n"})
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".layergate.yaml").write_text(
+        f"version: 1\nlayers:\n  - arn: {old.arn}\n    sha256: {old.sha256}\n"
+        "    provenance: {repository: acme/layers, commit: 0123456789abcdef0123456789abcdef01234567, "
+        "workflow: .github/workflows/layer.yml, ref: refs/heads/main}\n")
+    built = "built from acme/layers@0123456789ab by workflow .github/workflows/layer.yml (refs/heads/main)"
+    assert main(["inspect", "--endpoint-url", world.url, old.arn]) == 0
+    assert capsys.readouterr().out.splitlines()[3] == f"  provenance recorded: {built}"
+    assert main(["diff", "--endpoint-url", world.url, old.arn, new.arn]) == 1
+    assert capsys.readouterr().out.splitlines()[:2] == [f"OLD {old.arn}  ({built})", f"NEW {new.arn}"]
+    assert main(["diff", "--endpoint-url", world.url, "--format", "json", old.arn, new.arn]) == 1
+    assert json.loads(capsys.readouterr().out)["provenance"] == {"old": built, "new": None}
