@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from provenance_world import slsa_statement
 
 from layergate.model import BuiltFrom
 from layergate.policy import ProvenanceExpectation
@@ -144,18 +145,6 @@ def test_placeholders_are_filled() -> None:
 # -- key-signed DSSE envelopes (keys generated here) -----------------------------------------------------
 
 
-def _statement(digests: dict[str, str], repository: str = "acme/layers") -> bytes:
-    return json.dumps({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "layer.zip", "digest": digests}],
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {"buildDefinition": {
-            "externalParameters": {"workflow": {"repository": f"https://github.com/{repository}",
-                                                "path": ".github/workflows/layer.yml", "ref": "refs/heads/main"}},
-            "resolvedDependencies": [{"digest": {"gitCommit": "abc1234def5678"}}]}},
-    }).encode()
-
-
 Signer = Callable[[bytes], bytes]
 
 
@@ -192,7 +181,7 @@ def test_key_signed_envelope_passes(tmp_path: Path, kind: str) -> None:
     private, sign = KEYS[kind]
     key = _write_key(tmp_path / "layer.pub", private)
     digests = _digests(PYPI)
-    env = _envelope(tmp_path / "layer.zip.dsse.json", _statement({"sha512": digests["sha512"]}), sign)
+    env = _envelope(tmp_path / "layer.zip.dsse.json", slsa_statement({"sha512": digests["sha512"]}), sign)
     expected = ProvenanceExpectation(repository="acme/*", workflow=".github/workflows/layer.yml", keys=(key,))
     verdict = assess.assess([env], digests, expected)
     raw_sha = hashlib.sha256(Path(env).read_bytes()).hexdigest()
@@ -205,7 +194,7 @@ def test_key_signed_envelope_fails(tmp_path: Path) -> None:
     key = _write_key(tmp_path / "layer.pub", good)
     stranger = _write_key(tmp_path / "other.pub", other)
     digests = _digests(PYPI)
-    env = _envelope(tmp_path / "a.dsse.json", _statement({"sha256": digests["sha256"]}), sign)
+    env = _envelope(tmp_path / "a.dsse.json", slsa_statement({"sha256": digests["sha256"]}), sign)
     expect = ProvenanceExpectation(repository="acme/layers", keys=(key,))
 
     wrong_key = assess.assess([env], digests, ProvenanceExpectation(repository="acme/layers", keys=(stranger,)))
@@ -218,16 +207,16 @@ def test_key_signed_envelope_fails(tmp_path: Path) -> None:
                                                  "lists no keys"),)
 
     tampered = json.loads(Path(env).read_text())
-    tampered["payload"] = base64.b64encode(_statement({"sha256": digests["sha256"]}, "evil/layers")).decode()
+    tampered["payload"] = base64.b64encode(slsa_statement({"sha256": digests["sha256"]}, "evil/layers")).decode()
     Path(env).write_text(json.dumps(tampered))
     assert [p.rule_id for p in assess.assess([env], digests, expect).problems] == ["LG306"]
 
-    other_repo = _envelope(tmp_path / "b.dsse.json", _statement({"sha256": digests["sha256"]}, "evil/layers"), sign)
+    other_repo = _envelope(tmp_path / "b.dsse.json", slsa_statement({"sha256": digests["sha256"]}, "evil/layers"), sign)
     assert assess.assess([other_repo], digests, expect).problems == (Problem(
         "LG307", f"was not built where the policy expects: attestation {other_repo} says, by its provenance (signed "
         f"with {key}), repository evil/layers, expected acme/layers"),)
 
-    other_zip = _envelope(tmp_path / "c.dsse.json", _statement({"sha256": "0" * 64}), sign)
+    other_zip = _envelope(tmp_path / "c.dsse.json", slsa_statement({"sha256": "0" * 64}), sign)
     assert [p.rule_id for p in assess.assess([other_zip], digests, expect).problems] == ["LG308"]
 
     not_in_toto = _envelope(tmp_path / "d.dsse.json", b"{}", sign, payload_type="text/plain")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import shutil
 import threading
@@ -13,12 +12,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from lockverify_world import CONSUMER, ORG_ID, Layer, World, make_zip, world_fixture  # noqa: F401
+from lockverify_world import CONSUMER, ORG_ID, Layer, World, world_fixture  # noqa: F401
+from provenance_world import signed_zip
 
 from layergate.cli import main
-from layergate.provenance import dsse_key, statement
 
 FIX = Path(__file__).parent / "fixtures" / "provenance"
 PYPI = FIX / "pypi_attestation_models-0.0.4a2.tar.gz"
@@ -173,37 +170,10 @@ def test_attestation_file_that_does_not_exist_is_a_usage_error(
 # -- inspect --provenance on a local zip, key-signed DSSE (a key generated here) --------------------------
 
 
-def _signed_zip(tmp_path: Path, repository: str = "acme/layers") -> tuple[Path, Path, ec.EllipticCurvePrivateKey]:
-    layer = tmp_path / "layer.zip"
-    layer.write_bytes(make_zip({"python/mod.py": "X = 1\n"}))
-    key = ec.generate_private_key(ec.SECP256R1())
-    pub = tmp_path / "layer.pub"
-    pub.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
-    payload = json.dumps({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "layer.zip", "digest": {"sha256": statement.file_digests(str(layer))["sha256"]}}],
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {"buildDefinition": {
-            "externalParameters": {"workflow": {"repository": f"https://github.com/{repository}",
-                                                "path": ".github/workflows/layer.yml", "ref": "refs/heads/main"}},
-            "resolvedDependencies": [{"digest": {"gitCommit": "0123456789abcdef0123"}}]}},
-    }).encode()
-    sig = key.sign(dsse_key.pae(statement.IN_TOTO_PAYLOAD_TYPE, payload), ec.ECDSA(hashes.SHA256()))
-    envelope = tmp_path / "layer.zip.dsse.json"
-    envelope.write_text(json.dumps({"payloadType": statement.IN_TOTO_PAYLOAD_TYPE,
-                                    "payload": base64.b64encode(payload).decode(),
-                                    "signatures": [{"sig": base64.b64encode(sig).decode()}]}))
-    (tmp_path / ".layergate.yaml").write_text(
-        'version: 1\npublishers:\n  - account: "111111111111"\n    internal: true\n'
-        "    provenance: {repository: acme/layers, ref: refs/heads/main, keys: [layer.pub]}\n")
-    return layer, envelope, key
-
-
 def test_inspect_local_zip_with_a_key_signed_envelope_beside_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _signed_zip(tmp_path)
+    signed_zip(tmp_path)
     monkeypatch.chdir(tmp_path)
     assert main(["inspect", "--provenance", "layer.zip"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -215,7 +185,7 @@ def test_inspect_local_zip_with_a_key_signed_envelope_beside_it(
 
 def test_inspect_local_zip_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    layer, envelope, _ = _signed_zip(tmp_path, repository="evil/layers")
+    layer, envelope, _ = signed_zip(tmp_path, repository="evil/layers")
     monkeypatch.chdir(tmp_path)
     assert main(["inspect", "--provenance", "layer.zip"]) == 1
     assert capsys.readouterr().out.splitlines()[3] == (

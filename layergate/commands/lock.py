@@ -164,10 +164,12 @@ def make_plan(
         if entry is None:
             plan.edits.append(Edit(key, values + extension + review))
             plan.lines.append(f"recorded  {key}  sha256 {pub.sha256}  ({pub.code_size:,} bytes)")
+            plan.lines.extend(f"  provenance: {verdict.built_from}" for _ in built if verdict is not None)
         elif not entry.sha256:
             plan.edits.append(Edit(key, values + review, extension))
             plan.lines.append(f"recorded  {key}  sha256 {pub.sha256}  ({pub.code_size:,} bytes; "
                               f"entry at {_where(entry.location.line, policy)} had no sha256)")
+            plan.lines.extend(f"  provenance: {verdict.built_from}" for _ in built if verdict is not None)
         elif entry.sha256.lower() == pub.sha256:
             if built and (verdict is not None and entry.provenance != verdict.built_from):
                 plan.edits.append(Edit(key, built))
