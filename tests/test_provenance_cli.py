@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -248,3 +249,14 @@ def test_inspect_and_diff_show_the_recorded_build(
     assert capsys.readouterr().out.splitlines()[:2] == [f"OLD {old.arn}  ({built})", f"NEW {new.arn}"]
     assert main(["diff", "--endpoint-url", world.url, "--format", "json", old.arn, new.arn]) == 1
     assert json.loads(capsys.readouterr().out)["provenance"] == {"old": built, "new": None}
+
+
+def test_without_the_sigstore_library_provenance_is_a_clear_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    signed_zip(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "sigstore", None)  # what an environment without the extra sees
+    assert main(["inspect", "--provenance", "layer.zip"]) == 2
+    assert capsys.readouterr().err == ("layergate: error: --provenance needs the sigstore library (sigstore is not "
+                                       "installed): pip install 'layergate[provenance]'\n")
