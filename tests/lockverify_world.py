@@ -247,6 +247,10 @@ class Layer:
         return hashlib.sha256(self.zip).hexdigest()
 
     @property
+    def sha512(self) -> str:
+        return hashlib.sha512(self.zip).hexdigest()
+
+    @property
     def code_sha256_b64(self) -> str:
         return base64.b64encode(hashlib.sha256(self.zip).digest()).decode()
 
