@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -72,6 +70,9 @@ def read(place: str) -> bytes:
 
 
 def _get(url: str) -> bytes:
+    import urllib.error
+    import urllib.request  # not at the top: the policy loader uses is_url, and check must not import it
+
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
             return _capped(response.read(MAX_BYTES + 1))
