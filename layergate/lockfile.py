@@ -106,8 +106,9 @@ class LockFile:
             if node is None:
                 missing.append((key, value))
                 continue
-            if not (isinstance(node, ScalarNode) and node.style not in ("|", ">")
-                    and node.start_mark.line == node.end_mark.line):
+            one_line = node.start_mark.line == node.end_mark.line
+            if not ((isinstance(node, ScalarNode) and node.style not in ("|", ">") and one_line)
+                    or (isinstance(node, MappingNode) and node.flow_style and one_line)):
                 raise PolicyError(f"lock can only replace a one-line value of {key!r}", self.path,
                                   *yamlnodes.line_col(node))
             start, end = node.start_mark.index, node.end_mark.index

@@ -275,8 +275,15 @@ def _provenance(e: dict[str, Any] | None, file: str) -> ProvenanceExpectation | 
         repository=e.get("repository"), workflow=e.get("workflow"), ref=e.get("ref"),
         issuer=e.get("issuer", GITHUB_ISSUER),
         keys=tuple(os.path.join(here, k) for k in e.get("keys", ())),
-        attestation=os.path.join(here, e["attestation"]) if "attestation" in e else None,
+        attestation=_place(here, e["attestation"]) if "attestation" in e else None,
     )
+
+
+def _place(here: str, pattern: str) -> str:
+    """A path pattern relative to the policy file's folder; a URL pattern as written."""
+    from layergate.provenance.locate import is_url
+
+    return pattern if is_url(pattern) else os.path.join(here, pattern)
 
 
 def _built_from(e: dict[str, Any] | None) -> BuiltFrom | None:

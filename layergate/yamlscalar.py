@@ -12,7 +12,8 @@ import json
 import re
 from typing import Any
 
-Value = str | int | bool | dt.date | None
+Scalar = str | int | bool | dt.date | None
+Value = Scalar | dict[str, Scalar]  # a mapping is written as a one-line flow mapping: {key: value, ...}
 
 _SPECIAL = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"}
 _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@/+:-]*")
@@ -23,6 +24,8 @@ def render(value: Value) -> str:
     """A YAML scalar that reads back as exactly ``value`` (plain when that is safe, else double-quoted)."""
     if value is None:
         return ""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {render(v) or 'null'}" for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -58,4 +61,6 @@ def pair(key: str, value: Value) -> str:
 
 def as_read(value: Value) -> Any:
     """``value`` as yamlnodes.to_python reads it back (dates stay text there)."""
+    if isinstance(value, dict):
+        return {k: as_read(v) for k, v in value.items()}
     return value.isoformat() if isinstance(value, dt.date) else value

@@ -32,7 +32,8 @@ def test_check_imports_nothing_heavy(tmp_path: Path) -> None:
         "import sys\nfrom layergate.cli import main\nstatus = main(['check', '-q', 'template.yaml'])\n"
         "heavy = ('boto3', 'botocore', 'cfnlint', 'hcl2', 'cyclonedx', 'jsonschema', 'urllib.request', "
         "'http.client', 'layergate.aws', 'layergate.inventory', 'layergate.layer.archive', "
-        "'layergate.sources.tf_layers', 'layergate.sources.sls_variables', 'layergate.commands.lock')\n"
+        "'layergate.sources.tf_layers', 'layergate.sources.sls_variables', 'layergate.commands.lock', "
+        "'sigstore', 'cryptography', 'layergate.provenance.assess', 'layergate.provenance.locate')\n"
         "print(status, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)

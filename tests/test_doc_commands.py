@@ -181,6 +181,38 @@ def _otel_recorded(stale_eu: bool) -> Setup:
     return setup
 
 
+def _attested(box: Sandbox) -> Path:
+    """docs/provenance.md: an internal layer whose content is a real attested artifact, its bundle kept where the
+    policy's provenance.attestation says (the real bundle's identity stands in for acme/layers)."""
+    from lockverify_world import CONSUMER
+
+    world = box.lambda_world()
+    layer = getattr(world, "attested", None)
+    if layer is None:
+        artifact = FIXTURES / "provenance" / "pypi_attestation_models-0.0.4a2.tar.gz"
+        layer = world.publish(CONSUMER, "eu-west-1", "platform-layer", data=artifact.read_bytes())  # type: ignore[attr-defined]
+        world.attested = layer  # type: ignore[attr-defined]
+    (box.root / "template.yaml").write_text(OTEL_TEMPLATE.replace(
+        "!Sub arn:aws:lambda:${AWS::Region}:111111111111:layer:otel-collector:1", layer.arn), encoding="utf-8")
+    (box.root / "attestations").mkdir()
+    version = layer.arn.rsplit(":", 1)[1]
+    shutil.copy(FIXTURES / "provenance" / "pypi_attestation_models-0.0.4a2.tar.gz.sigstore.json",
+                box.root / "attestations" / f"platform-layer-{version}.sigstore.json")
+    (box.root / ".layergate.yaml").write_text(
+        f'version: 1\norg:\n  accounts: ["{CONSUMER}"]\npublishers:\n  - account: "{CONSUMER}"\n    internal: true\n'
+        "    provenance:\n      repository: trailofbits/pypi-attestation-models\n"
+        "      workflow: .github/workflows/release.yml\n      ref: refs/tags/v*\n"
+        '      attestation: "attestations/{name}-{version}.sigstore.json"\n', encoding="utf-8")
+    return box.root
+
+
+def _signed_zip(box: Sandbox) -> Path:
+    from provenance_world import signed_zip
+
+    signed_zip(box.root)
+    return box.root
+
+
 def _organization(box: Sandbox) -> Path:
     """The moto organization of tests/inventory_world.py, as its management account; every AWS API through
     the world's router (``AWS_ENDPOINT_URL``), team-b's me-south-1 not enabled (as in the docs' example)."""
@@ -315,6 +347,7 @@ R = "README.md: "
 CFN, INSPECT, INTEG = "docs/cloudformation.md: ", "docs/inspect-diff.md: ", "docs/integrations.md: "
 LOCK, SLS, TF = "docs/lock-verify.md: ", "docs/serverless.md: ", "docs/terraform.md: "
 SIGN = "docs/signing.md: "
+PROV = "docs/provenance.md: "
 OTEL_EU = "arn:aws:lambda:eu-west-1:111111111111:layer:otel-collector:1"
 
 CASES: dict[str, Case] = {
@@ -356,6 +389,10 @@ CASES: dict[str, Case] = {
     "--advisories osv/ -o html=inventory.html":
         Case(_organization_with_advisories, 3, _files("inventory.html")),
     SIGN + "layergate check .": Case(_signing_case, 1, _stdout_has("LG305 error  code signing config SigningConfig")),
+    PROV + "layergate verify --provenance":
+        Case(_attested, 0, _stderr_has("verify: checked the build provenance of 1 internal layer version")),
+    PROV + "layergate lock --provenance": Case(_attested, 0, _stdout_has("  provenance: built from ")),
+    PROV + "layergate inspect --provenance layer.zip": Case(_signed_zip, 0, _stdout_has("  provenance verified: ")),
     "docs/policy.md: layergate schema > .layergate.schema.json": Case(None, 0, _json_file(".layergate.schema.json")),
     SLS + "serverless package --stage prod":
         Case(_serverless_service, 0, _files(".serverless/cloudformation-template-update-stack.json"), ("osls",)),
@@ -396,6 +433,8 @@ SKIPPED: dict[str, str] = {
     SIGN + "layergate lock": "needs a layer version AWS reports as signed, which moto cannot publish; "
         "tests/test_signing_online.py runs lock and verify against moto behind the front that adds the signing fields",
     SIGN + "layergate verify": "as `layergate lock` above: tests/test_signing_online.py",
+    PROV + "pip install 'layergate[provenance]'":
+        "installs from PyPI; the test extra installs the same sigstore into this environment",
     INTEG + "pip install 'layergate[cfn-lint]'":
         "installs from PyPI; the test extra installs the same cfn-lint into this environment",
 }

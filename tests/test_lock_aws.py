@@ -57,10 +57,10 @@ def test_layers_from_several_accounts_and_regions(world: World, aws_env: str) ->
     facts = {arn: without_created(f) for arn, f in fetch(requests, clients(world.url)).items()}
     assert facts == {
         shared.arn: Facts(LayerArn.parse(shared.arn), published(world, shared),
-                          downloaded=Downloaded(shared.sha256, len(shared.zip))),
+                          downloaded=Downloaded(shared.sha256, len(shared.zip), shared.sha512)),
         private.arn: Facts(LayerArn.parse(private.arn), unavailable=Unavailable(
             "AccessDeniedException", DENIED.format(op="GetLayerVersion", arn=private.arn))),
-        own.arn: Facts(LayerArn.parse(own.arn), published(world, own), downloaded=Downloaded(own.sha256, len(own.zip))),
+        own.arn: Facts(LayerArn.parse(own.arn), published(world, own), downloaded=Downloaded(own.sha256, len(own.zip), own.sha512)),
         gone.arn: Facts(LayerArn.parse(gone.arn), unavailable=Unavailable("ResourceNotFoundException",
                                                                           "Cannot find layer")),
     }
@@ -194,7 +194,8 @@ def test_download_hashes_the_body(zip_site: Any) -> None:
     url, routes = zip_site
     routes["/z"] = (200, {"Content-Length": "5"}, b"hello")
     assert download_sha256(url + "/z?sig=1", expected_size=5) == Downloaded(
-        "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", 5
+        "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", 5,
+        "9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043",
     )
 
 

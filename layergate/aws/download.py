@@ -32,6 +32,7 @@ class DownloadError(Exception):
 class Downloaded:
     sha256: str  # hex
     size: int
+    sha512: str = ""  # hex: what npm provenance attestations name their subject by
 
 
 def download_sha256(
@@ -54,6 +55,7 @@ def download_sha256(
     limit = max_bytes if expected_size is None else expected_size
     deadline = time.monotonic() + total_timeout
     digest = hashlib.sha256()
+    digest512 = hashlib.sha512()
     size = 0
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, contextlib.ExitStack() as stack:
@@ -71,6 +73,7 @@ def download_sha256(
                 if time.monotonic() > deadline:
                     raise DownloadError(f"download took longer than {total_timeout:.0f} s")
                 digest.update(chunk)
+                digest512.update(chunk)
                 spool.write(chunk)
     except urllib.error.HTTPError as exc:
         raise DownloadError(f"download refused: HTTP {exc.code} {exc.reason}") from None
@@ -80,7 +83,7 @@ def download_sha256(
         raise DownloadError(f"download stalled (no data for {timeout:.0f} s)") from None
     except OSError as exc:
         raise DownloadError(f"download failed: {exc.strerror or exc}") from None
-    return Downloaded(digest.hexdigest(), size)
+    return Downloaded(digest.hexdigest(), size, digest512.hexdigest())
 
 
 def _too_big(size: int, expected: int | None, cap: int, at_least: bool = False) -> str:

@@ -29,6 +29,19 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def _built(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """What lock recorded of each side's build (layer version ARNs only)."""
+    from layergate.layer.inputs import policy_of
+    from layergate.layer.remote import is_arn
+    from layergate.provenance.cli import recorded
+
+    if not (is_arn(args.old) or is_arn(args.new)):
+        return None, None
+    policy = policy_of(args)
+    found = [recorded(policy, text) if is_arn(text) else None for text in (args.old, args.new)]
+    return (str(found[0]) if found[0] else None), (str(found[1]) if found[1] else None)
+
+
 def run(args: argparse.Namespace) -> int:
     from layergate.layer import diff_report
     from layergate.layer.inputs import read_layer, require_complete
@@ -51,6 +64,6 @@ def run(args: argparse.Namespace) -> int:
     render = {"json": diff_report.render_json, "markdown": diff_report.render_markdown}.get(
         args.format, diff_report.render_text
     )
-    sys.stdout.write(render(result, vulns))
+    sys.stdout.write(render(result, vulns, _built(args)))
     sys.stdout.flush()
     return 0 if result.identical else 1

@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 from layergate.arn import ArnError, LayerArn
 from layergate.commands import common, online
 from layergate.errors import LayergateError
+from layergate.provenance import cli as provenance
 
 if TYPE_CHECKING:
     from layergate.aws.layers import Facts
     from layergate.catalog import Catalog
     from layergate.lockfile import Edit
     from layergate.policy import Policy
+    from layergate.provenance.verify import Verdict
 
 REVIEW_KEYS = ("reviewed_by", "reviewed_at")
 
@@ -58,6 +60,7 @@ def add_parser(sub: Any) -> None:
                    help="fill in reviewed_by with NAME and reviewed_at with today (default: leave both out, so "
                    "LG301 keeps failing until someone has reviewed the layer)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only changes and problems")
+    provenance.add_options(p, local=False)
     online.add_aws_options(p)
     p.set_defaults(func=run)
 
@@ -73,12 +76,16 @@ class Plan:
 def run(args: argparse.Namespace) -> int:
     from layergate import catalog
     from layergate.lockfile import LockFile
+    from layergate.provenance.assess import needs_attestation
     from layergate.scanning import scan_paths
 
     if args.reviewer is not None and not args.reviewer.strip():
         raise LayergateError("--reviewer: give the name of the person who reviewed the layers")
     prepared = common.prepare(args)
     policy = prepared.policy
+    given = provenance.given_files(args) if provenance.wanted(args) else None
+    if given is not None:
+        provenance.require_libraries()
     path = online.require_policy_file(policy.path, "lock")
     result = scan_paths(args.paths, prepared.options, policy.exclude)
     found = online.referenced(result.scans)
@@ -88,10 +95,13 @@ def run(args: argparse.Namespace) -> int:
     lockfile = LockFile(path)  # read before AWS is asked, so a concurrent edit is noticed at write time
     arns = [r.arn for r in found.values()] + [a for a in args.update if str(a) not in found]
     readable = [a for a in dict.fromkeys(arns) if online.unreadable(a) is None]
-    facts = online.read_layers(args, readable, download=args.download) if readable else {}
+    attested = frozenset(str(a) for a in readable if given is not None and needs_attestation(policy, a))
+    facts = online.read_layers(args, readable, download=args.download, download_for=attested) if readable else {}
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    verdicts = {k: attestation_verdict(facts[k], policy, given or []) for k in attested if k in facts}
     plan = make_plan(arns, found, facts, policy, catalog.load(), updates={str(a) for a in args.update},
-                     reviewer=args.reviewer, today=prepared.today, now=now, download=args.download)
+                     reviewer=args.reviewer, today=prepared.today, now=now, download=args.download,
+                     verdicts=verdicts)
     new_text = lockfile.edit(plan.edits) if plan.edits else None  # may refuse: then nothing is reported as done
     out = sys.stderr if args.dry_run else sys.stdout
     for line in plan.lines + [f"error: {p}" for p in plan.problems]:
@@ -121,6 +131,7 @@ def make_plan(
     today: dt.date,
     now: str,
     download: bool,
+    verdicts: dict[str, Verdict] | None = None,
 ) -> Plan:
     """Decide, for each layer version, what to record and what to report."""
     from layergate.lockfile import Edit
@@ -141,22 +152,35 @@ def make_plan(
         pub = f.published
         if download and not _download_ok(key, f, plan):
             continue
+        verdict = (verdicts or {}).get(key)
+        if verdict is not None and not verdict.ok:
+            plan.problems.extend(f"refusing to record {key}{used}: it {p.message} ({p.rule_id})"
+                                 for p in verdict.problems)
+            continue
         entry = policy.reviewed(key)
         signed: tuple[tuple[str, Any], ...] = tuple(
             (k, v) for k, v in (("signing_profile", pub.signing_profile), ("signing_job", pub.signing_job)) if v)
-        values = (("sha256", pub.sha256), ("code_size", pub.code_size), *signed, ("recorded_at", now))
+        built = _built(verdict)
+        values = (("sha256", pub.sha256), ("code_size", pub.code_size), *signed, ("recorded_at", now), *built)
         extension = (("extension", catalog.is_extension(arn)),)
         if entry is None:
             plan.edits.append(Edit(key, values + extension + review))
             plan.lines.append(f"recorded  {key}  sha256 {pub.sha256}  ({pub.code_size:,} bytes)")
+            plan.lines.extend(f"  provenance: {verdict.built_from}" for _ in built if verdict is not None)
         elif not entry.sha256:
             plan.edits.append(Edit(key, values + review, extension))
             plan.lines.append(f"recorded  {key}  sha256 {pub.sha256}  ({pub.code_size:,} bytes; "
                               f"entry at {_where(entry.location.line, policy)} had no sha256)")
+            plan.lines.extend(f"  provenance: {verdict.built_from}" for _ in built if verdict is not None)
         elif entry.sha256.lower() == pub.sha256 and signed and entry.signing_profile is None:
-            plan.edits.append(Edit(key, (), signed))  # what signed the reviewed zip, recorded once
+            plan.edits.append(Edit(key, built, signed))  # what signed the reviewed zip, recorded once
             plan.lines.append(f"recorded  {key}  signed by {pub.signing_profile}")
+            plan.lines.extend(f"  provenance: {verdict.built_from}" for _ in built if verdict is not None)
         elif entry.sha256.lower() == pub.sha256:
+            if built and (verdict is not None and entry.provenance != verdict.built_from):
+                plan.edits.append(Edit(key, built))
+                plan.lines.append(f"recorded  {key}  provenance: {verdict.built_from}")
+                continue
             plan.unchanged += 1
             if key in updates:
                 plan.lines.append(f"unchanged {key}  (--update: AWS publishes the recorded sha256)")
@@ -179,6 +203,27 @@ def make_plan(
                 f"  After reviewing it again: layergate lock --update {key}"
             )
     return plan
+
+
+def attestation_verdict(f: Facts, policy: Policy, given: list[str]) -> Verdict:
+    """The attestation verdict for one downloaded internal layer version (LG306 when it could not be downloaded)."""
+    from layergate.provenance import assess, locate, verify
+
+    if f.downloaded is None or f.published is None or f.downloaded.sha256 != f.published.sha256:
+        return verify.Verdict(str(f.arn), (verify.Problem("LG306", "could not be downloaded intact to check its "
+                                                                   f"attestation {f.download_problem}".rstrip()),))
+    expected = assess.expectation(policy, f.arn)
+    where = locate.places(given, expected.attestation if expected else None, f.arn, None)
+    return assess.assess(where, {"sha256": f.downloaded.sha256, "sha512": f.downloaded.sha512}, expected)
+
+
+def _built(verdict: Verdict | None) -> tuple[tuple[str, Any], ...]:
+    """The ``provenance:`` value lock writes: what the verified attestation says."""
+    if verdict is None or verdict.built_from is None:
+        return ()
+    b = verdict.built_from
+    return (("provenance", {"repository": b.repository, "commit": b.commit, "workflow": b.workflow, "ref": b.ref,
+                            "attestation_sha256": b.attestation_sha256}),)
 
 
 def _download_ok(key: str, f: Facts, plan: Plan) -> bool:

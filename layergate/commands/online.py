@@ -88,16 +88,18 @@ def unreadable(arn: LayerArn) -> str | None:
 
 
 def read_layers(args: argparse.Namespace, arns: Sequence[LayerArn], *, download: bool = False,
-                policy_for: frozenset[str] = frozenset()) -> dict[str, Facts]:
+                policy_for: frozenset[str] = frozenset(), download_for: frozenset[str] = frozenset()
+                ) -> dict[str, Facts]:
     """Facts from AWS for every ARN (a progress bar on a terminal); ``policy_for`` names ARNs whose
-    GetLayerVersionPolicy is read too."""
+    GetLayerVersionPolicy is read too, ``download_for`` those whose zip is downloaded (all with ``download``)."""
     from layergate.aws.layers import Request, fetch
     from layergate.aws.pool import Progress
     from layergate.aws.session import AwsSettings, LambdaClients
 
     settings = AwsSettings(profile=args.profile, endpoint_url=args.endpoint_url, jobs=args.jobs)
     clients = LambdaClients(settings)
-    requests = [Request(arn, download=download, policy=str(arn) in policy_for) for arn in arns]
+    requests = [Request(arn, download=download or str(arn) in download_for, policy=str(arn) in policy_for)
+                for arn in arns]
     progress = Progress(len(requests), "layer versions", stream=sys.stderr)
     return fetch(requests, clients, progress=progress)
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from layergate import report, signing
 from layergate.commands import common, online
+from layergate.provenance import cli as provenance
 
 if TYPE_CHECKING:
     from layergate.arn import LayerArn
@@ -34,12 +36,13 @@ def add_parser(sub: Any) -> None:
         description="For every layer version referenced under PATH with a recorded SHA-256, ask AWS for the "
         "published hash and compare (LG302); report versions AWS no longer returns (LG304) and versions "
         "the organization publishes to every account (LG501), and versions from publishers that require "
-        "signing that are unsigned or signed by a profile the policy does not list (LG309). "
-        "Exit 0: pass; 1: findings at or above fail_on; "
-        "2: usage, input, policy or AWS error.",
+        "signing that are unsigned or signed by a profile the policy does not list (LG309); with --provenance, "
+        "verify the build provenance attestation of every internal layer version offline (LG306, LG307, LG308). "
+        "Exit 0: pass; 1: findings at or above fail_on; 2: usage, input, policy or AWS error.",
     )
     common.add_input_options(p)
     common.add_output_options(p, sorted(report.FORMATS))
+    provenance.add_options(p, local=False)
     online.add_aws_options(p)
     p.set_defaults(func=run)
 
@@ -49,20 +52,26 @@ def run(args: argparse.Namespace) -> int:
     from layergate.checks import Context
     from layergate.engine import suppress
     from layergate.model import Finding, Outcome
+    from layergate.provenance.assess import needs_attestation
     from layergate.scanning import scan_paths
 
     prepared = common.prepare(args)
     policy = prepared.policy
+    attest = _Attest(provenance.given_files(args)) if provenance.wanted(args) else None
+    if attest is not None:
+        provenance.require_libraries()
     result = scan_paths(args.paths, prepared.options, policy.exclude)
     ctx = Context(policy=policy, catalog=catalog.load(), regions=prepared.regions, today=prepared.today)
     found = online.referenced(result.scans)
     recorded = {k for k in found if (entry := policy.reviewed(k)) is not None and entry.sha256}
     ours = {k for k, r in found.items() if r.arn.account in policy.org.accounts}
     signed = {k for k, r in found.items() if (req := signing.requirement(policy, ctx.catalog, r.arn)) and req.profiles}
-    targets = [k for k in found if k in recorded or k in ours or k in signed]
+    attested = {k for k, r in found.items() if attest is not None and needs_attestation(policy, r.arn)}
+    targets = [k for k in found if k in recorded or k in ours or k in signed or k in attested]
     readable = [found[k].arn for k in targets if online.unreadable(found[k].arn) is None]
-    facts = online.read_layers(args, readable, policy_for=frozenset(ours)) if readable else {}
-    findings = list(_findings(found, targets, facts, policy, ctx))
+    facts = online.read_layers(args, readable, policy_for=frozenset(ours),
+                               download_for=frozenset(attested)) if readable else {}
+    findings = list(_findings(found, targets, facts, policy, ctx, attest, attested))
     kept, suppressed = suppress(findings, result.scans, ctx)
     outcome = Outcome(
         findings=tuple(sorted(set(kept), key=Finding.sort_key)),
@@ -70,11 +79,21 @@ def run(args: argparse.Namespace) -> int:
         scans=result.scans,
         files_by_format=result.files_by_format,
     )
-    return common.emit(args, outcome, policy, [*prepared.notes, *_notes(found, recorded, targets, facts)], "verify")
+    notes = [*prepared.notes, *_notes(found, recorded, targets, facts)]
+    if attest is not None:
+        notes.append(f"verify: checked the build provenance of {len(attested)} internal layer "
+                     f"{'version' if len(attested) == 1 else 'versions'}")
+    return common.emit(args, outcome, policy, notes, "verify")
+
+
+@dataclass(frozen=True, slots=True)
+class _Attest:
+    given: list[str]  # --attestation files
 
 
 def _findings(found: dict[str, online.Referenced], targets: list[str], facts: dict[str, Facts],
-              policy: Policy, ctx: Context) -> Iterator[Finding]:
+              policy: Policy, ctx: Context, attest: _Attest | None = None,
+              attested: set[str] | None = None) -> Iterator[Finding]:
     from layergate.checks.common import function
 
     for key in targets:
@@ -83,6 +102,8 @@ def _findings(found: dict[str, online.Referenced], targets: list[str], facts: di
         f = facts.get(key)
         if f is not None and f.published is not None:
             problems.extend(_signature(arn, f.published, policy, ctx))
+        if attest is not None and attested and key in attested and not any(r.id == "LG304" for r, _ in problems):
+            problems.extend(_provenance(arn, facts[key], policy, attest))
         for use in found[key].uses:
             for rule, text in problems:
                 yield rule.finding(use.ref.location, f"{function(use.ref)} uses {key}{text}", arn=key,
@@ -129,6 +150,26 @@ def _signature(arn: LayerArn, pub: Published, policy: Policy, ctx: Context) -> I
     if entry is not None and entry.signing_profile and entry.signing_profile != pub.signing_profile:
         yield rule, (f" from {req.publisher}, signed by {pub.signing_profile}, but {in_policy(entry.location)} "
                      f"records signing profile {entry.signing_profile}")
+
+
+def _provenance(arn: LayerArn, f: Facts, policy: Policy, attest: _Attest) -> Iterator[tuple[Rule, str]]:
+    """LG306/LG307/LG308 for one internal layer version, from its downloaded zip's digests."""
+    from layergate.provenance.assess import assess, expectation
+    from layergate.provenance.locate import places
+
+    if f.downloaded is None:
+        yield _rule("LG306"), f", whose zip could not be downloaded to check its attestation: {f.download_problem}"
+        return
+    assert f.published is not None
+    if f.downloaded.sha256 != f.published.sha256:
+        yield _rule("LG302"), (f": the downloaded zip has SHA-256 {f.downloaded.sha256}, but AWS reports "
+                               f"CodeSha256 {f.published.sha256}")
+        return
+    expected = expectation(policy, arn)
+    where = places(attest.given, expected.attestation if expected else None, arn, None)
+    verdict = assess(where, {"sha256": f.downloaded.sha256, "sha512": f.downloaded.sha512}, expected)
+    for p in verdict.problems:
+        yield _rule(p.rule_id), f", which {p.message}"
 
 
 def _notes(found: dict[str, online.Referenced], recorded: set[str], targets: list[str],

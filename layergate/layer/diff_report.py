@@ -93,8 +93,12 @@ def _rows(rows: Sequence[Sequence[str]]) -> list[str]:
             for r in rows]
 
 
-def render_text(d: LayerDiff, vulns: VulnDiff | None = None) -> str:
-    out = [f"OLD {d.old.source}", f"NEW {d.new.source}", f"Summary: {summary(d)}"]
+Built = tuple[str | None, str | None]  # what lock recorded of OLD's and NEW's build ("built from org/repo@abc ...")
+
+
+def render_text(d: LayerDiff, vulns: VulnDiff | None = None, built: Built = (None, None)) -> str:
+    out = [f"OLD {d.old.source}" + (f"  ({built[0]})" if built[0] else ""),
+           f"NEW {d.new.source}" + (f"  ({built[1]})" if built[1] else ""), f"Summary: {summary(d)}"]
 
     def section(title: str, rows: Sequence[Sequence[str]]) -> None:
         if rows:
@@ -123,12 +127,13 @@ def _change_json(f: FileChange) -> dict[str, Any]:
             "old": file_json(f.old) if f.old else None, "new": file_json(f.new) if f.new else None}
 
 
-def render_json(d: LayerDiff, vulns: VulnDiff | None = None) -> str:
+def render_json(d: LayerDiff, vulns: VulnDiff | None = None, built: Built = (None, None)) -> str:
     doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "layergate", "version": __version__},
         "old": layer_json(d.old),
         "new": layer_json(d.new),
+        **({"provenance": {"old": built[0], "new": built[1]}} if any(built) else {}),
         "identical": d.identical,
         "summary": d.counts(),
         "packages": [
@@ -167,8 +172,9 @@ def _md_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) 
     return ["", f"#### {title} ({len(rows)})", "", *table]
 
 
-def render_markdown(d: LayerDiff, vulns: VulnDiff | None = None) -> str:
+def render_markdown(d: LayerDiff, vulns: VulnDiff | None = None, built: Built = (None, None)) -> str:
     out = [f"### layergate diff: `{d.old.source}` → `{d.new.source}`", "", f"**{summary(d)}**"]
+    out += [f"- {role}: {b}" for role, b in zip(("OLD", "NEW"), built, strict=True) if b]
     out += _md_table("Packages", ("change", "runtime", "package", "version", "note"), [
         (c.kind, RUNTIMES[c.ecosystem], f"`{c.name}`", _versions(c), _package_note(c)) for c in d.packages])
     if vulns is not None:

@@ -111,11 +111,12 @@ def dumps(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(c: LayerContents, vulns: VulnReport | None = None) -> str:
+def render_json(c: LayerContents, vulns: VulnReport | None = None, provenance: Sequence[str] = ()) -> str:
     doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "layergate", "version": __version__},
         "layer": layer_json(c),
+        **({"provenance": list(provenance)} if provenance else {}),
         "problems": [problem_json(p) for p in c.problems],
         "packages": [package_json(p) for p in c.packages],
         "extensions": [extension_json(e) for e in c.extensions],
@@ -145,10 +146,11 @@ def problem_lines(problems: Sequence[Problem]) -> list[str]:
     return _table([(p.kind, p.path or "(archive)", p.message) for p in problems])
 
 
-def render_text(c: LayerContents, vulns: VulnReport | None = None) -> str:
+def render_text(c: LayerContents, vulns: VulnReport | None = None, provenance: Sequence[str] = ()) -> str:
     out = [f"Layer {c.source}"]
     out.append(f"  sha256 {c.archive_sha256} (zip)" if c.archive_sha256 else "  directory")
     out.append(f"  {len(c.files)} files, {size_text(c.total_size)} unzipped")
+    out += [f"  provenance {line}" for line in provenance]
     if not c.complete:
         out.append("  INCOMPLETE: some content was not read (see problems); nothing below covers it")
     if c.problems:

@@ -10,17 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from layergate.model import BuiltFrom
 from layergate.provenance import dsse_key, identity, statement
+from layergate.provenance.locate import MAX_BYTES as MAX_ATTESTATION_BYTES
 
 if TYPE_CHECKING:
-    from layergate.policy import ProvenanceExpectation
+    from cryptography.x509 import Certificate
 
-MAX_ATTESTATION_BYTES = 16 << 20  # bundles are a few KiB; a larger file is not one
+    from layergate.policy import ProvenanceExpectation
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,43 +45,63 @@ def missing(looked_for: str) -> Verdict:
     return Verdict(looked_for, (Problem("LG306", f"has no attestation (looked for {looked_for})"),))
 
 
-def check(path: str, digests: Mapping[str, str], expected: ProvenanceExpectation) -> Verdict:
-    """Verify the attestation in ``path`` for an artifact with these digests (``statement.file_digests``)."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_ATTESTATION_BYTES + 1)
-    except OSError as e:
-        return Verdict(path, (Problem("LG306", f"has no readable attestation: {path}: {e.strerror}"),))
-    name = f"attestation {path}"
+def unreadable(name: str, why: str) -> Verdict:
+    return Verdict(name, (Problem("LG306", f"has no readable attestation: {name}: {why}"),))
+
+
+def check(name: str, raw: bytes, digests: Mapping[str, str], expected: ProvenanceExpectation | None) -> Verdict:
+    """Verify the attestation ``raw`` (read from ``name``) for an artifact with these digests
+    (``statement.file_digests``), and hold its identity against ``expected``."""
+    what = f"attestation {name}"
+    key = ""
     try:
         if len(raw) > MAX_ATTESTATION_BYTES:
             raise ValueError(f"larger than {MAX_ATTESTATION_BYTES >> 20} MiB")
         data = json.loads(raw)
         if dsse_key.is_envelope(data):
-            payload_type, payload, key = dsse_key.verify(data, expected.keys)
-            signer = None
+            payload_type, payload, key = dsse_key.verify(data, expected.keys if expected else ())
+            signer: Certificate | None = None
         else:
             payload_type, payload, signer = _sigstore(raw)
         stmt = statement.parse(payload_type, payload)
     except (ValueError, UnicodeDecodeError) as e:
-        return Verdict(path, (Problem("LG306", f"has no valid attestation: {name} does not verify offline: {e}"),))
+        return Verdict(name, (Problem("LG306", f"has no valid attestation: {what} does not verify offline: "
+                                               f"{_one_line(str(e))}"),))
     who = identity.from_certificate(signer) if signer is not None else identity.from_predicate(
         stmt.predicate_type, stmt.predicate)
     built = BuiltFrom(who.repository, who.commit, who.workflow, who.ref, hashlib.sha256(raw).hexdigest())
     problems = []
     if not statement.subject_matches(stmt, digests):
-        problems.append(Problem("LG308", f"has an attestation of another artifact: {name} attests "
+        problems.append(Problem("LG308", f"has an attestation of another artifact: {what} attests "
                                          f"{statement.subject_text(stmt)}, but the layer zip's SHA-256 is "
                                          f"{digests['sha256']}"))
-    wrong = list(identity.mismatches(who, expected, check_issuer=signer is not None))
-    if wrong:
-        by = "its signing certificate" if signer is not None else f"its provenance (signed with {key})"
-        problems.append(Problem("LG307", f"was not built where the policy expects: {name} says, by {by}, "
-                                         + "; ".join(wrong)))
-    return Verdict(path, tuple(problems), built)
+    by = "its signing certificate" if signer is not None else f"its provenance (signed with {key})"
+    if expected is None or expected.repository is None:
+        problems.append(Problem("LG307", f"cannot be held against an expected build: the policy's publishers "
+                                         f"entry sets no provenance.repository ({what} says, by {by}, "
+                                         f"{who.describe()})"))
+    else:
+        wrong = list(identity.mismatches(who, expected, check_issuer=signer is not None))
+        if wrong:
+            problems.append(Problem("LG307", f"was not built where the policy expects: {what} says, by {by}, "
+                                             + "; ".join(wrong)))
+    return Verdict(name, tuple(problems), built)
 
 
-def _sigstore(raw: bytes) -> tuple[str, bytes, object]:
+def best(verdicts: Sequence[Verdict]) -> Verdict:
+    """Of several candidate attestations, the one that says most: a pass, else one of this zip (LG307 only),
+    else a valid one of another zip (LG308), else the first that did not verify."""
+    def rank(v: Verdict) -> int:
+        ids = {p.rule_id for p in v.problems}
+        return 0 if not ids else 1 if ids == {"LG307"} else 2 if "LG306" not in ids else 3
+    return min(verdicts, key=rank)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
+
+
+def _sigstore(raw: bytes) -> tuple[str, bytes, Certificate]:
     """Payload type, payload and the verified signing certificate of a Sigstore bundle, offline."""
     from sigstore.errors import Error as SigstoreError
     from sigstore.models import Bundle, InvalidBundle
@@ -91,12 +112,13 @@ def _sigstore(raw: bytes) -> tuple[str, bytes, object]:
     try:
         bundle = Bundle.from_json(raw)
     except InvalidBundle as e:
-        raise ValueError(f"not a Sigstore bundle this verifier reads ({str(e).splitlines()[0]})") from None
+        lines = [line.strip() for line in str(e).splitlines() if line.strip() and "errors.pydantic" not in line]
+        raise ValueError(f"not a Sigstore bundle this verifier reads ({'; '.join(lines[:3])})") from None
     try:
         verifier = Verifier.production(offline=True)
         payload_type, payload = verifier.verify_dsse(bundle, _IdentityLater())
     except SigstoreError as e:
-        raise ValueError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+        raise ValueError(f"sigstore: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
     return payload_type, payload, bundle.signing_certificate
 
 
