@@ -24,6 +24,8 @@ from layergate.policy import (
     Policy,
     PublisherAllow,
     ReviewedLayer,
+    UpgradeIgnore,
+    UpgradePolicy,
 )
 from layergate.policy_checks import semantic_problems
 from layergate.policy_schema import Path, Problem, show
@@ -249,6 +251,16 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
             for i, e in enumerate(data.get("ignore", []))
         ),
         exclude=excludes,
+        upgrade=_upgrade(data.get("upgrade", {}), loc),
+    )
+
+
+def _upgrade(section: dict[str, Any], loc: Any) -> UpgradePolicy:
+    return UpgradePolicy(
+        cooldown_days=section.get("cooldown_days", 0),
+        ignore=tuple(UpgradeIgnore(e["layer"], tuple(e.get("versions", ())), e.get("reason", ""),
+                                   loc("upgrade", "ignore", i))
+                     for i, e in enumerate(section.get("ignore", []))),
     )
 
 

@@ -26,6 +26,8 @@ from layergate.policy import (
     Policy,
     PublisherAllow,
     ReviewedLayer,
+    UpgradeIgnore,
+    UpgradePolicy,
     default_policy,
 )
 
@@ -123,6 +125,10 @@ def test_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
                     arn="arn:aws:lambda:*:012345678901:layer:*", file="infra/*.yaml", resource="Legacy*",
                     expires=dt.date(2026, 12, 31)),
     )
+    assert p.upgrade == UpgradePolicy(7, (
+        UpgradeIgnore("arn:aws:lambda:*:580247275435:layer:LambdaInsightsExtension", (39,), "broke cold starts",
+                      Location(f, 44, 7, "upgrade.ignore[0]")),
+    ))
     assert p.exclude == ("build", "vendor/**")  # exclude_defaults: false
 
 
@@ -135,7 +141,8 @@ def test_every_record_field_is_read_from_the_file(monkeypatch: pytest.MonkeyPatc
     assert same == []
     records: list[tuple[Any, set[str]]] = [
         (p.publishers[0], {"account"}), (p.publishers[1], {"vendor", "layers"}),
-        (p.layers[0], set()), (p.deny[0], set()), (p.ignore[0], set()), (p.org, set())]
+        (p.layers[0], set()), (p.deny[0], set()), (p.ignore[0], set()), (p.org, set()),
+        (p.upgrade, set()), (p.upgrade.ignore[0], set())]
     for record, absent_by_design in records:
         empty = {f.name for f in dataclasses.fields(record) if getattr(record, f.name) in (None, "", ())}
         assert empty == absent_by_design, type(record).__name__
