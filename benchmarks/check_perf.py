@@ -2,21 +2,27 @@
 
 1. A generated SAM template with 3,000 functions (literal vendor layer, `!Sub` over the region, `!Ref` to an
    internal layer): layergate vs. a Python process that only runs yaml.compose(f, Loader=yaml.CSafeLoader).
-   Target: median of paired runs <= 1.5x; peak memory <= 3x.
-2. A one-function template: layergate vs. cfn-lint on the same file. Target: >= 10x faster.
+   Target: median of paired runs <= 1.0x, passing or failing; peak memory <= 3x.
+2. A one-function template: layergate vs. cfn-lint on the same file. Target: >= 10x faster, and under
+   0.08 s whole process.
 
-    python3 benchmarks/check_perf.py [--runs 7] [--functions 3000]
+layergate runs as installed: its modules are byte-compiled first (pip does that on install; without it,
+every run of a source checkout under PYTHONDONTWRITEBYTECODE compiles ~100 modules again, about 50 ms).
+``--source-only`` measures that case instead.
+
+    python3 benchmarks/check_perf.py [--runs 7] [--functions 3000] [--source-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import subprocess
 import sys
 
-from common import OUT, paired, python, stamp
+from common import OUT, REPO, paired, python, stamp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -70,7 +76,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--functions", type=int, default=3000)
+    parser.add_argument("--source-only", action="store_true",
+                        help="do not byte-compile layergate first (a source checkout under PYTHONDONTWRITEBYTECODE)")
     args = parser.parse_args()
+    package = os.path.join(REPO, "layergate")
+    if args.source_only:
+        for folder, dirs, _ in os.walk(package):
+            if "__pycache__" in dirs:
+                shutil.rmtree(os.path.join(folder, "__pycache__"))
+    else:
+        compileall.compile_dir(package, quiet=1)
     work = os.path.join(OUT, "check")
     os.makedirs(work, exist_ok=True)
     reviewed = os.path.join(work, "reviewed.layergate.yaml")
@@ -85,7 +100,8 @@ def main() -> None:
     with open(small, "w") as fh:
         fh.write(ONE_FUNCTION)
 
-    print(f"# check_perf {stamp()}  python {sys.version.split()[0]}  {os.cpu_count()} cores")
+    how = "from source, no bytecode" if args.source_only else "byte-compiled, as installed"
+    print(f"# check_perf {stamp()}  python {sys.version.split()[0]}  {os.cpu_count()} cores  layergate {how}")
     size = os.path.getsize(big) / 1e6
     compose = [python(), "-c", COMPOSE_ONLY, big]
     for label, policy in (("all layers reviewed (1 finding)", reviewed), ("nothing reviewed (15,001 findings)", unreviewed)):
@@ -94,7 +110,7 @@ def main() -> None:
         print(f"{args.functions}-function SAM template ({size:.1f} MB), {label}, {args.runs} paired runs:")
         print(f"  layergate check     median {r['a_median_s']:.3f} s   peak {r['a_peak_kib'] / 1024:.0f} MiB")
         print(f"  yaml.compose only   median {r['b_median_s']:.3f} s   peak {r['b_peak_kib'] / 1024:.0f} MiB")
-        print(f"  time ratio (median of pairs) {r['ratio_median']:.2f}x  (target <= 1.5x)")
+        print(f"  time ratio (median of pairs) {r['ratio_median']:.2f}x  (target <= 1.0x)")
         print(f"  memory ratio {r['a_peak_kib'] / r['b_peak_kib']:.2f}x  (target <= 3x)")
     layergate = [python(), "-m", "layergate", "check", "--quiet", "--policy", reviewed]
 
@@ -107,7 +123,7 @@ def main() -> None:
     print(f"one-function template, {runs} paired runs:")
     print(f"  cfn-lint            median {r['a_median_s']:.3f} s")
     print(f"  layergate check     median {r['b_median_s']:.3f} s")
-    print(f"  speed-up (median of pairs) {r['ratio_median']:.1f}x  (target >= 10x)")
+    print(f"  speed-up (median of pairs) {r['ratio_median']:.1f}x  (target >= 10x; layergate under 0.08 s)")
 
 
 if __name__ == "__main__":

@@ -1,3 +1,3 @@
-from layergate.cli import main
+from layergate.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from layergate import __version__
 from layergate.errors import ErrorList, LayergateError
@@ -89,3 +90,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"layergate: internal error: {type(exc).__name__}: {exc} (set LAYERGATE_DEBUG=1 for details)",
               file=sys.stderr)
         return EXIT_ERROR
+
+
+def entry() -> NoReturn:
+    """The console script and ``python -m layergate``: run, flush, and leave without tearing the
+    interpreter down. Freeing a large run's records one by one at exit took longer than parsing a small
+    template; nothing is left to clean up once main() returns (files are closed, temporary directories
+    removed), unless a thread still runs, and then the exit is the ordinary one."""
+    status = main()
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        raise SystemExit(status)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: the reader has gone, and the status still tells what happened
+        pass
+    os._exit(status)

@@ -34,18 +34,18 @@ def evaluate(scans: Sequence[Scan], ctx: Context, extra: Iterable[Finding] = ())
     findings = run_rules(scans, ctx)
     findings.extend(extra)
     kept, suppressed = suppress(findings, scans, ctx)
-    kept.sort(key=Finding.sort_key)
-    return Outcome(findings=tuple(_unique(kept)), suppressed=suppressed, scans=tuple(scans))
+    return Outcome(findings=tuple(_sorted_unique(kept)), suppressed=suppressed, scans=tuple(scans))
 
 
-def _unique(findings: list[Finding]) -> list[Finding]:
-    """Drop repeats (two resolutions of one entry can meet on one fact). Sorted input puts repeats in
-    one run of equal sort keys, so only findings within a run are compared."""
+def _sorted_unique(findings: list[Finding]) -> list[Finding]:
+    """Sorted by ``Finding.sort_key`` (stable), repeats dropped (two resolutions of one entry can meet on
+    one fact). Repeats share a sort key, so only findings within a run of equal keys are compared; each
+    key is computed once."""
+    keyed = sorted(zip([f.sort_key() for f in findings], range(len(findings)), findings, strict=True))
     out: list[Finding] = []
     run: list[Finding] = []
     run_key: tuple[str, int, int, str, str] | None = None
-    for f in findings:
-        key = f.sort_key()
+    for key, _, f in keyed:
         if key != run_key:
             run, run_key = [], key
         elif f in run:
@@ -63,6 +63,8 @@ def suppress(findings: Sequence[Finding], scans: Sequence[Scan], ctx: Context) -
         for s in scan.suppressions
         for name in s.rules
     }
+    if not active and not inline:
+        return list(findings), 0
     kept: list[Finding] = []
     suppressed = 0
     for f in findings:
@@ -74,10 +76,15 @@ def suppress(findings: Sequence[Finding], scans: Sequence[Scan], ctx: Context) -
 
 
 def _inline_match(f: Finding, inline: set[tuple[str, str, str]]) -> bool:
-    if f.consumer is None:
-        return False
     file = f.location.file
-    return (file, f.consumer, f.rule_id.lower()) in inline or (file, f.consumer, f.slug) in inline
+    return any((file, name, f.rule_id.lower()) in inline or (file, name, f.slug) in inline
+               for name in _resources(f))
+
+
+def _resources(f: Finding) -> tuple[str, ...]:
+    """The resources a suppression may name: the one a finding is on, and those it also concerns (a grant
+    finding is on the permission resource and concerns the layer it shares)."""
+    return ((f.consumer,) if f.consumer is not None else ()) + f.related
 
 
 def ignore_matches(entry: IgnoreEntry, f: Finding) -> bool:
@@ -87,9 +94,8 @@ def ignore_matches(entry: IgnoreEntry, f: Finding) -> bool:
         return False
     if entry.file is not None and not _file_match(entry.file, f.location.file):
         return False
-    return entry.resource is None or (
-        f.consumer is not None and fnmatch.fnmatchcase(f.consumer, entry.resource)
-    )
+    resource = entry.resource
+    return resource is None or any(fnmatch.fnmatchcase(name, resource) for name in _resources(f))
 
 
 def _file_match(pattern: str, file: str) -> bool:

@@ -114,6 +114,9 @@ class LayerGrant:
     principal: str  # 12-digit account, "*", or arn:aws:iam::<acct>:root
     organization_id: str | None
     location: Location
+    # The resource that grants it, when it is not the layer itself: a LayerVersionPermission logical id,
+    # a Terraform address, ``layers.<name>.allowedAccounts``. Findings name it, and suppressions on it apply.
+    resource: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,7 @@ class Finding:
     arn: str | None = None
     fix: str = ""
     consumer: str | None = None
+    related: tuple[str, ...] = ()  # further resources it concerns (the layer a permission shares)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

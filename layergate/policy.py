@@ -64,6 +64,33 @@ class IgnoreEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class DeployAccounts:
+    """``deploy_accounts:`` entry: the accounts a deploy runs in, for the files ``path`` matches (None: all)."""
+
+    accounts: tuple[str, ...]
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VulnerabilityIgnore:
+    """One ``vulnerabilities.ignore`` entry: an advisory (by id or alias) accepted for now."""
+
+    id: str
+    reason: str
+    location: Location
+    expires: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VulnerabilityPolicy:
+    """``vulnerabilities:``: advisories at or above ``fail_on`` are errors (LG603), those below warnings."""
+
+    fail_on: str = "high"  # critical, high, medium, low
+    ignore: tuple[VulnerabilityIgnore, ...] = ()
+    declared: bool = False  # the policy has the key: then check fails when it has no advisory source
+
+
+@dataclass(frozen=True, slots=True)
 class OrgInfo:
     id: str | None
     accounts: tuple[str, ...]
@@ -92,6 +119,7 @@ class Policy:
     path: str | None  # None for the built-in default
     version: int = 1
     regions: tuple[str, ...] = ()
+    deploy_accounts: tuple[DeployAccounts, ...] = ()
     fail_on: Severity = Severity.ERROR
     publishers: tuple[PublisherAllow, ...] = ()
     org: OrgInfo = field(default_factory=lambda: OrgInfo(None, ()))
@@ -99,6 +127,7 @@ class Policy:
     max_review_age_days: int | None = None
     deny: tuple[DenyEntry, ...] = ()
     ignore: tuple[IgnoreEntry, ...] = ()
+    vulnerabilities: VulnerabilityPolicy = field(default_factory=VulnerabilityPolicy)
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
     upgrade: UpgradePolicy = field(default_factory=UpgradePolicy)
 

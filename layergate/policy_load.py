@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from layergate import policy_schema, schema_subset, yamlnodes
@@ -19,6 +20,7 @@ from layergate.policy import (
     DEFAULT_EXCLUDES,
     POLICY_FILENAMES,
     DenyEntry,
+    DeployAccounts,
     IgnoreEntry,
     OrgInfo,
     Policy,
@@ -26,6 +28,8 @@ from layergate.policy import (
     ReviewedLayer,
     UpgradeIgnore,
     UpgradePolicy,
+    VulnerabilityIgnore,
+    VulnerabilityPolicy,
 )
 from layergate.policy_checks import semantic_problems
 from layergate.policy_schema import Path, Problem, show
@@ -225,6 +229,8 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
         path=file,
         version=1,
         regions=tuple(data.get("regions", ())),
+        deploy_accounts=tuple(DeployAccounts(tuple(e["accounts"]), e.get("path"))
+                              for e in data.get("deploy_accounts", [])),
         fail_on=Severity.parse(data.get("fail_on", "error")),
         publishers=tuple(publishers),
         org=OrgInfo(org.get("id"), tuple(org.get("accounts", ()))),
@@ -250,6 +256,7 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
                         resource=e.get("resource"), expires=to_date(e.get("expires")))
             for i, e in enumerate(data.get("ignore", []))
         ),
+        vulnerabilities=_vulnerabilities(data, loc),
         exclude=excludes,
         upgrade=_upgrade(data.get("upgrade", {}), loc),
     )
@@ -261,6 +268,19 @@ def _upgrade(section: dict[str, Any], loc: Any) -> UpgradePolicy:
         ignore=tuple(UpgradeIgnore(e["layer"], tuple(e.get("versions", ())), e.get("reason", ""),
                                    loc("upgrade", "ignore", i))
                      for i, e in enumerate(section.get("ignore", []))),
+    )
+
+
+def _vulnerabilities(data: dict[str, Any], loc: Callable[..., Location]) -> VulnerabilityPolicy:
+    section = data.get("vulnerabilities")
+    if section is None:
+        return VulnerabilityPolicy()
+    return VulnerabilityPolicy(
+        fail_on=section.get("fail_on", "high"),
+        ignore=tuple(VulnerabilityIgnore(e["id"], e["reason"], loc("vulnerabilities", "ignore", i),
+                                         expires=to_date(e.get("expires")))
+                     for i, e in enumerate(section.get("ignore", []))),
+        declared=True,
     )
 
 

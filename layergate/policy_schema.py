@@ -97,6 +97,7 @@ PATTERN_HINTS = {
     "^[0-9a-fA-F]{64}$": "64 hex digits",
     "^o-[a-z0-9]{10,32}$": "an organization id looks like o-abc123def4",
     "^arn:": "a layer version ARN",
+    "^[A-Za-z0-9][A-Za-z0-9._:-]*$": "an advisory id such as CVE-2023-32681 or GHSA-j8r2-6x86-q33q",
 }
 
 

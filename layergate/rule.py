@@ -29,6 +29,7 @@ class Rule:
         fix: str | None = None,
         consumer: str | None = None,
         severity: Severity | None = None,
+        related: tuple[str, ...] = (),
     ) -> Finding:
         return Finding(
             rule_id=self.id,
@@ -39,6 +40,7 @@ class Rule:
             arn=arn,
             fix=self.fix if fix is None else fix,
             consumer=consumer,
+            related=related,
         )
 
     def names(self) -> tuple[str, str]:

@@ -20,10 +20,52 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from layergate.errors import InputError
 
-try:  # libyaml is what makes the check path fast; the pure-Python loader is the fallback
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVE: Any = yaml.resolver.Resolver.resolve
+
+
+class _Tags(yaml.resolver.Resolver):
+    """The safe loader's tag resolution, made cheap for libyaml's composer, which calls these hooks once
+    per node from C: plain scalars are resolved once per distinct text (a template repeats its keys and
+    values thousands of times) and quoted or block scalars are strings. Path resolvers (the safe loader
+    registers none) take the general way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._plain: dict[str, str] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and not self.yaml_path_resolvers:
+            if not implicit[0]:
+                return STR_TAG
+            tag = self._plain.get(value)
+            if tag is None:
+                tag = self._plain[value] = _RESOLVE(self, kind, value, implicit)
+            return tag
+        found: str = _RESOLVE(self, kind, value, implicit)
+        return found
+
+
+try:  # libyaml is what makes the check path fast; the pure-Python composer is the fallback
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    class _CLoader(CParser, _Tags):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _Tags.__init__(self)
+
+    _Loader: Any = _CLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+
+    class _PyLoader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Tags):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            _Tags.__init__(self)
+
+    _Loader = _PyLoader
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # CloudFormation itself takes at most 1 MB; SAM input a little more
 MAX_DEPTH = 200  # real templates nest a few dozen levels at most
@@ -155,7 +197,7 @@ def _check_depth(text: str, path: str) -> None:
         # without this, every SAM template with a few thousand !Sub variables paid for a full event pass.
         bound -= len(_CLOSED_SUB_VAR.findall(text)) - 1
     if bound < SAFE_COMPOSE_BOUND:
-        bound += 2 * max((len(line) for line in text.splitlines()), default=0)
+        bound += 2 * max(map(len, text.splitlines()), default=0)
     if bound < SAFE_COMPOSE_BOUND:
         return
     depth = 0
@@ -187,6 +229,8 @@ def _check_keys(root: Node, path: str, aliased: bool) -> None:
             seen_ids.add(id(node))
         if depth > MAX_DEPTH:
             raise InputError(f"nesting deeper than {MAX_DEPTH} levels", path, *line_col(node))
+        # A scalar child is only visited to be found too deep, so it is pushed only where it can be.
+        deep = depth >= MAX_DEPTH
         if isinstance(node, MappingNode):
             keys: set[str] = set()
             for key, value in node.value:
@@ -194,9 +238,10 @@ def _check_keys(root: Node, path: str, aliased: bool) -> None:
                     if key.value in keys and key.value != "<<":
                         raise InputError(f"duplicate key {key.value!r}", path, *line_col(key))
                     keys.add(key.value)
-                stack.append((value, depth + 1))
+                if deep or not isinstance(value, ScalarNode):
+                    stack.append((value, depth + 1))
         elif isinstance(node, SequenceNode):
-            stack.extend((item, depth + 1) for item in node.value)
+            stack.extend([(item, depth + 1) for item in node.value if deep or not isinstance(item, ScalarNode)])
 
 
 def line_col(node: Node) -> tuple[int, int]:

@@ -46,3 +46,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, aws_endpoint: str) -> str:
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     return aws_endpoint
+
+
+@pytest.fixture(autouse=True)
+def no_user_advisory_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test starts with an empty advisory cache of its own, never the user's ~/.cache/layergate."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))

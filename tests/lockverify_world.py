@@ -21,6 +21,7 @@ Everything the commands under test send and receive is real HTTP with real botoc
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import http.client
 import io
@@ -356,15 +357,22 @@ class World:
         self.router.faults.clear()
 
 
-@pytest.fixture(scope="session", name="world")
-def world_fixture(aws_endpoint: str) -> Iterator[World]:
-    """Import ``world_fixture`` into a test module to use the ``world`` fixture."""
-    w = World(moto_url=aws_endpoint, org_accounts={CONSUMER, "333333333333"})
+@contextlib.contextmanager
+def running_world(moto_url: str, org_accounts: set[str]) -> Iterator[World]:
+    """A World in front of the moto server at ``moto_url``, with its router and zip server running."""
+    w = World(moto_url=moto_url, org_accounts=org_accounts)
     w.zips = ZipServer()
-    w.router = AccountRouter(aws_endpoint, w.zips, w)
+    w.router = AccountRouter(moto_url, w.zips, w)
     w.url = w.router.url
     try:
         yield w
     finally:
         w.router.stop()
         w.zips.stop()
+
+
+@pytest.fixture(scope="session", name="world")
+def world_fixture(aws_endpoint: str) -> Iterator[World]:
+    """Import ``world_fixture`` into a test module to use the ``world`` fixture."""
+    with running_world(aws_endpoint, {CONSUMER, "333333333333"}) as w:
+        yield w

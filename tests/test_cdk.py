@@ -83,10 +83,12 @@ def test_stacks_nested_stacks_and_nested_assemblies_are_read() -> None:
 def test_find_in_map_over_regions_resolves_per_region_to_the_catalog_account() -> None:
     scans = cdk.parse(str(FIXTURE), ParseOptions(regions=("us-east-1", "ap-southeast-4")))
     api = next(s for s in scans if s.file.endswith("ApiStack.template.json"))
-    insights = next(r for r in api.refs if "Cloudwatch" in r.expression)
-    assert [(c.region, c.value) for c in insights.candidates] == [
-        ("us-east-1", "arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:38"),
-        ("ap-southeast-4", "arn:aws:lambda:ap-southeast-4:158895979263:layer:LambdaInsightsExtension:5"),
+    insights = [r for r in api.refs if "Cloudwatch" in r.expression]
+    assert [(r.location.line, r.location.path, c.region, c.value) for r in insights for c in r.candidates] == [
+        (255, "Mappings/CloudwatchlambdainsightsversionMap/us-east-1/1x0x229x0xx86x64", "us-east-1",
+         "arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:38"),
+        (207, "Mappings/CloudwatchlambdainsightsversionMap/ap-southeast-4/1x0x229x0xx86x64", "ap-southeast-4",
+         "arn:aws:lambda:ap-southeast-4:158895979263:layer:LambdaInsightsExtension:5"),
     ]
 
 
@@ -110,7 +112,8 @@ def test_findings_name_template_line_and_construct_path(assembly: Path) -> None:
     datadog = "arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:56"
     assert got == [
         ("LG501", "cdk.out/ApiStack.template.json", 23, 3, "/ApiStack/DepsLayer/Everyone",
-         "layer DepsLayerA0D7F79A is shared with principal '*' and no OrganizationId: every AWS account can "
+         "layer DepsLayerA0D7F79A is shared by DepsLayerEveryoneE65C34C2 with principal '*' and no OrganizationId: "
+         "every AWS account can "
          "download and use it"),
         # The environment-agnostic stack deploys to every policy region; a us-east-1 literal breaks eu-west-1.
         ("LG105", "cdk.out/ApiStack.template.json", 106, 6, "/ApiStack/Handler/Resource",
@@ -122,7 +125,8 @@ def test_findings_name_template_line_and_construct_path(assembly: Path) -> None:
         ("LG201", "cdk.out/ApiStackWorkers91BFE359.nested.template.json", 45, 6, "/ApiStack/Workers/Worker/Resource",
          f"function Worker11F36D0F uses {sentry} from 943013980633 (Sentry): no publishers entry allows this account"),
         ("LG501", "cdk.out/assembly-Prod/ProdApi2466CF1F.template.json", 21, 3, "/Prod/Api/DepsLayer/Everyone",
-         "layer DepsLayerA0D7F79A is shared with principal '*' and no OrganizationId: every AWS account can "
+         "layer DepsLayerA0D7F79A is shared by DepsLayerEveryoneE65C34C2 with principal '*' and no OrganizationId: "
+         "every AWS account can "
          "download and use it"),
         # The Stage's stack is bound to eu-west-1: only that region counts, so the eu-west-1 Sentry layer fits.
         ("LG105", "cdk.out/assembly-Prod/ProdApi2466CF1F.template.json", 104, 6, "/Prod/Api/Handler/Resource",
@@ -151,3 +155,18 @@ def test_manifest_pointing_outside_the_assembly_is_an_error(tmp_path: Path) -> N
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         "layergate: error: cdk.out/manifest.json: '../../etc/t.json' points outside the cloud assembly")
+
+
+def test_a_stack_bound_to_an_account_resolves_the_account_id_to_it(tmp_path: Path) -> None:
+    template = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Layers": [
+        {"Fn::Sub": "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:tracing:4"}]}}}}
+    (tmp_path / "Api.template.json").write_text(json.dumps(template, indent=1))
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {"Api": {
+        "type": "aws:cloudformation:stack", "environment": "aws://123456789012/eu-west-1",
+        "properties": {"templateFile": "Api.template.json"}}}}))
+    # The stack's own account wins over the policy's deploy accounts for other files.
+    (scan,) = cdk.parse(str(tmp_path), ParseOptions(deploy_accounts=((None, ("111122223333",)),)))
+    assert [(r.location.line, r.resolution.kind.value, [(c.value, c.region) for c in r.candidates])
+            for r in scan.refs] == [
+        (7, "literal", [("arn:aws:lambda:eu-west-1:123456789012:layer:tracing:4", "eu-west-1")]),
+    ]

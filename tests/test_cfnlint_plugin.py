@@ -1,4 +1,4 @@
-"""layergate inside the real cfn-lint: `cfn-lint --append-rules layergate.cfnlint template.yaml`."""
+"""layergate inside the real cfn-lint: `cfn-lint template.yaml --append-rules layergate.cfnlint`."""
 
 from __future__ import annotations
 

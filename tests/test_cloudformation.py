@@ -24,6 +24,8 @@ from layergate.sources import NotThisFormat, ParseOptions
 from layergate.sources import cloudformation as cfn
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cloudformation"
+ACCOUNT_HINT = ("the deploying account, which the repository does not name: list it under `deploy_accounts` in the "
+                "policy (with `path:` when files deploy to different accounts)")
 LITERAL = Resolution(ResolutionKind.LITERAL)
 POWERTOOLS = "AWSLambdaPowertoolsPythonV3-python312-x86_64:7"
 
@@ -65,9 +67,10 @@ def test_sam_app_globals_are_merged_first_and_an_intrinsic_list_replaces_them() 
          "arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:58", "literal", "", "",
          (("arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:58", None),), None),
         # `Layers: !Ref ExtraLayers` is an intrinsic: SAM lets it replace the globals.
-        ("RefundFunction", 63, 15, "Resources/RefundFunction/Properties/Layers/0", 0, "!Ref ExtraLayers", *extra,
+        # The ARNs are written in the parameter's default, so that is where the entries point.
+        ("RefundFunction", 12, 14, "Parameters/ExtraLayers/Default", 0, "!Ref ExtraLayers", *extra,
          (("arn:aws:lambda:us-east-1:111122223333:layer:audit:4", None),), None),
-        ("RefundFunction", 63, 15, "Resources/RefundFunction/Properties/Layers/1", 1, "!Ref ExtraLayers", *extra,
+        ("RefundFunction", 12, 14, "Parameters/ExtraLayers/Default", 1, "!Ref ExtraLayers", *extra,
          (("arn:aws:lambda:us-east-1:111122223333:layer:crypto:2", None),), None),
         ("ReportFunction", 19, 9, "Globals/Function/Layers/0", 0, sub, "literal", "", "", powertools, None),
         ("ReportFunction", 20, 9, "Globals/Function/Layers/1", 1, "!Ref CommonLayer", "internal", "CommonLayer", "",
@@ -113,7 +116,8 @@ def test_cloudformation_json_with_positions() -> None:
         ("Worker", 46, 11, "Resources/Worker/Properties/Layers/0", 0,
          '{"Fn::GetAtt": ["ObservabilityLayer", "LayerVersionArn"]}', "internal", "ObservabilityLayer", "", (),
          "ObservabilityLayer"),
-        ("Worker", 47, 11, "Resources/Worker/Properties/Layers/1", 1,
+        # The version, the one part not written in the entry, comes from the parameter's default.
+        ("Worker", 6, 53, "Parameters/DatadogVersion/Default", 1,
          '{"Fn::Sub": "arn:aws:lambda:${AWS::Region}:464622532012:layer:Datadog-Extension:${DatadogVersion}"}',
          "parameter", "DatadogVersion", "default",
          ((dd.format("us-east-1"), "us-east-1"), (dd.format("eu-west-1"), "eu-west-1")), None),
@@ -129,9 +133,9 @@ def test_cloudformation_json_with_positions() -> None:
     )
     assert scan.grants == (
         LayerGrant("ObservabilityLayer", "*", "o-a1b2c3d4e5",
-                   Location(file, 21, 5, "Resources/ObservabilityLayerOrgPermission")),
+                   Location(file, 21, 5, "Resources/ObservabilityLayerOrgPermission"), "ObservabilityLayerOrgPermission"),
         LayerGrant("ObservabilityLayer", "210987654321", None,
-                   Location(file, 30, 5, "Resources/ObservabilityLayerAccountPermission")),
+                   Location(file, 30, 5, "Resources/ObservabilityLayerAccountPermission"), "ObservabilityLayerAccountPermission"),
     )
     assert scan.functions == (Function("Worker", Location(file, 38, 5, "Resources/Worker")),)
 
@@ -139,20 +143,25 @@ def test_cloudformation_json_with_positions() -> None:
 def test_cdk_find_in_map_gives_one_candidate_per_region() -> None:
     scan = parse("cdk-like/InsightsStack.template.json", regions=("us-east-1", "cn-north-1"))
     insights = '{"Fn::FindInMap": ["LambdaInsightsVersions1x0x229x0", {"Ref": "AWS::Region"}, "arn"]}'
-    assert rows(scan)[:2] == [
+    assert rows(scan)[:3] == [
         ("Handler886CB40B", 56, 6, "Resources/Handler886CB40B/Properties/Layers/0", 0,
          '{"Ref": "DepsLayerBA7A5D1F"}', "internal", "DepsLayerBA7A5D1F", "", (), "DepsLayerBA7A5D1F"),
-        ("Handler886CB40B", 57, 6, "Resources/Handler886CB40B/Properties/Layers/1", 1, insights, "literal", "", "",
-         (("arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:38", "us-east-1"),
-          ("arn:aws-cn:lambda:cn-north-1:488211338238:layer:LambdaInsightsExtension:32", "cn-north-1")), None),
+        # One reference per mapping value the deploy regions pick, each at its value.
+        ("Handler886CB40B", 5, 12, "Mappings/LambdaInsightsVersions1x0x229x0/us-east-1/arn", 1, insights, "literal",
+         "", "", (("arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:38", "us-east-1"),), None),
+        ("Handler886CB40B", 11, 12, "Mappings/LambdaInsightsVersions1x0x229x0/cn-north-1/arn", 1, insights,
+         "literal", "", "",
+         (("arn:aws-cn:lambda:cn-north-1:488211338238:layer:LambdaInsightsExtension:32", "cn-north-1"),), None),
     ]
     # The ADOT mapping has no China entry: that region's value is unknown, the other one is still checked.
-    adot = scan.refs[2]
-    assert (adot.resolution, adot.candidates) == (
-        Resolution(ResolutionKind.UNKNOWN,
-                   "Fn::FindInMap: mapping AdotLambdaLayerPythonSdkLayerVersion has no key cn-north-1"),
-        (Candidate("arn:aws:lambda:us-east-1:901920570463:layer:aws-otel-python-amd64-ver-1-24-0:1", "us-east-1"),),
-    )
+    # The unknown part is reported at the entry, the known value at the mapping value it comes from.
+    adot = scan.refs[3:5]
+    assert [(r.location.line, r.resolution, r.candidates) for r in adot] == [
+        (58, Resolution(ResolutionKind.UNKNOWN,
+                        "Fn::FindInMap: mapping AdotLambdaLayerPythonSdkLayerVersion has no key cn-north-1"), ()),
+        (16, LITERAL,
+         (Candidate("arn:aws:lambda:us-east-1:901920570463:layer:aws-otel-python-amd64-ver-1-24-0:1", "us-east-1"),)),
+    ]
 
 
 def test_find_in_map_over_the_region_without_regions_is_unknown() -> None:
@@ -169,17 +178,21 @@ def test_conditions_take_every_branch_and_no_value_drops_the_entry() -> None:
     base = "Resources/ApiFunction/Properties/Layers"
     pt = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsTypeScriptV2:{}"
     assert rows(scan) == [
-        ("ApiFunction", 31, 11, f"{base}/0", 0,
+        # Each value is reported where it is written: the account from the mapping, each branch of an !If,
+        # the item !Select picks. A value built from two such places stays at the entry (base/2).
+        ("ApiFunction", 20, 11, "Mappings/Vendor/Account/Id", 0,
          "!If [TracingOn, !Sub [arn:aws:lambda:us-east-1:${Account}:layer:Datadog-Extension-ARM:58, "
          "{Account: !FindInMap [Vendor, Account, Id]}], !Ref AWS::NoValue]", "literal", "", "",
          (("arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM:58", None),), None),
-        ("ApiFunction", 37, 11, f"{base}/1", 1, f"!If [IsArm, {pt.format(12)}, {pt.format(11)}]", "literal", "", "",
-         ((pt.format(12), None), (pt.format(11), None)), None),
+        ("ApiFunction", 37, 23, f"{base}/1", 1, f"!If [IsArm, {pt.format(12)}, {pt.format(11)}]", "literal", "", "",
+         ((pt.format(12), None),), None),
+        ("ApiFunction", 37, 105, f"{base}/1", 1, f"!If [IsArm, {pt.format(12)}, {pt.format(11)}]", "literal", "",
+         "", ((pt.format(11), None),), None),
         ("ApiFunction", 38, 11, f"{base}/2", 2,
          "!Join [:, [arn:aws:lambda:us-east-1, !FindInMap [Vendor, Account, Id], layer:Datadog-Node20-x, "
          "!Select [1, !Split [:, !Ref LayerSuffix]]]]", "parameter", "LayerSuffix", "default",
          (("arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Node20-x:12", None),), None),
-        ("ApiFunction", 44, 11, f"{base}/3", 3,
+        ("ApiFunction", 44, 24, f"{base}/3", 3,
          "!Select [0, [arn:aws:lambda:us-east-1:111122223333:layer:first:1, "
          "arn:aws:lambda:us-east-1:111122223333:layer:second:1]]", "literal", "", "",
          (("arn:aws:lambda:us-east-1:111122223333:layer:first:1", None),), None),
@@ -218,8 +231,7 @@ def test_values_from_other_stacks_are_unknown_with_the_reason() -> None:
          Resolution(ResolutionKind.UNKNOWN, "Ref to Queue (AWS::SQS::Queue), which is not a layer version"), ()),
         ("Publisher", 42, f"{publisher}/1",
          "!Sub arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:own-layer:3",
-         Resolution(ResolutionKind.UNKNOWN,
-                    "AWS::AccountId is the deploying account, which the repository does not name"), ()),
+         Resolution(ResolutionKind.UNKNOWN, f"AWS::AccountId is {ACCOUNT_HINT}"), ()),
         ("Publisher", 43, f"{publisher}/2", "{Fn::Transform: {Name: LayerPicker, Parameters: {Kind: tracing}}}",
          Resolution(ResolutionKind.UNKNOWN, "Fn::Transform: macro LayerPicker computes this value at deploy time"),
          ()),
@@ -230,16 +242,17 @@ def test_layer_version_permissions() -> None:
     scan = parse("permissions/template.yaml")
     file = str(FIXTURES / "permissions/template.yaml")
     assert scan.grants == (
-        LayerGrant("SharedLayer", "*", None, Location(file, 20, 3, "Resources/PublicPermission")),
-        LayerGrant("SharedLayer", "*", "o-a1b2c3d4e5", Location(file, 27, 3, "Resources/OrgPermission")),
+        LayerGrant("SharedLayer", "*", None, Location(file, 20, 3, "Resources/PublicPermission"), "PublicPermission"),
+        LayerGrant("SharedLayer", "*", "o-a1b2c3d4e5", Location(file, 27, 3, "Resources/OrgPermission"),
+                   "OrgPermission"),
         LayerGrant("SharedLayer", "arn:aws:iam::444455556666:root", None,
-                   Location(file, 35, 3, "Resources/PartnerPermission")),
+                   Location(file, 35, 3, "Resources/PartnerPermission"), "PartnerPermission"),
         LayerGrant("arn:aws:lambda:us-east-1:123456789012:layer:legacy:7", "*",
                    "<unknown: parameter OrgId has no default and no value was given>",
-                   Location(file, 45, 3, "Resources/UnknownOrgPermission")),
+                   Location(file, 45, 3, "Resources/UnknownOrgPermission"), "UnknownOrgPermission"),
         LayerGrant("SharedLayer",
-                   "<unknown: AWS::AccountId is the deploying account, which the repository does not name>", None,
-                   Location(file, 53, 3, "Resources/OwnAccountPermission")),
+                   f"<unknown: AWS::AccountId is {ACCOUNT_HINT}>", None,
+                   Location(file, 53, 3, "Resources/OwnAccountPermission"), "OwnAccountPermission"),
     )
     assert scan.suppressions == (
         InlineSuppression("PartnerPermission", ("external-sharing",), "",

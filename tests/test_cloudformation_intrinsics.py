@@ -107,13 +107,14 @@ CASES = [
      one(UNKNOWN, "Fn::FindInMap: mapping Accounts has no key Vendor/Name")),
     ("find in map default", f"!FindInMap [Accounts, Nobody, Id, {{DefaultValue: '{ARN.format('d:1')}'}}]",
      one(LITERAL, candidates=((ARN.format("d:1"), None),))),
+    # A branch that is known is a reference of its own (at the branch); what is unknown stays at the entry.
     ("if with an unknown branch", f"!If [Yes, {ARN.format('x:1')}, !Ref NoDefault]",
-     one(UNKNOWN, "parameter NoDefault has no default and no value was given",
-         candidates=((ARN.format("x:1"), None),))),
+     [*one(UNKNOWN, "parameter NoDefault has no default and no value was given"),
+      *one(LITERAL, candidates=((ARN.format("x:1"), None),))]),
     ("if between two internal layers", "!If [Yes, !Ref Layer, !Ref Other]",
      [(Resolution(INTERNAL, "Layer"), (), "Layer"), (Resolution(INTERNAL, "Other"), (), "Other")]),
     ("if between a literal and an internal layer", f"!If [Yes, !Ref Layer, {ARN.format('x:1')}]",
-     one(LITERAL, candidates=((ARN.format("x:1"), None),), layer_def="Layer")),
+     [(Resolution(INTERNAL, "Layer"), (), "Layer"), *one(LITERAL, candidates=((ARN.format("x:1"), None),))]),
     ("if with no value on both sides", "!If [Yes, !Ref AWS::NoValue, !Ref AWS::NoValue]", []),
     ("base64", "!Base64 abc", one(LITERAL, candidates=(("YWJj", None),))),
     ("length", "!Sub ['arn:aws:lambda:us-east-1:111122223333:layer:x:${N}', {N: !Length [a, b, c]}]",
@@ -172,10 +173,11 @@ def test_region_and_partition_expand_together(tmp_path: Path) -> None:
 
 def test_region_keyed_mapping_and_region_sub_stay_in_step(tmp_path: Path) -> None:
     expr = "!Join ['#', [!FindInMap [Regional, !Ref AWS::Region, Arn], !Ref AWS::Region]]"
-    assert entry_refs(tmp_path, expr, ("us-east-1", "eu-west-1")) == one(LITERAL, candidates=(
-        ("arn:aws:lambda:us-east-1:111122223333:layer:r:1#us-east-1", "us-east-1"),
-        ("arn:aws:lambda:eu-west-1:111122223333:layer:r:1#eu-west-1", "eu-west-1"),
-    ))
+    # One reference per mapping value (each is written in its own place).
+    assert entry_refs(tmp_path, expr, ("us-east-1", "eu-west-1")) == [
+        *one(LITERAL, candidates=(("arn:aws:lambda:us-east-1:111122223333:layer:r:1#us-east-1", "us-east-1"),)),
+        *one(LITERAL, candidates=(("arn:aws:lambda:eu-west-1:111122223333:layer:r:1#eu-west-1", "eu-west-1"),)),
+    ]
 
 
 def test_region_without_regions_names_the_fix(tmp_path: Path) -> None:
@@ -204,8 +206,9 @@ def whole_list(tmp_path: Path, layers: str, **extra: str) -> list[tuple[object, 
 def test_split_as_the_whole_list(tmp_path: Path) -> None:
     source = Resolution(PARAMETER, "LayersCsv", "default")
     assert whole_list(tmp_path, "!Split [',', !Ref LayersCsv]") == [
-        (30, 15, "Resources/Fn/Properties/Layers/0", 0, source, ((ARN.format("a:1"), None),)),
-        (30, 15, "Resources/Fn/Properties/Layers/1", 1, source, ((ARN.format("b:2"), None),)),
+        # The ARNs are written in the parameter's default (line 7), where the entries point.
+        (7, 38, "Parameters/LayersCsv/Default", 0, source, ((ARN.format("a:1"), None),)),
+        (7, 38, "Parameters/LayersCsv/Default", 1, source, ((ARN.format("b:2"), None),)),
     ]
 
 
@@ -268,21 +271,25 @@ Globals:
         ("[g]", "[l]", [("Globals/Function/Layers/0", 0, "g"), ("Resources/Fn/Properties/Layers/0", 1, "l")]),
         ("[g1, g2]", None, [("Globals/Function/Layers/0", 0, "g1"), ("Globals/Function/Layers/1", 1, "g2")]),
         ("[g]", "!Ref Extra",
-         [("Resources/Fn/Properties/Layers/0", 0, "arn:aws:lambda:us-east-1:111122223333:layer:e:1")]),
+         [("Parameters/Extra/Default", 0, "arn:aws:lambda:us-east-1:111122223333:layer:e:1",
+           "used at line 12 (Resources/Fn/Properties/Layers/0)")]),
         ("!Ref Extra", "[l]", [("Resources/Fn/Properties/Layers/0", 0, "l")]),
-        ("!Ref Extra", None, [("Globals/Function/Layers/0", 0, "arn:aws:lambda:us-east-1:111122223333:layer:e:1")]),
+        ("!Ref Extra", None, [("Parameters/Extra/Default", 0, "arn:aws:lambda:us-east-1:111122223333:layer:e:1",
+                               "used at line 6 (Globals/Function/Layers/0)")]),
         ("[g]", "[]", [("Globals/Function/Layers/0", 0, "g")]),
         ("[g]", "null", []),
     ],
 )
 def test_sam_globals_merge(tmp_path: Path, global_layers: str, local_layers: str | None,
-                           expected: list[tuple[str, int, str]]) -> None:
+                           expected: list[tuple[str, ...]]) -> None:
     local = f"      Layers: {local_layers}\n" if local_layers is not None else ""
     path = tmp_path / "t.yaml"
     path.write_text(SAM_HEAD + f"    Layers: {global_layers}\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
                     f"    Properties:\n      Handler: x\n{local}")
     scan = cfn.parse(str(path), ParseOptions())[0]
-    assert [(r.location.path, r.position, r.candidates[0].value) for r in scan.refs] == expected
+    # A value from the parameter's default names the entry (of the globals or the function) that uses it.
+    assert [(r.location.path, r.position, r.candidates[0].value, *filter(None, [r.location.context]))
+            for r in scan.refs] == expected
     assert all(r.consumer == "Fn" for r in scan.refs)
 
 
@@ -307,3 +314,46 @@ def test_computed_properties_are_unknown(tmp_path: Path) -> None:
                  Resolution(UNKNOWN, f"the Properties of Fn are computed ({expression}); layergate cannot read its "
                                      "Layers")),
     )
+
+
+ACCOUNT_LAYERS = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Tracing:
+    Type: AWS::Lambda::LayerVersion
+    Properties: {LayerName: tracing, Content: {S3Bucket: b, S3Key: k, S3ObjectVersion: "1"}}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - !Sub arn:aws:lambda:us-east-1:${AWS::AccountId}:layer:tracing:3
+        - !Sub arn:aws:lambda:us-east-1:${AWS::AccountId}:layer:shared:9
+"""
+
+
+@pytest.mark.parametrize(("deploy_accounts", "file", "shared"), [
+    # A layer of another stack takes each deploy account in turn...
+    (((None, ("111122223333", "444455556666")),), "t.yaml",
+     (Resolution(LITERAL), (ARN.format("shared:9"), ARN.format("shared:9").replace("111122223333", "444455556666")))),
+    # ... those of the entries whose path matches the file, else those of the entries without a path ...
+    (((None, ("111122223333",)), ("prod/*", ("444455556666",))), "prod/t.yaml",
+     (Resolution(LITERAL), (ARN.format("shared:9").replace("111122223333", "444455556666"),))),
+    (((None, ("111122223333",)), ("prod/*", ("444455556666",))), "dev/t.yaml",
+     (Resolution(LITERAL), (ARN.format("shared:9"),))),
+    # ... and with none declared it cannot be checked; the reason says how to declare it.
+    ((), "t.yaml", (Resolution(UNKNOWN, "AWS::AccountId is the deploying account, which the repository does not name: "
+                                        "list it under `deploy_accounts` in the policy (with `path:` when files "
+                                        "deploy to different accounts)"), ())),
+])
+def test_account_id_is_the_template_layer_or_each_deploy_account(
+        tmp_path: Path, deploy_accounts: tuple[tuple[str | None, tuple[str, ...]], ...], file: str,
+        shared: tuple[Resolution, tuple[str, ...]]) -> None:
+    path = tmp_path / file
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(ACCOUNT_LAYERS)
+    scan = cfn.parse(str(path), ParseOptions(deploy_accounts=deploy_accounts))[0]
+    # The layer the template publishes under that name is that resource, whatever the account.
+    assert [(r.location.line, r.resolution, tuple(c.value for c in r.candidates), r.layer_def) for r in scan.refs] == [
+        (10, Resolution(INTERNAL, "Tracing"), (), "Tracing"),
+        (11, *shared, None),
+    ]

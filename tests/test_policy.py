@@ -28,6 +28,8 @@ from layergate.policy import (
     ReviewedLayer,
     UpgradeIgnore,
     UpgradePolicy,
+    VulnerabilityIgnore,
+    VulnerabilityPolicy,
     default_policy,
 )
 
@@ -127,8 +129,12 @@ def test_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert p.upgrade == UpgradePolicy(7, (
         UpgradeIgnore("arn:aws:lambda:*:580247275435:layer:LambdaInsightsExtension", (39,), "broke cold starts",
-                      Location(f, 44, 7, "upgrade.ignore[0]")),
+                      Location(f, 54, 7, "upgrade.ignore[0]")),
     ))
+    assert p.vulnerabilities == VulnerabilityPolicy(
+        "medium", (VulnerabilityIgnore("CVE-2023-32681", "no proxy is configured",
+                                       Location(f, 40, 7, "vulnerabilities.ignore[0]"), dt.date(2027, 1, 31)),),
+        declared=True)
     assert p.exclude == ("build", "vendor/**")  # exclude_defaults: false
 
 
@@ -142,7 +148,8 @@ def test_every_record_field_is_read_from_the_file(monkeypatch: pytest.MonkeyPatc
     records: list[tuple[Any, set[str]]] = [
         (p.publishers[0], {"account"}), (p.publishers[1], {"vendor", "layers"}),
         (p.layers[0], set()), (p.deny[0], set()), (p.ignore[0], set()), (p.org, set()),
-        (p.upgrade, set()), (p.upgrade.ignore[0], set())]
+        (p.upgrade, set()), (p.upgrade.ignore[0], set()),
+        (p.vulnerabilities, set()), (p.vulnerabilities.ignore[0], set())]
     for record, absent_by_design in records:
         empty = {f.name for f in dataclasses.fields(record) if getattr(record, f.name) in (None, "", ())}
         assert empty == absent_by_design, type(record).__name__
@@ -384,6 +391,8 @@ def test_schema_keys_are_the_record_fields() -> None:
     assert props(DEFS["deny_entry"]) == fields(DenyEntry) - {"location"}
     assert props(DEFS["ignore_entry"]) == fields(IgnoreEntry) - {"location"}
     assert props(DEFS["org"]) == fields(OrgInfo)
+    assert props(DEFS["vulnerabilities"]) == fields(VulnerabilityPolicy) - {"declared"}
+    assert props(DEFS["vulnerability_ignore"]) == fields(VulnerabilityIgnore) - {"location"}
 
 
 def all_keys(s: dict[str, Any], prefix: str = "") -> set[str]:

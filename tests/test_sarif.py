@@ -13,10 +13,11 @@ import jsonschema
 import pytest
 from integration_tools import sarif_multitool, sarif_schema
 
-from layergate.checks import all_rules
-from layergate.model import Finding, Location, Outcome, Severity
+from layergate.checks import all_rules, public_layer_permission
+from layergate.model import Finding, LayerGrant, Location, Outcome, Scan, Severity
 from layergate.report import ReportContext, render
-from layergate.report.sarif import FINGERPRINT_KEY, fingerprint, first_paragraph
+from layergate.report.json_report import finding_dict
+from layergate.report.sarif import FINGERPRINT_KEY, fingerprint, first_paragraph, logical_locations
 from layergate.rule import Rule
 
 PUBLISHER = Rule("LG201", "publisher-not-allowed", Severity.ERROR, "layer from a publisher the policy does not allow",
@@ -199,3 +200,20 @@ def test_cli_writes_sarif_beside_text(tmp_path: Path, monkeypatch: pytest.Monkey
         ("LG201", {"startLine": 6, "startColumn": 11}), ("LG301", {"startLine": 6, "startColumn": 11})]
     validator = jsonschema.Draft202012Validator(json.loads(sarif_schema().read_text(encoding="utf-8")))
     assert list(validator.iter_errors(doc)) == []
+
+
+def test_grant_findings_name_the_permission_resource_and_the_layer() -> None:
+    where = Location("template.yaml", 12, 3, "Resources/SharedUtilsPermission")
+    scan = Scan("template.yaml", "cloudformation",
+                grants=(LayerGrant("SharedUtilsLayer", "*", None, where, "SharedUtilsPermission"),))
+    (f,) = public_layer_permission.check(scan, None)  # type: ignore[arg-type]
+    assert logical_locations(f) == [
+        {"fullyQualifiedName": "Resources/SharedUtilsPermission", "kind": "element"},
+        {"name": "SharedUtilsPermission", "kind": "resource"},
+        {"name": "SharedUtilsLayer", "kind": "resource"},
+    ]
+    assert {k: finding_dict(f)[k] for k in ("rule", "line", "column", "message", "consumer", "related")} == {
+        "rule": "LG501", "line": 12, "column": 3, "consumer": "SharedUtilsPermission", "related": ["SharedUtilsLayer"],
+        "message": "layer SharedUtilsLayer is shared by SharedUtilsPermission with principal '*' and no "
+                   "OrganizationId: every AWS account can download and use it",
+    }

@@ -71,8 +71,8 @@ REPORT_REF = ref("functions.report", loc(ORDERS, 48, 9, "functions.report.layers
                  Resolution(DYNAMIC, "${ssm:/orders/${sls:stage}/report-layer-arn}: an SSM parameter, read at"
                                      " deploy time"))
 ORDERS_GRANTS = (
-    LayerGrant("layers.common-libs", "210987654321", None, loc(ORDERS, 31, 9, "layers.common-libs.allowedAccounts[0]")),
-    LayerGrant("layers.common-libs", "*", None, loc(ORDERS, 32, 9, "layers.common-libs.allowedAccounts[1]")),
+    LayerGrant("layers.common-libs", "210987654321", None, loc(ORDERS, 31, 9, "layers.common-libs.allowedAccounts[0]"), "layers.common-libs.allowedAccounts"),
+    LayerGrant("layers.common-libs", "*", None, loc(ORDERS, 32, 9, "layers.common-libs.allowedAccounts[1]"), "layers.common-libs.allowedAccounts"),
 )
 
 
@@ -261,7 +261,7 @@ def test_resources_section_is_scanned_as_cloudformation() -> None:
             LayerDef("ExifLayer", "exif-dev", loc(path, 27, 5, "Resources/ExifLayer"),
                      ContentSource("s3", "s3://images-artifacts-dev/layers/exif.zip")),
         ),
-        grants=(LayerGrant("ExifLayer", "*", None, loc(path, 34, 5, "Resources/ExifLayerPermission")),),
+        grants=(LayerGrant("ExifLayer", "*", None, loc(path, 34, 5, "Resources/ExifLayerPermission"), "ExifLayerPermission"),),
         regions=("us-west-2",),
     )
 
@@ -393,7 +393,7 @@ layers:
     assert result.grants == (LayerGrant(
         "layers.tools", "<unknown: ${param:partnerAccount}: param 'partnerAccount' is not in params.dev or"
         " params.default; the Serverless Dashboard or --param sets it at deploy>", None,
-        loc(path, 8, 9, "layers.tools.allowedAccounts[0]")),)
+        loc(path, 8, 9, "layers.tools.allowedAccounts[0]"), "layers.tools.allowedAccounts"),)
 
 
 def test_detect_by_name_and_by_content() -> None:
@@ -616,3 +616,35 @@ functions:
     assert given.refs[0].candidates == (Candidate(arn.format("eu-west-1"), "eu-west-1"),
                                         Candidate(arn.format("us-east-2"), "us-east-2"))
     assert given.refs[1].candidates == given.refs[0].candidates
+
+
+def test_account_id_takes_each_deploy_account_of_the_policy(tmp_path: Path) -> None:
+    config = tmp_path / "serverless.yml"
+    config.write_text("""\
+service: edge
+provider:
+  name: aws
+  region: us-east-1
+  layers:
+    - arn:aws:lambda:${aws:region}:${aws:accountId}:layer:tracing:4
+functions:
+  hit:
+    handler: h.hit
+""")
+    arn = "arn:aws:lambda:us-east-1:{}:layer:tracing:4"
+    expression = "arn:aws:lambda:${aws:region}:${aws:accountId}:layer:tracing:4"
+    accounts = ((None, ("111122223333", "444455556666")),)
+    (result,) = serverless.parse(str(config), ParseOptions(root=str(tmp_path), deploy_accounts=accounts))
+    assert result.refs == (
+        ref("functions.hit", loc(str(config), 6, 7, "provider.layers[0]"), expression,
+            Resolution(PARAM, "${aws:accountId}", "policy deploy_accounts"),
+            (Candidate(arn.format("111122223333"), "us-east-1"), Candidate(arn.format("444455556666"), "us-east-1"))),
+    )
+    # Without deploy accounts the entry cannot be checked, and the reason says how to declare them.
+    (bare,) = serverless.parse(str(config), ParseOptions(root=str(tmp_path)))
+    assert bare.refs == (
+        ref("functions.hit", loc(str(config), 6, 7, "provider.layers[0]"), expression,
+            Resolution(ResolutionKind.UNKNOWN, "${aws:accountId}: the deploying account, which the repository does not name: list it "
+                                               "under `deploy_accounts` in the policy (with `path:` when files "
+                                               "deploy to different accounts)")),
+    )

@@ -32,8 +32,10 @@ def findings(report: dict[str, Any] | None) -> list[tuple[Any, ...]]:
     return [tuple(f[k] for k in keys) for f in report["findings"]]
 
 
-SHARED_PUBLIC = ("LG501", "error", CHECKOUT, 23, 9, "layers.shared.allowedAccounts[0]", "layers.shared", None,
-                 "layer layers.shared is shared with principal '*' and no OrganizationId: every AWS account can"
+SHARED_PUBLIC = ("LG501", "error", CHECKOUT, 23, 9, "layers.shared.allowedAccounts[0]",
+                 "layers.shared.allowedAccounts", None,
+                 "layer layers.shared is shared by layers.shared.allowedAccounts with principal '*' and no "
+                 "OrganizationId: every AWS account can"
                  " download and use it")
 SSM_FLOATS = ("LG101", "error", CHECKOUT, 32, 9, "functions.confirm.layers[1]", "functions.confirm", None,
               "function functions.confirm takes a layer that the repository does not pin:"

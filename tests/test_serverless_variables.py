@@ -115,7 +115,8 @@ def test_region_partition_and_account(tmp_path: Path) -> None:
     assert (value(r, "custom.r").value, value(r, "custom.p").value) == ("cn-north-1", "aws-cn")
     assert value(r, "custom.r").uses == (Use("${aws:region}", "region"),)
     assert value(r, "custom.a").value == Unresolved(
-        UNKNOWN, "${aws:accountId}: the account the deploy runs in is not in the repository")
+        UNKNOWN, "${aws:accountId}: the deploying account, which the repository does not name: list it under "
+                 "`deploy_accounts` in the policy (with `path:` when files deploy to different accounts)")
     # No provider.region: the deploy's --region, else the framework's us-east-1.
     bare = "custom:\n  r: ${aws:region}\n"
     assert value(resolver(tmp_path, bare), "custom.r").value == "us-east-1"

@@ -202,10 +202,10 @@ def test_layer_permissions_become_grants() -> None:
     perm = "aws_lambda_layer_version_permission"
     assert result.grants == (
         LayerGrant("arn:aws:lambda:us-east-1:123456789012:layer:legacy:3", "*", None,
-                   Location(f"{c}/main.tf", 35, 1, f"{perm}.legacy")),
-        LayerGrant(shared, "*", "o-abc123def4", Location(f"{c}/main.tf", 17, 1, f"{perm}.org")),
-        LayerGrant(shared, "210987654321", None, Location(f"{c}/main.tf", 26, 1, f"{perm}.partner")),
-        LayerGrant(shared, "*", None, Location(f"{c}/main.tf", 9, 1, f"{perm}.public")),
+                   Location(f"{c}/main.tf", 35, 1, f"{perm}.legacy"), f"{perm}.legacy"),
+        LayerGrant(shared, "*", "o-abc123def4", Location(f"{c}/main.tf", 17, 1, f"{perm}.org"), f"{perm}.org"),
+        LayerGrant(shared, "210987654321", None, Location(f"{c}/main.tf", 26, 1, f"{perm}.partner"), f"{perm}.partner"),
+        LayerGrant(shared, "*", None, Location(f"{c}/main.tf", 9, 1, f"{perm}.public"), f"{perm}.public"),
     )
     assert (result.functions, result.refs) == ((), ())
 

@@ -66,14 +66,16 @@ def test_floating_data_source() -> None:
 def test_public_layer_permissions() -> None:
     shared, perm = "aws_lambda_layer_version.shared", "aws_lambda_layer_version_permission"
     legacy = "arn:aws:lambda:us-east-1:123456789012:layer:legacy:3"
-    public = "is shared with principal '*' and no OrganizationId: every AWS account can download and use it"
+    public = "with principal '*' and no OrganizationId: every AWS account can download and use it"
+    # Each finding is on the permission resource that shares the layer (where a reviewer changes it).
     assert check("public_permission/plan.json") == (1, [
-        finding("LG501", "error", ("public_permission/main.tf", 9, 1), f"{perm}.public", f"layer {shared} {public}",
-                consumer=shared),
+        finding("LG501", "error", ("public_permission/main.tf", 9, 1), f"{perm}.public",
+                f"layer {shared} is shared by {perm}.public {public}", consumer=f"{perm}.public"),
         finding("LG502", "error", ("public_permission/main.tf", 26, 1), f"{perm}.partner",
-                f"layer {shared} is shared with account 210987654321, which is not in org.accounts", consumer=shared),
-        finding("LG501", "error", ("public_permission/main.tf", 35, 1), f"{perm}.legacy", f"layer {legacy} {public}",
-                consumer=legacy),
+                f"layer {shared} is shared by {perm}.partner with account 210987654321, which is not in "
+                "org.accounts", consumer=f"{perm}.partner"),
+        finding("LG501", "error", ("public_permission/main.tf", 35, 1), f"{perm}.legacy",
+                f"layer {legacy} is shared by {perm}.legacy {public}", consumer=f"{perm}.legacy"),
     ])
 
 

@@ -1,4 +1,4 @@
-"""layergate's rules inside cfn-lint: ``cfn-lint --append-rules layergate.cfnlint template.yaml``.
+"""layergate's rules inside cfn-lint: ``cfn-lint template.yaml --append-rules layergate.cfnlint``.
 
 Each offline layergate rule becomes a cfn-lint rule whose id keeps the layergate number behind a ``9``
 and takes its letter from the rule's default severity (LG201 error -> E9201, LG101 warning -> W9101, a

@@ -46,7 +46,8 @@ def run_layergate(filename: str | None, cfn_regions: list[str]) -> Outcome:
         found = policy_mod.find(filename)
         policy = policy_mod.load(found) if found else policy_mod.default_policy()
         regions = policy.regions or tuple(cfn_regions)
-        options = ParseOptions(regions=regions, root=os.getcwd())
+        options = ParseOptions(regions=regions, root=os.getcwd(),
+                               deploy_accounts=tuple((e.path, e.accounts) for e in policy.deploy_accounts))
         try:
             scans = cloudformation.parse(filename, options)
         except NotThisFormat:

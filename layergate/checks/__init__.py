@@ -21,8 +21,11 @@ from typing import TYPE_CHECKING
 from layergate.rule import Rule
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from layergate.catalog import Catalog
     from layergate.policy import Policy
+    from layergate.vulns.model import VulnReport
 
 MODULE_NAMES: tuple[str, ...] = (
     # filled in as rules land; order is the order of `layergate rules`
@@ -45,6 +48,9 @@ MODULE_NAMES: tuple[str, ...] = (
     "mutable_layer_source",
     "committed_native_binary",
     "layer_extension_present",
+    "known_vulnerability",
+    "unmatched_package",
+    "advisories_unavailable",
     "stale_layer_version",
     "orphaned_internal_layer",
     "expired_suppression",
@@ -57,6 +63,9 @@ class Context:
     catalog: Catalog
     regions: tuple[str, ...]  # deploy regions: --region, else policy regions
     today: dt.date
+    # Known vulnerabilities per local layer content path (a report, or why the content was not read); None
+    # when check has no advisory source (LG603-LG605).
+    vulnerabilities: Mapping[str, VulnReport | str] | None = None
 
 
 @cache

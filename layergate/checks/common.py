@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn, try_parse
 from layergate.catalog import partition_of
-from layergate.model import Candidate, LayerDef, LayerRef, Location, ResolutionKind, Scan
+from layergate.model import Candidate, LayerDef, LayerGrant, LayerRef, Location, ResolutionKind, Scan
 from layergate.policy import ReviewedLayer
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ __all__ = [
     "external_arns",
     "first_few",
     "function",
+    "grant_subject",
     "in_policy",
     "is_external",
     "partition_of",
@@ -58,19 +59,35 @@ def arns(ref: LayerRef) -> list[LayerArn]:
     return [arn for arn, _ in _parsed(ref.candidates)]
 
 
+Triples = tuple[tuple[LayerRef, LayerArn, str], ...]
+# The last scans' external and pinned triples, by the identity of their refs (which the entry keeps
+# alive): half a dozen rules walk the same list, and on large templates that walk was a good part of the run.
+_TRIPLES: dict[int, tuple[tuple[LayerRef, ...], Triples, Triples]] = {}
+_TRIPLES_KEPT = 64
+
+
+def _triples(scan: Scan) -> tuple[Triples, Triples]:
+    refs = scan.refs
+    hit = _TRIPLES.get(id(refs))
+    if hit is None or hit[0] is not refs:
+        external = tuple(
+            (ref, arn, text) for ref in refs if is_external(ref) for arn, text in _parsed(ref.candidates)
+        )
+        pinned = tuple(t for t in external if t[1].version is not None)
+        if len(_TRIPLES) >= _TRIPLES_KEPT:
+            _TRIPLES.clear()
+        hit = _TRIPLES[id(refs)] = (refs, external, pinned)
+    return hit[1], hit[2]
+
+
 def external_arns(scan: Scan) -> Iterator[tuple[LayerRef, LayerArn, str]]:
     """Every (entry, ARN, ARN text) of layers published outside this deployment."""
-    for ref in scan.refs:
-        if is_external(ref):
-            for arn, text in _parsed(ref.candidates):
-                yield ref, arn, text
+    return iter(_triples(scan)[0])
 
 
 def pinned_arns(scan: Scan) -> Iterator[tuple[LayerRef, LayerArn, str]]:
     """External ARNs that name one exact version (unversioned ones are LG102's alone)."""
-    for ref, arn, text in external_arns(scan):
-        if arn.version is not None:
-            yield ref, arn, text
+    return iter(_triples(scan)[1])
 
 
 def reviewed_index(ctx: Context) -> dict[str, ReviewedLayer]:
@@ -92,6 +109,14 @@ def publisher(ctx: Context, arn: LayerArn) -> str:
 def deploy_regions(scan: Scan, ctx: Context) -> tuple[str, ...]:
     """Where the file's functions deploy: the file's own region when it states one, else --region/policy."""
     return scan.regions or ctx.regions
+
+
+def grant_subject(grant: LayerGrant) -> tuple[str, str, tuple[str, ...]]:
+    """How a grant finding names what it is about: the words ("layer L is shared by P"), the resource it is
+    on (the permission resource, so that a suppression there applies) and the layer it also concerns."""
+    if grant.resource and grant.resource != grant.layer:
+        return f"layer {grant.layer} is shared by {grant.resource}", grant.resource, (grant.layer,)
+    return f"layer {grant.layer} is shared", grant.layer, ()
 
 
 def function(ref: LayerRef) -> str:

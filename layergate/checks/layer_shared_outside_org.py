@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from layergate.checks import Context
+from layergate.checks.common import grant_subject
 from layergate.model import Finding, LayerGrant, Scan, Severity
 from layergate.rule import Rule
 
@@ -34,13 +35,14 @@ def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
         found = _judge(grant, ctx)
         if found is not None:
             message, severity = found
-            yield RULE.finding(grant.location, message, consumer=grant.layer, severity=severity)
+            _, resource, related = grant_subject(grant)
+            yield RULE.finding(grant.location, message, consumer=resource, severity=severity, related=related)
 
 
 def _judge(grant: LayerGrant, ctx: Context) -> tuple[str, Severity] | None:
     org = ctx.policy.org
     principal = grant.principal.strip()
-    subject = f"layer {grant.layer} is shared with"
+    subject = f"{grant_subject(grant)[0]} with"
     if (reason := _unknown(principal)) is not None:
         return (
             f"{subject} a principal layergate cannot determine ({reason}): it may be any account or '*'",

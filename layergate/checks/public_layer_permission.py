@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layergate.checks import Context
+from layergate.checks.common import grant_subject
 from layergate.model import Finding, Scan, Severity
 from layergate.rule import Rule
 
@@ -25,9 +26,10 @@ RULE = Rule(
 def check(scan: Scan, ctx: Context) -> Iterator[Finding]:
     for grant in scan.grants:
         if grant.principal.strip() == "*" and not grant.organization_id:
+            subject, resource, related = grant_subject(grant)
             yield RULE.finding(
                 grant.location,
-                f"layer {grant.layer} is shared with principal '*' and no OrganizationId: every AWS"
-                " account can download and use it",
-                consumer=grant.layer,
+                f"{subject} with principal '*' and no OrganizationId: every AWS account can download and use it",
+                consumer=resource,
+                related=related,
             )

@@ -7,10 +7,12 @@ import dataclasses
 import gc
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from layergate import report
 from layergate.commands import common
+from layergate.vulns.options import add_advisory_options
 
 
 def add_parser(sub: Any) -> None:
@@ -22,6 +24,7 @@ def add_parser(sub: Any) -> None:
     )
     common.add_input_options(p)
     common.add_output_options(p, sorted(report.FORMATS))
+    add_advisory_options(p, online=False)
     p.add_argument("--verbose", "-v", action="store_true", help="also list skipped files")
     p.add_argument("--policy-ref", metavar="REF",
                    help="read the policy from this git ref (e.g. the pull request's base) instead of the working "
@@ -43,14 +46,31 @@ def run(args: argparse.Namespace) -> int:
     policy = prepared.policy
     result = scan_paths(args.paths, prepared.options, policy.exclude)
     ctx = Context(policy=policy, catalog=catalog.load(), regions=prepared.regions, today=prepared.today)
+    notes = list(prepared.notes)
+    if any(d.content.kind == "local" and d.content.local_path for s in result.scans for d in s.layer_defs):
+        ctx = dataclasses.replace(ctx, vulnerabilities=published_layer_vulns(result.scans, args, notes))
     outcome = evaluate(result.scans, ctx)
     outcome = dataclasses.replace(outcome, files_by_format=result.files_by_format)
-    notes = list(prepared.notes)
     if getattr(args, "verbose", False):
         notes.extend(f"skipped {s.path}: {s.reason}" for s in result.skipped)
     if not result.scans and not args.quiet:
         print("note: no CloudFormation, SAM, Serverless, Terraform plan or CDK input found", file=sys.stderr)
     return common.emit(args, outcome, policy, notes, "check")
+
+
+def published_layer_vulns(scans: Sequence[Any], args: argparse.Namespace, notes: list[str]) -> Any:
+    """Known vulnerabilities of layers published from local content, from offline sources only; None (with
+    a note) when there is neither --advisories nor an advisory cache."""
+    from layergate.vulns.options import offline_source
+
+    source = offline_source(args)
+    if source is None:
+        notes.append("known vulnerabilities not checked: no --advisories database and no advisory cache "
+                     "(check never queries the network)")
+        return None
+    from layergate.vulns.contents import published_layer_vulns as reports
+
+    return reports(scans, source)
 
 
 def policy_files_as_trees(paths: list[str]) -> list[str]:

@@ -108,6 +108,7 @@ def prepare(args: argparse.Namespace) -> Prepared:
         env=dict(args.env),
         tf_dir=args.tf_dir,
         root=os.getcwd(),
+        deploy_accounts=tuple((e.path, e.accounts) for e in policy.deploy_accounts),
     )
     today = args.today or dt.date.today()
     return Prepared(policy, options, regions, today, tuple(notes))

@@ -11,6 +11,7 @@ FORMATS = ("text", "json", "markdown")
 
 def add_parser(sub: Any) -> None:
     from layergate.layer.options import add_layer_options
+    from layergate.vulns.options import add_advisory_options
 
     p: argparse.ArgumentParser = sub.add_parser(
         "diff",
@@ -24,6 +25,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--format", "-f", choices=FORMATS, default="text",
                    help="text, json, or markdown (for a pull request comment) (default: text)")
     add_layer_options(p)
+    add_advisory_options(p, online=True)
     p.set_defaults(func=run)
 
 
@@ -37,9 +39,18 @@ def run(args: argparse.Namespace) -> int:
     new = read_layer(args.new, args)
     require_complete(new, "NEW")
     result = diff_layers(old, new)
+    vulns = None
+    if args.vulns or args.advisories:
+        from layergate.vulns.diff import vuln_diff
+        from layergate.vulns.match import match_many
+        from layergate.vulns.options import online_source
+
+        before, after = match_many([(c.packages, [f.path for f in c.files], [b.path for b in c.binaries])
+                                    for c in (old, new)], online_source(args))
+        vulns = vuln_diff(before, after)
     render = {"json": diff_report.render_json, "markdown": diff_report.render_markdown}.get(
         args.format, diff_report.render_text
     )
-    sys.stdout.write(render(result))
+    sys.stdout.write(render(result, vulns))
     sys.stdout.flush()
     return 0 if result.identical else 1

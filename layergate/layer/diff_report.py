@@ -7,7 +7,7 @@ packages, network endpoints, extensions, native binaries, other files, and hosti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layergate import __version__
 from layergate.layer.inspect_report import (
@@ -22,6 +22,9 @@ from layergate.layer.inspect_report import (
 )
 from layergate.layer.layerdiff import FileChange, LayerDiff, PackageChange
 from layergate.layer.packages import RUNTIMES
+
+if TYPE_CHECKING:
+    from layergate.vulns.diff import VulnDiff
 
 MARKDOWN_OPEN_ROWS = 20  # longer Markdown sections fold into <details>
 
@@ -90,7 +93,7 @@ def _rows(rows: Sequence[Sequence[str]]) -> list[str]:
             for r in rows]
 
 
-def render_text(d: LayerDiff) -> str:
+def render_text(d: LayerDiff, vulns: VulnDiff | None = None) -> str:
     out = [f"OLD {d.old.source}", f"NEW {d.new.source}", f"Summary: {summary(d)}"]
 
     def section(title: str, rows: Sequence[Sequence[str]]) -> None:
@@ -98,6 +101,10 @@ def render_text(d: LayerDiff) -> str:
             out.extend(["", f"{title} ({len(rows)})", *_rows(rows)])
 
     section("Packages", [(c.kind, RUNTIMES[c.ecosystem], c.name, _versions(c), _package_note(c)) for c in d.packages])
+    if vulns is not None:
+        from layergate.vulns.diff import text_lines
+
+        out.extend(["", *text_lines(vulns)])
     section("Network endpoints", [("added", e.value, some(e.files)) for e in d.endpoints_added]
             + [("removed", e.value, some(e.files)) for e in d.endpoints_removed])
     section("Extensions", [(f.kind, f.path, _file_note(f)) for f in d.extensions])
@@ -116,8 +123,8 @@ def _change_json(f: FileChange) -> dict[str, Any]:
             "old": file_json(f.old) if f.old else None, "new": file_json(f.new) if f.new else None}
 
 
-def render_json(d: LayerDiff) -> str:
-    doc = {
+def render_json(d: LayerDiff, vulns: VulnDiff | None = None) -> str:
+    doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "layergate", "version": __version__},
         "old": layer_json(d.old),
@@ -137,6 +144,10 @@ def render_json(d: LayerDiff) -> str:
         "files": [_change_json(f) for f in d.files],
         "new_problems": [problem_json(p) for p in d.new_problems],
     }
+    if vulns is not None:
+        from layergate.vulns.diff import to_json
+
+        doc["vulnerabilities"] = to_json(vulns)
     return dumps(doc)
 
 
@@ -156,10 +167,15 @@ def _md_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) 
     return ["", f"#### {title} ({len(rows)})", "", *table]
 
 
-def render_markdown(d: LayerDiff) -> str:
+def render_markdown(d: LayerDiff, vulns: VulnDiff | None = None) -> str:
     out = [f"### layergate diff: `{d.old.source}` → `{d.new.source}`", "", f"**{summary(d)}**"]
     out += _md_table("Packages", ("change", "runtime", "package", "version", "note"), [
         (c.kind, RUNTIMES[c.ecosystem], f"`{c.name}`", _versions(c), _package_note(c)) for c in d.packages])
+    if vulns is not None:
+        from layergate.vulns.diff import markdown_rows
+
+        out += _md_table("Known vulnerabilities", ("change", "package", "vulnerability", "severity", "summary"),
+                         markdown_rows(vulns))
     out += _md_table("Network endpoints", ("change", "endpoint", "found in"),
                      [("added", f"`{e.value}`", some(e.files)) for e in d.endpoints_added]
                      + [("removed", f"`{e.value}`", some(e.files)) for e in d.endpoints_removed])

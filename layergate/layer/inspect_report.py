@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii as _quote
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layergate import __version__
 from layergate.layer.archive import Problem
 from layergate.layer.inventory import Endpoint, FileEntry, LayerContents
 from layergate.layer.packages import RUNTIMES, Package, purl
 from layergate.layer.survey import Binary, Extension
+
+if TYPE_CHECKING:
+    from layergate.vulns.model import VulnReport
 
 FORMAT_VERSION = 1
 SHOWN_FILES_PER_ENDPOINT = 3
@@ -108,8 +111,8 @@ def dumps(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(c: LayerContents) -> str:
-    doc = {
+def render_json(c: LayerContents, vulns: VulnReport | None = None) -> str:
+    doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "layergate", "version": __version__},
         "layer": layer_json(c),
@@ -120,6 +123,11 @@ def render_json(c: LayerContents) -> str:
         "endpoints": [endpoint_json(e) for e in c.endpoints],
         "files": [file_line(f) for f in c.files],
     }
+    if vulns is not None:
+        from layergate.vulns.report import report_json
+
+        doc = {**{k: v for k, v in doc.items() if k != "files"}, "vulnerabilities": report_json(vulns),
+               "files": doc["files"]}
     return dumps(doc)
 
 
@@ -137,7 +145,7 @@ def problem_lines(problems: Sequence[Problem]) -> list[str]:
     return _table([(p.kind, p.path or "(archive)", p.message) for p in problems])
 
 
-def render_text(c: LayerContents) -> str:
+def render_text(c: LayerContents, vulns: VulnReport | None = None) -> str:
     out = [f"Layer {c.source}"]
     out.append(f"  sha256 {c.archive_sha256} (zip)" if c.archive_sha256 else "  directory")
     out.append(f"  {len(c.files)} files, {size_text(c.total_size)} unzipped")
@@ -153,6 +161,10 @@ def render_text(c: LayerContents) -> str:
     out += _table([(b.path, b.elf.describe()) for b in c.binaries])
     out += ["", f"Network endpoints ({len(c.endpoints)})"]
     out += _table([(e.value, some(e.files)) for e in c.endpoints])
+    if vulns is not None:
+        from layergate.vulns.report import text_lines
+
+        out += ["", *text_lines(vulns)]
     out += ["", f"Files ({len(c.files)})"]
     size_width = max((len(str(f.size)) for f in c.files), default=0)
     out += _table([(f.sha256 or "(not read)".ljust(64), str(f.size).rjust(size_width),

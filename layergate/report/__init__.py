@@ -6,9 +6,10 @@ Writers are imported only when their format is asked for.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from layergate.model import Outcome, Severity
+from layergate.model import Outcome, Scan, Severity
 
 JSON_FORMAT_VERSION = 1
 
@@ -52,11 +53,17 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
+def reference_count(scans: Iterable[Scan]) -> int:
+    """Entries of layer lists. One whose values are written in several places (``!If`` branches) is one
+    reference, however many records it gave."""
+    return sum(len({(r.consumer, r.position) for r in s.refs}) for s in scans)
+
+
 def summary_line(outcome: Outcome) -> str:
     """'12 files (11 cloudformation, 1 serverless), 31 layer references in 17 functions: 2 errors, ...'"""
     files = sum(n for _, n in outcome.files_by_format)
     formats = ", ".join(f"{n} {name}" for name, n in outcome.files_by_format)
-    refs = sum(len(s.refs) for s in outcome.scans)
+    refs = reference_count(outcome.scans)
     functions = sum(len(s.functions) for s in outcome.scans)
     c = counts(outcome)
     head = plural(files, "file") + (f" ({formats})" if formats else "")

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from layergate.model import Finding, Severity
-from layergate.report import JSON_FORMAT_VERSION, ReportContext, counts
+from layergate.report import JSON_FORMAT_VERSION, ReportContext, counts, reference_count
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -23,6 +23,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "context": loc.context or None,
         "arn": f.arn,
         "consumer": f.consumer,
+        "related": list(f.related),
         "fix": f.fix,
     }
 
@@ -40,7 +41,7 @@ def render(ctx: ReportContext) -> str:
             "files": sum(n for _, n in outcome.files_by_format),
             "files_by_format": dict(outcome.files_by_format),
             "functions": sum(len(s.functions) for s in outcome.scans),
-            "layer_references": sum(len(s.refs) for s in outcome.scans),
+            "layer_references": reference_count(outcome.scans),
             "errors": c[Severity.ERROR],
             "warnings": c[Severity.WARNING],
             "notes": c[Severity.NOTE],

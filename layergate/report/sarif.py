@@ -194,6 +194,7 @@ def logical_locations(f: Finding) -> list[dict[str, Any]]:
         out.append({"fullyQualifiedName": f.location.path, "kind": "element"})
     if f.consumer and f.consumer != f.location.path:
         out.append({"name": f.consumer, "kind": "resource"})
+    out.extend({"name": name, "kind": "resource"} for name in f.related)
     return out
 
 

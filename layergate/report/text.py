@@ -6,6 +6,7 @@ from layergate.model import Finding, Location, Severity
 from layergate.report import ReportContext, summary_line
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NOTE: "\033[36m"}
+_NAMES = {s: str(s) for s in Severity}
 _DIM = "\033[2m"
 _RESET = "\033[0m"
 
@@ -19,7 +20,7 @@ def where(location: Location) -> str:
 
 
 def finding_line(f: Finding, color: bool = False) -> str:
-    severity = str(f.severity)
+    severity = _NAMES[f.severity]
     if color:
         severity = f"{_COLORS[f.severity]}{severity}{_RESET}"
     context = f" [{f.location.context}]" if f.location.context else ""

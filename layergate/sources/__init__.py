@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 HEAD_BYTES = 8192
+# Why ``${AWS::AccountId}`` / ``${aws:accountId}`` has no value, and how to give it one.
+ACCOUNT_HINT = ("the deploying account, which the repository does not name: list it under `deploy_accounts` in the "
+                "policy (with `path:` when files deploy to different accounts)")
 
 # Order matters: name-based formats first, then content sniffing from the most specific.
 FORMAT_MODULES: tuple[str, ...] = (
@@ -50,6 +53,20 @@ class ParseOptions:
     env: Mapping[str, str] = field(default_factory=dict)  # serverless --env NAME=VALUE
     tf_dir: str | None = None  # terraform .tf sources (default: the plan file's directory)
     root: str = "."  # repository root: ${file()} and local content paths must stay inside it
+    # The policy's deploy_accounts: (path glob or None, accounts). See ``accounts_for``.
+    deploy_accounts: tuple[tuple[str | None, tuple[str, ...]], ...] = ()
+
+    def accounts_for(self, path: str) -> tuple[str, ...]:
+        """The accounts a file deploys to: those of the entries whose ``path`` matches it, else those of the
+        entries without a path (``${AWS::AccountId}`` takes each in turn)."""
+        import fnmatch
+
+        norm = path.replace("\\", "/").removeprefix("./")
+        matched = [accounts for glob, accounts in self.deploy_accounts if glob is not None
+                   and (fnmatch.fnmatchcase(norm, glob) or fnmatch.fnmatchcase(norm, f"*/{glob}"))]
+        if not matched:
+            matched = [accounts for glob, accounts in self.deploy_accounts if glob is None]
+        return tuple(dict.fromkeys(a for accounts in matched for a in accounts))
 
 
 def module(name: str) -> ModuleType:

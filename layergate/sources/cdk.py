@@ -103,6 +103,9 @@ def _stack(directory: str, root: str, artifact_id: str, artifact: dict[str, Any]
         raise InputError(f"stack artifact {artifact_id!r} has no templateFile", manifest_path)
     region = _environment_region(artifact.get("environment"))
     stack_options = dataclasses.replace(options, regions=(region,)) if region else options
+    account = _environment_account(artifact.get("environment"))
+    if account:  # a stack bound to an account deploys there, whatever the policy says of other files
+        stack_options = dataclasses.replace(stack_options, deploy_accounts=((None, (account,)),))
     metadata = _metadata(root, directory, artifact, manifest_path)
     logical_paths = _logical_id_paths(metadata)
 
@@ -131,6 +134,14 @@ def _stack(directory: str, root: str, artifact_id: str, artifact: dict[str, Any]
         }
         for scan in cloudformation.parse(template_path, stack_options):
             yield _with_constructs(scan, paths, region, assets)
+
+
+def _environment_account(environment: Any) -> str | None:
+    """``aws://123456789012/eu-west-1`` -> 123456789012; ``aws://unknown-account/...`` gives None."""
+    if not isinstance(environment, str) or not environment.startswith("aws://"):
+        return None
+    account = environment[len("aws://"):].partition("/")[0]
+    return account if account.isdigit() and len(account) == 12 else None
 
 
 def _environment_region(environment: Any) -> str | None:
@@ -218,7 +229,11 @@ def _with_constructs(scan: Scan, paths: dict[str, str], region: str | None,
                      assets: dict[str, ContentSource]) -> Scan:
     def loc(location: Location, logical_id: str) -> Location:
         construct = paths.get(logical_id.split("/")[0])
-        return dataclasses.replace(location, context=construct) if construct else location
+        if not construct:
+            return location
+        # A value written elsewhere in the template already names the entry that uses it.
+        return dataclasses.replace(location, context=f"{construct}; {location.context}" if location.context
+                                   else construct)
 
     return dataclasses.replace(
         scan,

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from layergate.errors import InputError
+from layergate.sources import ACCOUNT_HINT
 from layergate.sources.cfn_nodes import Intrinsic, fields, intrinsic, is_null, render, text
 from layergate.sources.cfn_parameters import DEFAULT, Given, ParamDecl, is_list_type, split_list
-from layergate.sources.cfn_pseudo import is_pseudo, pseudo
+from layergate.sources.cfn_pseudo import OWN_ACCOUNT, is_pseudo, pseudo
 from layergate.sources.cfn_values import (
     Alt,
     InternalLayer,
@@ -30,6 +31,8 @@ from layergate.sources.cfn_values import (
     known,
     list_items,
     map_value,
+    origin_of,
+    placed,
     select_item,
     string_of,
     strings_of,
@@ -55,6 +58,8 @@ class TemplateInfo:
     mappings: Node | None
     regions: tuple[str, ...]
     json_style: bool = False
+    accounts: tuple[str, ...] = ()  # deploy accounts (policy deploy_accounts, CDK environment)
+    own_layers: dict[str, str] = field(default_factory=dict)  # layer name -> logical id of its LayerVersion
     mapping_cache: dict[str, dict[str, dict[str, Node]]] = field(default_factory=dict)
 
 
@@ -67,6 +72,7 @@ class Evaluator:
         self._shapes: dict[tuple[str, ...], Value] = {}
         self._rendered: dict[tuple[str, ...], str] = {}
         self._steps = 0
+        self._finished: dict[int, tuple[Value, Value]] = {}
 
     def render(self, node: Node) -> str:
         key = _shape(node)
@@ -114,6 +120,40 @@ class Evaluator:
             return self._items(node)
         return unknown(f"expected a string, found a mapping: {self.render(node)}")
 
+    def finish(self, value: Value) -> Value:
+        """``value`` with the deploying account decided: an ARN of a layer this template publishes
+        (``arn:..:${AWS::AccountId}:layer:<its LayerName>``) is that layer; otherwise one value per deploy
+        account; with no deploy account known, the reason and how to declare one."""
+        if not any(_has_account(a.value) for a in value.alts):
+            return value
+        hit = self._finished.get(id(value))
+        if hit is None:
+            hit = self._finished[id(value)] = (value, self._decide_account(value))
+        return hit[1]
+
+    def _decide_account(self, value: Value) -> Value:
+        alts: list[Alt] = []
+        problems = list(value.problems)
+        for alt in value.alts:
+            v = alt.value
+            if not _has_account(v):
+                alts.append(alt)
+                continue
+            own = self._own_layer(v) if isinstance(v, str) else None
+            if own is not None:
+                alts.append(Alt(InternalLayer(own), alt.region, alt.origin))
+            elif not self.info.accounts:
+                problems.append(unknown(f"AWS::AccountId is {ACCOUNT_HINT}").problems[0])
+            else:
+                alts.extend(Alt(_with_account(v, account), alt.region, alt.origin) for account in self.info.accounts)
+        return Value(tuple(dict.fromkeys(alts)), tuple(dict.fromkeys(problems)), value.params)
+
+    def _own_layer(self, arn: str) -> str | None:
+        parts = arn.split(":")
+        if len(parts) in (7, 8) and parts[2] == "lambda" and parts[4] == OWN_ACCOUNT and parts[5] == "layer":
+            return self.info.own_layers.get(parts[6])
+        return None
+
     def list_value(self, node: Node) -> Value:
         """A list: a sequence of values (``AWS::NoValue`` items dropped) or a list-valued function."""
         if not isinstance(node, SequenceNode) or intrinsic(node) is not None:
@@ -159,6 +199,8 @@ class Evaluator:
 
     def ref(self, name: str) -> Value:
         info = self.info
+        if name == "AWS::AccountId":
+            return known(OWN_ACCOUNT)  # decided by ``finish``, once the whole value is known
         if is_pseudo(name):
             return pseudo(name, info.regions)
         decl = info.params.get(name)
@@ -185,7 +227,9 @@ class Evaluator:
         if value is None:
             return unknown(f"parameter {decl.name} has no default and no value was given")
         scalar: Scalar = split_list(value) if is_list_type(decl.type) else value
-        return Value((Alt(scalar),), params=((decl.name, source),))
+        default = fields(decl.node).get("Default") if given is None else None
+        origin = origin_of(default, f"Parameters/{decl.name}/Default") if default is not None else None
+        return Value((Alt(scalar, None, origin),), params=((decl.name, source),))
 
     def _get_att(self, call: Intrinsic) -> Value:
         arg = call.arg
@@ -260,7 +304,24 @@ class Evaluator:
         args = _args(call, 2)
         if args is None:
             return unknown(f"Fn::Select takes [index, [values]], found {self.render(call.arg)}")
+        items = args[1]
+        if isinstance(items, SequenceNode) and intrinsic(items) is None:
+            return self._select_written(args[0], items)
         return combine([self.value(args[0]), self.list_value(args[1])], select_item)
+
+    def _select_written(self, index_node: Node, items: SequenceNode) -> Value:
+        """``!Select`` from a list written in place: the value is the item chosen, and it is placed there."""
+        index = self.value(index_node)
+        picked = [Value(problems=index.problems, params=index.params)]
+        for alt in index.alts:
+            choice = combine([Value((alt,)), self._items(items)], select_item)
+            if not choice.alts:
+                picked.append(choice)
+                continue
+            number = int(string_of(alt.value))  # select_item accepted it
+            item = items.value[number]
+            picked.append(_tied(placed(self.value(item), origin_of(item)), alt.region))
+        return union(picked)
 
     def _split(self, call: Intrinsic) -> Value:
         args = _args(call, 2)
@@ -273,7 +334,8 @@ class Evaluator:
         args = _args(call, 3)
         if args is None:
             return unknown(f"Fn::If takes [condition, value if true, value if false], found {self.render(call.arg)}")
-        return union([self.value(args[1]), self.value(args[2])])
+        return union([placed(self.value(args[1]), origin_of(args[1])),
+                      placed(self.value(args[2]), origin_of(args[2]))])
 
     def _base64(self, call: Intrinsic) -> Value:
         return map_value(self._arg(call), lambda s: base64.b64encode(string_of(s).encode()).decode())
@@ -303,6 +365,27 @@ def _shape(node: Node) -> tuple[str, ...] | None:
         if arg.__class__ is ScalarNode:
             return (node.tag, key.tag, key.value, arg.tag, arg.value)
     return None
+
+
+def _tied(value: Value, region: str | None) -> Value:
+    """The alternatives of ``value`` that exist in ``region`` (all of them when it is None), tied to it."""
+    if region is None:
+        return value
+    alts = tuple(Alt(a.value, region, a.origin) for a in value.alts if a.region in (None, region))
+    return Value(alts, value.problems, value.params)
+
+
+def _has_account(value: Scalar) -> bool:
+    if isinstance(value, str):
+        return OWN_ACCOUNT in value
+    return isinstance(value, tuple) and any(OWN_ACCOUNT in item for item in value)
+
+
+def _with_account(value: Scalar, account: str) -> Scalar:
+    if isinstance(value, str):
+        return value.replace(OWN_ACCOUNT, account)
+    assert isinstance(value, tuple)
+    return tuple(item.replace(OWN_ACCOUNT, account) for item in value)
 
 
 def _name_arg(call: Intrinsic) -> str | None:

@@ -17,7 +17,7 @@ from layergate.model import Candidate, LayerRef, Location, Resolution, Resolutio
 from layergate.sources.cfn_intrinsics import Evaluator
 from layergate.sources.cfn_nodes import fields, intrinsic, is_null, kind_of, text
 from layergate.sources.cfn_pseudo import dynamic_reference
-from layergate.sources.cfn_values import NO_VALUE, Alt, InternalLayer, Problem, Value
+from layergate.sources.cfn_values import NO_VALUE, Alt, InternalLayer, Origin, Problem, Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ def layer_entries(ev: Evaluator, node: Node | None, path: str) -> list[Entry]:
             if item.__class__ is not ScalarNode and intrinsic(item) is None:
                 raise _error(ev, item, f"Layers entry {i} must be a layer ARN or an intrinsic function, "
                                        f"found {kind_of(item)}")
-            entries.append(Entry(item, f"{path}/{i}", ev.render(item), ev.value(item), i))
+            entries.append(Entry(item, f"{path}/{i}", ev.render(item), ev.finish(ev.value(item)), i))
         return entries
     if call.name == "Fn::If" and isinstance(call.arg, SequenceNode) and len(call.arg.value) == 3:
         branches = call.arg.value
@@ -56,14 +56,14 @@ def layer_entries(ev: Evaluator, node: Node | None, path: str) -> list[Entry]:
 
 def _list_from_expression(ev: Evaluator, node: Node, path: str) -> list[Entry]:
     """A whole list computed by one expression: one entry per element, across all alternatives."""
-    value = ev.value(node)
+    value = ev.finish(ev.value(node))
     expression = ev.render(node)
     groups: defaultdict[int, list[Alt]] = defaultdict(list)
     problems = list(value.problems)
     for alt in value.alts:
         if isinstance(alt.value, tuple):
             for i, item in enumerate(alt.value):
-                groups[i].append(Alt(item, alt.region))
+                groups[i].append(Alt(item, alt.region, alt.origin))
         elif alt.value is not NO_VALUE:
             what = "a layer defined in this template" if isinstance(alt.value, InternalLayer) else "a string"
             problems.append(Problem(ResolutionKind.UNKNOWN, f"Layers must be a list; {expression} gives {what}"))
@@ -98,7 +98,7 @@ def _is_plain_list(node: Node) -> bool:
     return isinstance(node, SequenceNode) and intrinsic(node) is None
 
 
-Resolved = list[tuple[Resolution, tuple[Candidate, ...], str | None]]
+Resolved = list[tuple[Resolution, tuple[Candidate, ...], str | None, Origin | None]]
 ResolvedCache = dict[int, tuple[Value, Resolved]]
 
 
@@ -112,23 +112,47 @@ def refs_of(consumer: str, file: str, entries: list[Entry], offset: int, cache: 
         hit = cache.get(id(value))
         if hit is None:
             hit = cache[id(value)] = (value, resolve(value))  # the value is kept, so its id stays its own
-        for resolution, candidates, layer_def in hit[1]:
-            refs.append(LayerRef(consumer, location, entry.expression, resolution, candidates, layer_def,
+        for resolution, candidates, layer_def, origin in hit[1]:
+            where = location if origin is None else placed_at(location, origin)
+            refs.append(LayerRef(consumer, where, entry.expression, resolution, candidates, layer_def,
                                  offset + entry.index))
     return refs
 
 
-def resolve(value: Value) -> Resolved:
-    """How an entry's value was obtained and the ARNs it can take. Empty when it is only AWS::NoValue.
+def placed_at(entry: Location, origin: Origin) -> Location:
+    """Where a value is written: in the entry (a branch of ``!If``), or elsewhere (a parameter default, a
+    mapping), which then names the entry that uses it."""
+    if not origin.path:
+        return Location(entry.file, origin.line, origin.column, entry.path, entry.context)
+    site = f"used at line {entry.line} ({entry.path})"
+    return Location(entry.file, origin.line, origin.column, origin.path,
+                    f"{entry.context}; {site}" if entry.context else site)
 
-    A value that mixes kinds (an ``Fn::If`` between a literal and a parameter with no value) takes the
+
+def resolve(value: Value) -> Resolved:
+    """How an entry's value was obtained and the ARNs it can take, once per place its values are written
+    (the entry itself first, then each ``!If`` branch, parameter default or mapping value). Empty when it
+    is only AWS::NoValue. What cannot be known is reported at the entry.
+    """
+    groups: dict[Origin | None, list[Alt]] = {None: []} if value.problems else {}
+    for alt in value.alts:
+        groups.setdefault(alt.origin, []).append(alt)
+    out: Resolved = []
+    for origin, alts in groups.items():
+        problems = list(value.problems) if origin is None else []
+        out.extend((*r, origin) for r in _resolve_alts(alts, problems, value.params))
+    return out
+
+
+def _resolve_alts(alts: list[Alt], problems: list[Problem], params: tuple[tuple[str, str], ...]
+                  ) -> list[tuple[Resolution, tuple[Candidate, ...], str | None]]:
+    """A value that mixes kinds (an ``Fn::If`` between a literal and a parameter with no value) takes the
     least certain kind, and keeps the candidates that are known. Each further internal layer (an
     ``Fn::If`` between two layers of the template) gets a reference of its own.
     """
-    problems = list(value.problems)
     candidates: list[Candidate] = []
     internal: list[str] = []
-    for alt in value.alts:
+    for alt in alts:
         v = alt.value
         if isinstance(v, str):
             problem = dynamic_reference(v)
@@ -150,9 +174,9 @@ def resolve(value: Value) -> Resolved:
         resolution = Resolution(kind, "; ".join(dict.fromkeys(p.reason for p in problems)))
     elif not candidates:
         resolution = Resolution(ResolutionKind.INTERNAL, internal[0])
-    elif value.params:
-        names = ", ".join(dict.fromkeys(name for name, _ in value.params))
-        sources = ", ".join(dict.fromkeys(source for _, source in value.params))
+    elif params:
+        names = ", ".join(dict.fromkeys(name for name, _ in params))
+        sources = ", ".join(dict.fromkeys(source for _, source in params))
         resolution = Resolution(ResolutionKind.PARAMETER, names, sources)
     else:
         resolution = Resolution(ResolutionKind.LITERAL)

@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING
 from yaml.nodes import Node, SequenceNode
 
 from layergate.sources.cfn_nodes import Intrinsic, fields, intrinsic
-from layergate.sources.cfn_values import Alt, Scalar, Unresolvable, Value, combine, union, unknown
+from layergate.sources.cfn_values import (
+    Alt,
+    Scalar,
+    Unresolvable,
+    Value,
+    combine,
+    origin_of,
+    placed,
+    union,
+    unknown,
+)
 
 if TYPE_CHECKING:
     from layergate.sources.cfn_intrinsics import Evaluator
@@ -28,16 +38,17 @@ def find_in_map(ev: Evaluator, call: Intrinsic) -> Value:
         if default is None:
             return unknown(f"Fn::FindInMap: the fourth argument must be {{DefaultValue: ...}}, found "
                            f"{ev.render(arg.value[3])}")
-    keys = combine([ev.value(n) for n in arg.value[:3]], _key_strings)
+    keys = ev.finish(combine([ev.value(n) for n in arg.value[:3]], _key_strings))  # a key may be the account
     results = [Value(problems=keys.problems, params=keys.params)]
     for alt in keys.alts:
         assert isinstance(alt.value, tuple)
         map_name, top, second = alt.value
         leaf = _lookup(ev, map_name, top, second)
         if leaf is not None:
-            results.append(_in_region(ev.value(leaf), alt.region))
+            where = origin_of(leaf, f"Mappings/{map_name}/{top}/{second}")
+            results.append(_in_region(placed(ev.value(leaf), where), alt.region))
         elif default is not None:
-            results.append(_in_region(ev.value(default), alt.region))
+            results.append(_in_region(placed(ev.value(default), origin_of(default)), alt.region))
         else:
             results.append(unknown(_missing(ev, map_name, top, second)))
     return union(results)
@@ -79,6 +90,6 @@ def _in_region(value: Value, region: str | None) -> Value:
     """Tie the alternatives of a looked-up value to the region its key was computed for."""
     if region is None:
         return value
-    alts = tuple(Alt(a.value, region) for a in value.alts if a.region in (None, region))
+    alts = tuple(Alt(a.value, region, a.origin) for a in value.alts if a.region in (None, region))
     return Value(alts, value.problems, value.params)
 

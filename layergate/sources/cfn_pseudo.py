@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from layergate.model import ResolutionKind
+from layergate.sources import ACCOUNT_HINT
 from layergate.sources.cfn_values import NO_VALUE, Alt, Problem, Value, known, unknown
 
 _PARTITION_PREFIXES = (
@@ -29,8 +30,11 @@ _URL_SUFFIXES = {
     "aws-iso-e": "cloud.adc-e.uk",
     "aws-iso-f": "csp.hci.ic.gov",
 }
+# Stands for the deploying account inside a value until the template's layers and the deploy accounts
+# decide it (``Evaluator.finish``); no real value contains a NUL.
+OWN_ACCOUNT = "\x00AccountId\x00"  # no colon, so an ARN around it still splits into its fields
 _DEPLOY_TIME = {
-    "AWS::AccountId": "AWS::AccountId is the deploying account, which the repository does not name",
+    "AWS::AccountId": f"AWS::AccountId is {ACCOUNT_HINT}",
     "AWS::StackName": "AWS::StackName is chosen at deploy time",
     "AWS::StackId": "AWS::StackId is known only after deploy",
     "AWS::NotificationARNs": "AWS::NotificationARNs is chosen at deploy time",

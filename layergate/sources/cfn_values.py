@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from layergate.model import ResolutionKind
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 T = TypeVar("T")
 
@@ -40,9 +43,21 @@ Scalar = str | tuple[str, ...] | InternalLayer | _NoValue
 
 
 @dataclass(frozen=True, slots=True)
+class Origin:
+    """The token an alternative was written as, when that is not the whole layer entry: a branch of an
+    ``Fn::If``, an item ``Fn::Select`` picks (``path`` empty: inside the entry), or a parameter default or a
+    mapping value elsewhere in the template (``path`` names it)."""
+
+    line: int
+    column: int
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Alt:
     value: Scalar
     region: str | None = None
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,19 +108,19 @@ def combine(values: Sequence[Value], fn: Callable[[tuple[Scalar, ...]], Scalar])
     """``fn`` applied to every region-consistent combination of the alternatives of ``values``."""
     problems = [p for v in values for p in v.problems]
     params = _unique(p for v in values for p in v.params)
-    combos: list[tuple[tuple[Scalar, ...], str | None]] = [((), None)]
+    combos: list[tuple[tuple[Scalar, ...], str | None, tuple[Origin | None, ...]]] = [((), None, ())]
     for v in values:
-        grown: list[tuple[tuple[Scalar, ...], str | None]] = []
-        for parts, region in combos:
+        grown: list[tuple[tuple[Scalar, ...], str | None, tuple[Origin | None, ...]]] = []
+        for parts, region, origins in combos:
             for alt in v.alts:
                 if region is not None and alt.region is not None and alt.region != region:
                     continue
-                grown.append(((*parts, alt.value), region or alt.region))
+                grown.append(((*parts, alt.value), region or alt.region, (*origins, alt.origin)))
                 if len(grown) > MAX_CANDIDATES * 16:
                     return _too_many(problems, params)
         combos = grown
     alts: list[Alt] = []
-    for parts, region in combos:
+    for parts, region, origins in combos:
         try:
             result = fn(parts)
         except Unresolvable as exc:
@@ -117,8 +132,28 @@ def combine(values: Sequence[Value], fn: Callable[[tuple[Scalar, ...]], Scalar])
         if isinstance(result, tuple) and sum(map(len, result)) > MAX_VALUE_CHARS:
             problems.append(Problem(ResolutionKind.UNKNOWN, f"a list is longer than {MAX_VALUE_CHARS} characters"))
             continue
-        alts.append(Alt(result, region))
+        alts.append(Alt(result, region, _one_origin(origins)))
     return _bounded(Value(_unique(alts), _unique(problems), params))
+
+
+def _one_origin(origins: tuple[Origin | None, ...]) -> Origin | None:
+    """A combination is written where its one placed part is (the parameter in ``!Sub arn:..:${Version}``);
+    with two or more placed parts no single token decides it, and it stays at the entry."""
+    found = {o for o in origins if o is not None}
+    return found.pop() if len(found) == 1 else None
+
+
+def origin_of(node: Node, path: str = "") -> Origin:
+    mark = node.start_mark
+    return Origin(mark.line + 1, mark.column + 1, path)
+
+
+def placed(value: Value, origin: Origin) -> Value:
+    """``value`` with ``origin`` on the alternatives that have no place of their own yet."""
+    if all(a.origin is not None for a in value.alts):
+        return value
+    alts = tuple(a if a.origin is not None else Alt(a.value, a.region, origin) for a in value.alts)
+    return Value(_unique(alts), value.problems, value.params)
 
 
 def map_value(value: Value, fn: Callable[[Scalar], Scalar]) -> Value:

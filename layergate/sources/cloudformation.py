@@ -131,6 +131,8 @@ def scan_template_node(
         mappings=top.get("Mappings"),
         regions=options.regions,
         json_style=_json_style(root),
+        accounts=options.accounts_for(path),
+        own_layers=_layer_names(resources),
     )
     ev = Evaluator(info)
     sam_globals = fields(fields(top.get("Globals")).get("Function")) if is_sam and not resources_only else {}
@@ -163,6 +165,20 @@ def scan_template_node(
         notes=tuple(notes),
         suppressions=tuple(supps),
     )
+
+
+def _layer_names(resources: list[tuple[str, ScalarNode, str, dict[str, Node]]]) -> dict[str, str]:
+    """Layer name -> logical id of the layers the template publishes under a name written in it (a SAM
+    layer without LayerName is named after its logical id)."""
+    names: dict[str, str] = {}
+    for logical_id, _key, rtype, attributes in resources:
+        if rtype in LAYER_TYPES:
+            name = text(fields(attributes.get("Properties")).get("LayerName"))
+            if name is None and rtype == "AWS::Serverless::LayerVersion":
+                name = logical_id
+            if name:
+                names.setdefault(name, logical_id)
+    return names
 
 
 def _resources(

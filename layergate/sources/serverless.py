@@ -104,19 +104,23 @@ def parse(path: str, options: ParseOptions) -> list[Scan]:
     cache = FileCache()
     stage_source = "command line" if options.stage else "default"
     first_region = options.regions[0] if options.regions else None
-    first = evaluate(root, path, options, Pass(options.stage, stage_source, first_region), cache)
+    accounts: tuple[str | None, ...] = options.accounts_for(path) or (None,)
+    first = evaluate(root, path, options, Pass(options.stage, stage_source, first_region, accounts[0]), cache)
     stages: list[tuple[str | None, str]] = [(options.stage, stage_source)]
     if options.stage is None and first.stage_used:
         stages.extend((s, "params") for s in first.param_stages if s != first.default_stage)
     regions = options.regions if options.regions and first.region_option_used else (first_region,)
-    if len(stages) * len(regions) > MAX_EVALUATIONS:
-        raise InputError(f"{len(stages)} stages in params x {len(regions)} regions is more than {MAX_EVALUATIONS}"
-                         " evaluations; name one with --stage", path)
+    if not first.account_used:
+        accounts = accounts[:1]  # ${aws:accountId} is not read: every deploy account gives the same result
+    if len(stages) * len(regions) * len(accounts) > MAX_EVALUATIONS:
+        raise InputError(f"{len(stages)} stages in params x {len(regions)} regions x {len(accounts)} deploy accounts"
+                         f" is more than {MAX_EVALUATIONS} evaluations; name one with --stage", path)
     scans = [first.scan]
     for stage, source in stages:
         for region in regions:
-            if (stage, region) != (options.stage, first_region):
-                scans.append(evaluate(root, path, options, Pass(stage, source, region), cache).scan)
+            for account in accounts:
+                if (stage, region, account) != (options.stage, first_region, accounts[0]):
+                    scans.append(evaluate(root, path, options, Pass(stage, source, region, account), cache).scan)
     return [merge(scans)]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from layergate.model import Candidate, Resolution, ResolutionKind
+from layergate.sources import ACCOUNT_HINT
 from layergate.sources.sls_sources import partition_of
 from layergate.sources.sls_tree import Item, Unresolved, Use, render, scalar_text
 
@@ -163,7 +164,7 @@ def _pseudo(name: str, internal: Mapping[str, str], region: str | None) -> tuple
     if name in internal:
         return internal[name], False
     if name == "AWS::AccountId":
-        raise _Unknown("AWS::AccountId: the account the deploy runs in is not in the repository")
+        raise _Unknown(f"AWS::AccountId: {ACCOUNT_HINT}")
     raise _Unknown(f"${{{name}}}: not a value layergate knows in a Serverless layer list")
 
 

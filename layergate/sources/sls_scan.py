@@ -34,6 +34,7 @@ class Evaluation:
     param_stages: tuple[str, ...]  # the stages the params block names (besides "default")
     stage_used: bool  # whether the result depends on the stage at all
     region_option_used: bool  # ... or on the deploy's --region
+    account_used: bool = False  # ... or on the account the deploy runs in
 
 
 def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: FileCache) -> Evaluation:
@@ -70,7 +71,7 @@ def evaluate(node: Node, path: str, options: ParseOptions, run: Pass, cache: Fil
                     scan.layer_defs + extra.layer_defs, scan.grants + extra.grants, scan.notes + extra.notes,
                     extra.suppressions, scan.regions)
     stage_used, region_used = r.stage_used, r.region_option_used
-    return Evaluation(scan, r.stage(), _param_stages(r), stage_used, region_used)
+    return Evaluation(scan, r.stage(), _param_stages(r), stage_used, region_used, r.account_used)
 
 
 def _param_stages(r: Resolver) -> tuple[str, ...]:
@@ -213,7 +214,7 @@ def _grants(accounts: Item | None, layer_id: str) -> list[LayerGrant]:
     label = f"{layer_id}.allowedAccounts"
     if isinstance(accounts.value, Unresolved):
         return [LayerGrant(layer_id, f"<unknown: {accounts.value.reason}>", None,
-                           Location(accounts.file, accounts.line, accounts.column, label))]
+                           Location(accounts.file, accounts.line, accounts.column, label), label)]
     if not accounts.is_list:
         raise InputError(f"{label} must be a list of accounts", accounts.file, accounts.line, accounts.column)
     out = []
@@ -222,6 +223,6 @@ def _grants(accounts: Item | None, layer_id: str) -> list[LayerGrant]:
                      else scalar_text(entry.value))
         # The framework has no OrganizationId for allowedAccounts: '*' is every AWS account.
         out.append(LayerGrant(layer_id, principal, None, Location(entry.file, entry.line, entry.column,
-                                                                  f"{label}[{i}]")))
+                                                                  f"{label}[{i}]"), label))
     return out
 

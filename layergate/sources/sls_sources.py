@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from layergate.model import ResolutionKind
+from layergate.sources import ACCOUNT_HINT
 from layergate.sources.sls_syntax import Variable
 from layergate.sources.sls_tree import DONE, Item, Unresolved, Use, scalar_text
 
@@ -84,7 +85,10 @@ def aws(r: Resolver, address: str | None, var: Variable, at: Item, params: Seque
         value = region if address == "region" else partition_of(region)
         return _value(value, at, Use(var.text, "region"))
     if address == "accountId":
-        return unresolved(UNKNOWN, f"{var.text}: the account the deploy runs in is not in the repository", at)
+        r.account_used = True
+        if r.run.account is not None:
+            return _value(r.run.account, at, Use(var.text, "parameter", "policy deploy_accounts"))
+        return unresolved(UNKNOWN, f"{var.text}: {ACCOUNT_HINT}", at)
     return unresolved(UNKNOWN, f"{var.text}: unsupported 'aws' address", at)
 
 

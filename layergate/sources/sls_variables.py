@@ -36,6 +36,7 @@ class Pass:
     stage: str | None = None  # as if `--stage` were given; None: the configuration's own default
     stage_source: str = "default"  # "command line", or "params" for a stage the params block names
     region: str | None = None  # as if `--region` were given
+    account: str | None = None  # the account the deploy runs in (policy deploy_accounts)
 
 
 class Resolver:
@@ -57,6 +58,7 @@ class Resolver:
         # give the same result and need no evaluation of their own.
         self.stage_used = False
         self.region_option_used = False
+        self.account_used = False
 
     # -- walking the configuration -----------------------------------------------------------------
 

@@ -175,7 +175,7 @@ def _grant(path: str, resource: PlanResource, config: ConfigIndex, tf: TfSources
     address = resource.address
     principal = _text(resource, "principal") or AFTER_APPLY
     organization = _text(resource, "organization_id")
-    return LayerGrant(_granted_layer(resource, config), principal, organization, _where(path, address, tf))
+    return LayerGrant(_granted_layer(resource, config), principal, organization, _where(path, address, tf), address)
 
 
 def _granted_layer(resource: PlanResource, config: ConfigIndex) -> str:

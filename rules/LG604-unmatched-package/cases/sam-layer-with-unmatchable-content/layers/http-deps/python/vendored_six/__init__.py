@@ -1,0 +1,1 @@
+# copied from six 1.16.0
