@@ -209,11 +209,18 @@ def _uncovered_keys(done: Rewrite, found: dict[str, online.Referenced], moves: S
 
 
 def _uncovered(done: Rewrite, found: dict[str, online.Referenced], moves: Sequence[Move]) -> list[str]:
-    """References of a moved version that no rewrite reached: said, never passed over."""
-    touched: dict[tuple[str, str, int], set[str]] = {}
+    """References of a moved version that no rewrite reached: said, never passed over.
+
+    A literal ARN is reached when its own line changed; a value assembled from parameters, variables or
+    ``Fn::Join`` pieces when the version was changed in some file (a parameter default, a ``--parameters``
+    file, ``samconfig.toml``, a ``locals`` block).
+    """
+    import os
+
+    lines: dict[tuple[str, str, int], set[tuple[str, int]]] = {}
     for e in done.edits:
         for c in e.changes:
-            touched.setdefault(c.key, set()).add(e.path)
+            lines.setdefault(c.key, set()).add((os.path.realpath(c.file), c.line))
     refused_keys = {x.key for x in done.refusals}
     out = []
     for m in moves:
@@ -223,28 +230,22 @@ def _uncovered(done: Rewrite, found: dict[str, online.Referenced], moves: Sequen
         for use in ref.uses:
             if use.scan.format in GENERATED_FORMATS:
                 continue
-            here = use.ref.location.file in touched.get(m.key, set())
-            elsewhere = bool(touched.get(m.key)) and use.ref.resolution.kind.value != "literal"
-            if not (here or elsewhere):
-                out.append(f"{use.ref.location}: {use.ref.consumer} takes {m.old} from {use.ref.expression!r}, "
+            loc = use.ref.location
+            if use.ref.resolution.kind.value == "literal":
+                reached = (os.path.realpath(loc.file), loc.line) in lines.get(m.key, set())
+            else:
+                reached = bool(lines.get(m.key))
+            if not reached:
+                out.append(f"{loc}: {use.ref.consumer} takes {m.old} from {use.ref.expression!r}, "
                            "where upgrade cannot find the version digits to change; change it by hand")
     return out
 
 
 def _write_all(edits: Sequence[FileEdit], policy: tuple[Any, str | None]) -> None:
-    """Write every file atomically; when one write fails, put back the ones already written."""
-    from layergate.atomicfile import replace_if_unchanged
+    from layergate.rewrite.files import write_all
 
     lockfile, policy_text = policy
     work = [(e.path, e.original, e.new) for e in edits]
     if policy_text is not None:
         work.append((lockfile.path, lockfile.original, policy_text.encode("utf-8")))
-    written: list[tuple[str, bytes, bytes]] = []
-    try:
-        for path, original, new in work:
-            replace_if_unchanged(path, original, new)
-            written.append((path, original, new))
-    except BaseException:
-        for path, original, new in reversed(written):
-            replace_if_unchanged(path, new, original)
-        raise
+    write_all(work, command="upgrade")

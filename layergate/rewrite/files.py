@@ -47,3 +47,33 @@ def candidates(paths: Sequence[str], extra: Iterable[str], excludes: Sequence[st
     for path in extra:
         add(path)
     return sorted(found.values())
+
+
+def write_all(work: Sequence[tuple[str, bytes, bytes]], *, command: str) -> None:
+    """Write each ``(path, original, new)`` atomically, all or nothing.
+
+    Every file is first checked to still hold ``original`` (someone may have edited it since it was read),
+    so a conflict is found before anything is written. When a write then fails, the files already written
+    get their original bytes back, and the error is raised.
+    """
+    from layergate.atomicfile import replace_if_unchanged
+    from layergate.errors import PolicyError
+
+    for path, original, _new in work:
+        try:
+            with open(path, "rb") as fh:
+                same = fh.read() == original
+        except OSError as exc:
+            raise PolicyError(f"cannot read: {exc.strerror or exc}; nothing was written", path) from None
+        if not same:
+            raise PolicyError(f"the file changed while {command} ran; nothing was written (run {command} again)",
+                              path)
+    written: list[tuple[str, bytes, bytes]] = []
+    try:
+        for path, original, new in work:
+            replace_if_unchanged(path, original, new, command=command)
+            written.append((path, original, new))
+    except BaseException:
+        for path, original, new in reversed(written):
+            replace_if_unchanged(path, new, original, command=command)
+        raise
