@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         upgrades = _with_diffs(upgrades, moves, args, policy)
     applied, status = None, 0
     if (args.apply or args.dry_run) and moves:
-        applied, status = _apply(args, prepared, result.scans, found, moves)
+        applied, status = _apply(args, prepared, result.scans, found, moves, clients)
     if any(d.problem for u in upgrades for d in u.diffs):
         status = 1
     render = {"json": report.render_json, "markdown": report.render_markdown}.get(args.format, report.render_text)
@@ -141,7 +141,7 @@ def _with_diffs(upgrades: Sequence[LayerUpgrade], moves: Sequence[Move], args: a
 
 
 def _apply(args: argparse.Namespace, prepared: common.Prepared, scans: Sequence[Scan],
-           found: dict[str, online.Referenced], moves: Sequence[Move]) -> tuple[Applied, int]:
+           found: dict[str, online.Referenced], moves: Sequence[Move], clients: Any) -> tuple[Applied, int]:
     """Rewrite references and record the new versions; nothing is written when any part fails."""
     from layergate import catalog
     from layergate.commands import lock
@@ -170,7 +170,7 @@ def _apply(args: argparse.Namespace, prepared: common.Prepared, scans: Sequence[
                             for m in moves)})
     new_arns = _moved_to(done, moves)
     lockfile = LockFile(policy.path)
-    facts = online.read_layers(args, new_arns) if new_arns else {}
+    facts = online.read_layers(args, new_arns, clients=clients) if new_arns else {}
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     plan = lock.make_plan(new_arns, {}, facts, policy, catalog.load(), updates=set(), reviewer=args.reviewer,
                           today=prepared.today, now=stamp, download=False)
@@ -194,11 +194,14 @@ def _apply(args: argparse.Namespace, prepared: common.Prepared, scans: Sequence[
 
 def _moved_to(done: Rewrite, moves: Sequence[Move]) -> list[LayerArn]:
     """The new version ARNs of the moves some file now names (a move no file names records nothing)."""
+    by_target: dict[tuple[Any, int], list[Move]] = {}
+    for m in moves:
+        by_target.setdefault((m.key, m.new), []).append(m)
     out: dict[str, LayerArn] = {}
     for e in done.edits:
         for c in e.changes:
-            for m in moves:
-                if m.key == c.key and m.new == c.new and (c.move is None or c.move == m):
+            for m in by_target.get((c.key, c.new), ()):
+                if c.move is None or c.move == m:
                     arn = m.old.with_version(m.new)
                     out.setdefault(str(arn), arn)
     return list(out.values())
@@ -217,10 +220,17 @@ def _uncovered(done: Rewrite, found: dict[str, online.Referenced], moves: Sequen
     """
     import os
 
+    real: dict[str, str] = {}
+
+    def realpath(path: str) -> str:
+        if path not in real:
+            real[path] = os.path.realpath(path)
+        return real[path]
+
     lines: dict[tuple[str, str, int], set[tuple[str, int]]] = {}
     for e in done.edits:
         for c in e.changes:
-            lines.setdefault(c.key, set()).add((os.path.realpath(c.file), c.line))
+            lines.setdefault(c.key, set()).add((realpath(c.file), c.line))
     refused_keys = {x.key for x in done.refusals}
     out = []
     for m in moves:
@@ -232,7 +242,7 @@ def _uncovered(done: Rewrite, found: dict[str, online.Referenced], moves: Sequen
                 continue
             loc = use.ref.location
             if use.ref.resolution.kind.value == "literal":
-                reached = (os.path.realpath(loc.file), loc.line) in lines.get(m.key, set())
+                reached = (realpath(loc.file), loc.line) in lines.get(m.key, set())
             else:
                 reached = bool(lines.get(m.key))
             if not reached:

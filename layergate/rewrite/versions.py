@@ -119,12 +119,14 @@ def _rewrite_text(path: str, data: bytes, text: str, by_key: Mapping[Key, Mappin
     pieces: list[str] = []
     changes: list[Change] = []
     last = 0
+    counted, line = 0, 1  # lines are counted incrementally: counting from the start each time is quadratic
     for m in _ARN_TAIL.finditer(text):
         key = (m["account"], m["name"], int(m["version"]))
         regions = by_key.get(key)
         if regions is None or _in_comment(text, m.start(), comments):
             continue
-        line = text.count("\n", 0, m.start("version")) + 1
+        line += text.count("\n", counted, m.start("version"))
+        counted = m.start("version")
         column = m.start("version") - (text.rfind("\n", 0, m.start("version")) + 1) + 1
         region = m["region"] or ""
         if _LITERAL_REGION.fullmatch(region):
