@@ -190,6 +190,9 @@ def render_markdown(upgrades: Sequence[LayerUpgrade], applied: Applied | None) -
         out += ["", "---", "The new versions are recorded in the policy with their SHA-256 but without `reviewed_by`: "
                 "`layergate check` fails with LG301 until a reviewer has read the changes above and filled in "
                 "`reviewed_by` and `reviewed_at` for each one."]
+        if any(f.kind == "added" for u in moving for d in u.diffs if d.diff for f in d.diff.extensions):
+            out.append("A new version that adds an extension also needs `extension: true` on its entry once "
+                       "the reviewer has read what the extension does (LG401).")
     return "\n".join(out) + "\n"
 
 
