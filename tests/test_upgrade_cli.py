@@ -158,6 +158,13 @@ upgrade: 2 to upgrade, 0 held back, 0 up to date
 """
 
 
+def digits_at(layers: Layers, line: int, which: str) -> str:
+    """``line:column`` of the version digits of ``which`` on TEMPLATE's ``line`` (names vary in length)."""
+    text = TEMPLATE.format(obs=layers.name("obs"), utils=layers.name("utils")).splitlines()[line - 1]
+    name = layers.name(which)
+    return f"{line}:{text.index(name + ':') + len(name) + 2}"
+
+
 def expected_template(layers: Layers, obs: int, utils: int) -> str:
     return TEMPLATE.format(obs=layers.name("obs"), utils=layers.name("utils")).replace(
         f"{layers.name('obs')}:1", f"{layers.name('obs')}:{obs}").replace(
@@ -176,9 +183,9 @@ def test_apply_rewrites_every_reference_and_records_the_new_versions_unreviewed(
     out = scrub(capsys.readouterr().out, layers)
     obs, utils = layers.obs[2], layers.utils[1]
     assert out.splitlines()[-7:] == [
-        "changed template.yaml:11:72  1 -> 3  (OBS)",
-        "changed template.yaml:12:76  1 -> 2  (UTILS)",
-        "changed template.yaml:19:88  1 -> 3  (OBS)",
+        f"changed template.yaml:{digits_at(layers, 11, 'obs')}  1 -> 3  (OBS)",
+        f"changed template.yaml:{digits_at(layers, 12, 'utils')}  1 -> 2  (UTILS)",
+        f"changed template.yaml:{digits_at(layers, 19, 'obs')}  1 -> 3  (OBS)",
         f"recorded  {scrub(obs.arn, layers)}  sha256 {obs.sha256}  ({len(obs.zip)} bytes)",
         f"recorded  {scrub(utils.arn, layers)}  sha256 {utils.sha256}  ({len(utils.zip)} bytes)",
         "",
@@ -234,7 +241,7 @@ def test_dry_run_prints_the_diff_of_every_file_and_writes_nothing(
 +++ .layergate.yaml
 @@ -5,4 +5,14 @@
 """)
-    assert "would change template.yaml:19:88  1 -> 3  (OBS)\n" in out
+    assert f"would change template.yaml:{digits_at(layers, 19, 'obs')}  1 -> 3  (OBS)\n" in out
 
 
 def with_policy(repo: Path, extra: str) -> None:
@@ -331,7 +338,8 @@ def test_a_region_variable_serving_regions_that_move_differently_is_refused(
     before = (repo / "template.yaml").read_bytes()
     assert upgrade(world, "--apply", "--no-diff") == 1
     out = scrub(capsys.readouterr().out, layers)
-    assert ("cannot rewrite template.yaml:19:88: arn:aws:lambda:${AWS::Region}:111122223333:layer:OBS:1 is used "
+    assert (f"cannot rewrite template.yaml:{digits_at(layers, 19, 'obs')}: "
+            "arn:aws:lambda:${AWS::Region}:111122223333:layer:OBS:1 is used "
             "in several regions that do not all move to the same version (eu-west-1 -> 2, us-east-1 -> 3); pass "
             "--to, or write the ARN per region\n") in out
     # The layer some reference of which cannot move does not move at all; the others do.
