@@ -417,3 +417,18 @@ def test_an_aws_error_stops_the_run_with_one_line_and_writes_nothing(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("layergate: error: ") and "expired" in err, err
     assert {p.name: p.read_bytes() for p in repo.iterdir() if p.is_file()} == before
+
+
+def test_each_layer_is_searched_once_however_many_references_name_it(
+    world: World, layers: Layers, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert world.router is not None
+    hits = world.router.hits
+    obs_layer = layers.obs[0].arn.rsplit(":", 1)[0]
+    before = {n: hits[("GetLayerVersion", f"{obs_layer}:{n}")] for n in range(2, 15)}
+    listed = hits[("ListLayerVersions", layers.utils[0].arn.rsplit(":", 1)[0])]
+    assert upgrade(world, "--no-diff") == 0  # obs:1 is named twice (Api, Worker), utils:1 once
+    capsys.readouterr()
+    after = {n: hits[("GetLayerVersion", f"{obs_layer}:{n}")] - before[n] for n in range(2, 15)}
+    assert after == {**{n: 1 for n in range(2, 14)}, 14: 0}  # 2 (deleted), 3, then the window 4-13
+    assert hits[("ListLayerVersions", layers.utils[0].arn.rsplit(":", 1)[0])] - listed == 1
