@@ -8,7 +8,7 @@ import tempfile
 from layergate.errors import PolicyError
 
 
-def replace_if_unchanged(path: str, original: bytes, data: bytes) -> None:
+def replace_if_unchanged(path: str, original: bytes, data: bytes, *, command: str = "lock") -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename, keeping the file mode.
 
     Refused (PolicyError) when the file no longer holds ``original``: someone edited it meanwhile.
@@ -17,7 +17,8 @@ def replace_if_unchanged(path: str, original: bytes, data: bytes) -> None:
     try:
         with open(target, "rb") as fh:
             if fh.read() != original:
-                raise PolicyError("the file changed while lock ran; nothing was written (run lock again)", path)
+                raise PolicyError(
+                    f"the file changed while {command} ran; nothing was written (run {command} again)", path)
         mode = os.stat(target).st_mode & 0o7777
         fd, tmp = tempfile.mkstemp(prefix=".layergate-lock-", dir=os.path.dirname(target) or ".")
     except OSError as exc:

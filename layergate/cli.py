@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "layergate.commands.inspect",
     "layergate.commands.diff",
     "layergate.commands.inventory",
+    "layergate.commands.upgrade",
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

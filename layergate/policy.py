@@ -117,6 +117,24 @@ class OrgInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class UpgradeIgnore:
+    """One ``upgrade: ignore:`` entry: a layer (ARN or name glob), all of it or only some versions."""
+
+    layer: str
+    versions: tuple[int, ...]  # empty: every version of the layer
+    reason: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradePolicy:
+    """The ``upgrade:`` section: how `layergate upgrade` chooses versions."""
+
+    cooldown_days: int = 0
+    ignore: tuple[UpgradeIgnore, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     path: str | None  # None for the built-in default
     version: int = 1
@@ -131,6 +149,7 @@ class Policy:
     ignore: tuple[IgnoreEntry, ...] = ()
     vulnerabilities: VulnerabilityPolicy = field(default_factory=VulnerabilityPolicy)
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+    upgrade: UpgradePolicy = field(default_factory=UpgradePolicy)
 
     @property
     def is_default(self) -> bool:

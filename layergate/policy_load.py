@@ -28,6 +28,8 @@ from layergate.policy import (
     ProvenanceExpectation,
     PublisherAllow,
     ReviewedLayer,
+    UpgradeIgnore,
+    UpgradePolicy,
     VulnerabilityIgnore,
     VulnerabilityPolicy,
 )
@@ -264,6 +266,16 @@ def _build(root: Node, data: dict[str, Any], file: str) -> Policy:
         ),
         vulnerabilities=_vulnerabilities(data, loc),
         exclude=excludes,
+        upgrade=_upgrade(data.get("upgrade", {}), loc),
+    )
+
+
+def _upgrade(section: dict[str, Any], loc: Any) -> UpgradePolicy:
+    return UpgradePolicy(
+        cooldown_days=section.get("cooldown_days", 0),
+        ignore=tuple(UpgradeIgnore(e["layer"], tuple(e.get("versions", ())), e.get("reason", ""),
+                                   loc("upgrade", "ignore", i))
+                     for i, e in enumerate(section.get("ignore", []))),
     )
 
 

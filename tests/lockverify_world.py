@@ -49,6 +49,7 @@ CONSUMER = "123456789012"  # moto's account for the plain "testing" keys the tes
 ORG_ID = "o-lg0example1"
 
 _LAYER_PATH = re.compile(r"^/2018-10-31/layers/(?P<name>[^/]+)/versions/(?P<version>\d+)(?P<policy>/policy)?$")
+_LIST_PATH = re.compile(r"^/2018-10-31/layers/(?P<name>[^/]+)/versions$")
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/")
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "proxy-connection"}
 
@@ -155,6 +156,10 @@ class AccountRouter:
     def handle(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
         headers = {k: v for k, v in h.headers.items() if k.lower() not in _HOP}
         path = urllib.parse.urlsplit(h.path).path
+        listing = _LIST_PATH.match(path) if h.command == "GET" else None
+        if listing is not None:
+            self._list(h, urllib.parse.unquote(listing["name"]), headers, body)
+            return
         m = _LAYER_PATH.match(path) if h.command == "GET" else None
         if m is None:
             self._reply(h, *self._forward(h.command, h.path, headers, body))
@@ -193,6 +198,23 @@ class AccountRouter:
         elif status == 200:
             out = json.dumps(_aws_policy_document(json.loads(out))).encode()
         self._reply(h, status, out_headers, out)
+
+    def _list(self, h: BaseHTTPRequestHandler, layer: str, headers: dict[str, str], body: bytes) -> None:
+        """ListLayerVersions as AWS answers it: only the owner may list, and by name or by layer ARN
+        (moto finds nothing for an ARN, and would list the caller's namesake of another account's layer)."""
+        owner = layer.split(":")[4] if layer.startswith("arn:") else None
+        caller, caller_arn = self._caller(h.headers.get("Authorization", ""))
+        if owner is not None and owner != caller:
+            message = (f"User: {caller_arn} is not authorized to perform: lambda:ListLayerVersions on resource: "
+                       f"{layer} because no resource-based policy allows the lambda:ListLayerVersions action")
+            self._reply(h, *_aws_error(403, "AccessDeniedException", message))
+            return
+        name = layer.rsplit(":", 1)[-1] if owner is not None else layer
+        query = urllib.parse.urlsplit(h.path).query
+        target = f"/2018-10-31/layers/{urllib.parse.quote(name, safe='')}/versions" + (f"?{query}" if query else "")
+        with self._lock:
+            self.hits[("ListLayerVersions", layer)] += 1
+        self._reply(h, *self._forward(h.command, target, headers, body))
 
     def _caller(self, authorization: str) -> tuple[str, str]:
         """The caller's account and ARN, as moto's STS sees the request's access key."""

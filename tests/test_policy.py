@@ -27,6 +27,8 @@ from layergate.policy import (
     ProvenanceExpectation,
     PublisherAllow,
     ReviewedLayer,
+    UpgradeIgnore,
+    UpgradePolicy,
     VulnerabilityIgnore,
     VulnerabilityPolicy,
     default_policy,
@@ -135,6 +137,10 @@ def test_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
                     arn="arn:aws:lambda:*:012345678901:layer:*", file="infra/*.yaml", resource="Legacy*",
                     expires=dt.date(2026, 12, 31)),
     )
+    assert p.upgrade == UpgradePolicy(7, (
+        UpgradeIgnore("arn:aws:lambda:*:580247275435:layer:LambdaInsightsExtension", (39,), "broke cold starts",
+                      Location(f, 74, 7, "upgrade.ignore[0]")),
+    ))
     assert p.vulnerabilities == VulnerabilityPolicy(
         "medium", (VulnerabilityIgnore("CVE-2023-32681", "no proxy is configured",
                                        Location(f, 60, 7, "vulnerabilities.ignore[0]"), dt.date(2027, 1, 31)),),
@@ -152,6 +158,7 @@ def test_every_record_field_is_read_from_the_file(monkeypatch: pytest.MonkeyPatc
     records: list[tuple[Any, set[str]]] = [
         (p.publishers[0], {"account"}), (p.publishers[1], {"vendor", "layers"}),
         (p.layers[0], set()), (p.deny[0], set()), (p.ignore[0], set()), (p.org, set()),
+        (p.upgrade, set()), (p.upgrade.ignore[0], set()),
         (p.vulnerabilities, set()), (p.vulnerabilities.ignore[0], set())]
     for record, absent_by_design in records:
         empty = {f.name for f in dataclasses.fields(record) if getattr(record, f.name) in (None, "", ())}

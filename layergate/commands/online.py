@@ -15,6 +15,7 @@ from layergate.model import LayerRef, ResolutionKind, Scan
 
 if TYPE_CHECKING:
     from layergate.aws.layers import Facts
+    from layergate.aws.session import LambdaClients
 
 
 def jobs_arg(text: str) -> int:
@@ -88,16 +89,17 @@ def unreadable(arn: LayerArn) -> str | None:
 
 
 def read_layers(args: argparse.Namespace, arns: Sequence[LayerArn], *, download: bool = False,
-                policy_for: frozenset[str] = frozenset(), download_for: frozenset[str] = frozenset()
-                ) -> dict[str, Facts]:
+                policy_for: frozenset[str] = frozenset(), download_for: frozenset[str] = frozenset(),
+                clients: LambdaClients | None = None) -> dict[str, Facts]:
     """Facts from AWS for every ARN (a progress bar on a terminal); ``policy_for`` names ARNs whose
-    GetLayerVersionPolicy is read too, ``download_for`` those whose zip is downloaded (all with ``download``)."""
+    GetLayerVersionPolicy is read too, ``download_for`` those whose zip is downloaded (all with ``download``).
+    ``clients`` (LambdaClients) reuses a command's clients."""
     from layergate.aws.layers import Request, fetch
     from layergate.aws.pool import Progress
     from layergate.aws.session import AwsSettings, LambdaClients
 
-    settings = AwsSettings(profile=args.profile, endpoint_url=args.endpoint_url, jobs=args.jobs)
-    clients = LambdaClients(settings)
+    if clients is None:
+        clients = LambdaClients(AwsSettings(profile=args.profile, endpoint_url=args.endpoint_url, jobs=args.jobs))
     requests = [Request(arn, download=download or str(arn) in download_for, policy=str(arn) in policy_for)
                 for arn in arns]
     progress = Progress(len(requests), "layer versions", stream=sys.stderr)
