@@ -228,7 +228,8 @@ def _agree_on_version(values: Mapping[str, LayerArn], answers: Mapping[Ask, Answ
         return (f"the newest version differs per region ({said}); one ARN cannot say both: write the ARN "
                 "per region (a Mappings entry keyed by region)")
     first = next(iter(versions.values()))
-    return Fixed(edit(first), first if len(versions) == 1 else f":{numbers.pop()} appended")
+    said = first if len(versions) == 1 else f"version {numbers.pop()} in every region ({', '.join(sorted(versions))})"
+    return Fixed(edit(first), said)
 
 
 def _tf_data(ref: LayerRef, name: str, read: Callable[[str], sites.Source]) -> Pending | str:
