@@ -141,9 +141,8 @@ template.yaml:17:11: fixed LG102: arn:aws:lambda:us-east-1:ACCT:layer:{u} -> arn
 template.yaml:18:11: fixed LG102: !Sub arn:aws:lambda:${{AWS::Region}}:ACCT:layer:{o} -> version 2 in every region (eu-west-1, us-east-1)
 template.yaml:21:{c1}: fixed LG101: !Ref UtilsLayer -> arn:aws:lambda:us-east-1:ACCT:layer:{u}:2
 template.yaml:21:{c2}: not fixed LG102: arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:{v}: ListLayerVersions \
-arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:{v}: AccessDeniedException: User: arn:aws:sts::ACCT:user/moto \
-is not authorized to perform: lambda:ListLayerVersions on resource: arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:{v} \
-because no resource-based policy allows the lambda:ListLayerVersions action
+arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:{v}: AccessDeniedException; the versions of a layer shared by another \
+account cannot be listed: pin the version its publisher documents by hand
 template.yaml:21:{c3}: not fixed LG101: {{{{resolve:ssm:SSM/regional}}}}: SSM parameter SSM/regional resolves \
 differently per region (eu-west-1: arn:aws:lambda:eu-west-1:ACCT:layer:{o}:1, us-east-1: \
 arn:aws:lambda:us-east-1:ACCT:layer:{o}:1); one literal cannot say both: write the ARN per region (a Mappings \

@@ -100,6 +100,10 @@ def _refused(exc: BaseException, operation: str, subject: str, region: str, endp
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
+        if code in _REFUSED and operation == "ListLayerVersions" and code.startswith("AccessDenied"):
+            # Vendors share a layer version with GetLayerVersion only: its newest number cannot be listed.
+            return Answer(problem=f"{operation} {subject}: {code}; the versions of a layer shared by another "
+                                  "account cannot be listed: pin the version its publisher documents by hand")
         if code in _REFUSED:
             message = " ".join(str(error.get("Message", "")).split())
             return Answer(problem=f"{operation} {subject}: {code}" + (f": {message}" if message else ""))
