@@ -267,3 +267,77 @@ def _fmt_clean(path: Path) -> bool:
 
     done = subprocess.run(["terraform", "fmt", "-check", str(path)], capture_output=True, check=False)
     return done.returncode == 0
+
+
+ONE = """\
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers: [arn:aws:lambda:us-east-1:ACCT:layer:UTILS]   # same ARN in both files
+"""
+
+
+def test_an_arn_repeated_in_several_files_is_fixed_in_each(
+        capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, aws_env: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.yaml", "b.yaml"):
+        Path(name).write_text(fill(ONE, names), encoding="utf-8")
+    code, out, err = run(capsys, world, ".")
+    u = names.utils
+    fixed = fill(ONE, names).replace(f"layer:{u}]", f"layer:{u}:3]")
+    assert [Path(n).read_text(encoding="utf-8") for n in ("a.yaml", "b.yaml")] == [fixed, fixed]
+    assert out == "".join(
+        f"{n}:5:16: fixed LG102: arn:aws:lambda:us-east-1:{CONSUMER}:layer:{u} -> "
+        f"arn:aws:lambda:us-east-1:{CONSUMER}:layer:{u}:3\n" for n in ("a.yaml", "b.yaml"))
+    assert (code, err.splitlines()[-1]) == (0, "fix: 2 fixed, 0 not fixed; 2 files written")
+
+
+def test_a_write_that_fails_puts_back_the_files_already_written(
+        capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, aws_env: str) -> None:
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.yaml", "b.yaml"):
+        Path(name).write_text(fill(ONE, names), encoding="utf-8")
+    real_replace = os.replace
+
+    def replace(src: str, dst: str) -> None:  # the disk fills up when the second file is written
+        if dst.endswith("b.yaml"):
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr("layergate.atomicfile.os.replace", replace)
+    code, _out, err = run(capsys, world, ".")
+    assert [Path(n).read_text(encoding="utf-8") for n in ("a.yaml", "b.yaml")] == [fill(ONE, names)] * 2
+    assert (code, err) == (2, "layergate: error: b.yaml: cannot write: No space left on device\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
+
+
+MISSING = """\
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - "{{resolve:ssm:SSM/nothing-here}}"
+"""
+
+
+def test_a_missing_parameter_and_an_unknown_region_are_reasons(
+        capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, aws_env: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("template.yaml").write_text(fill(MISSING, names), encoding="utf-8")
+    code, out, _err = run(capsys, world, "template.yaml", "--region", "us-east-1")
+    said = fill("{{resolve:ssm:SSM/nothing-here}}", names)
+    assert out == (f"template.yaml:6:11: not fixed LG101: {said}: GetParameter {names.ssm}/nothing-here in "
+                   f"us-east-1: ParameterNotFound: Parameter {names.ssm}/nothing-here not found.\n")
+    assert code == 1
+    code, out, _err = run(capsys, world, "template.yaml")
+    assert out == (f"template.yaml:6:11: not fixed LG101: {said}: SSM parameter {names.ssm}/nothing-here is read "
+                   "in the deploy region, which is not known: pass --region or set regions in the policy\n")
+    assert code == 1
+    assert Path("template.yaml").read_text(encoding="utf-8") == fill(MISSING, names)
