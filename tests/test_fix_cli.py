@@ -278,12 +278,16 @@ Resources:
 """
 
 
-def test_an_arn_repeated_in_several_files_is_fixed_in_each(
-        capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, aws_env: str) -> None:
+def two_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: Names) -> None:
     monkeypatch.chdir(tmp_path)
     for name in ("a.yaml", "b.yaml"):
         Path(name).write_text(fill(ONE, names), encoding="utf-8")
+
+
+def test_an_arn_repeated_in_several_files_is_fixed_in_each(
+        capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, aws_env: str) -> None:
+    two_files(tmp_path, monkeypatch, names)
     code, out, err = run(capsys, world, ".")
     u = names.utils
     fixed = fill(ONE, names).replace(f"layer:{u}]", f"layer:{u}:3]")
@@ -299,9 +303,7 @@ def test_a_write_that_fails_puts_back_the_files_already_written(
         monkeypatch: pytest.MonkeyPatch, aws_env: str) -> None:
     import os
 
-    monkeypatch.chdir(tmp_path)
-    for name in ("a.yaml", "b.yaml"):
-        Path(name).write_text(fill(ONE, names), encoding="utf-8")
+    two_files(tmp_path, monkeypatch, names)
     real_replace = os.replace
 
     def replace(src: str, dst: str) -> None:  # the disk fills up when the second file is written
