@@ -343,3 +343,23 @@ def test_a_missing_parameter_and_an_unknown_region_are_reasons(
                    "in the deploy region, which is not known: pass --region or set regions in the policy\n")
     assert code == 1
     assert Path("template.yaml").read_text(encoding="utf-8") == fill(MISSING, names)
+
+
+def test_lock_records_the_pinned_versions_in_the_same_write(
+        capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, aws_env: str) -> None:
+    import base64
+    import re
+
+    two_files(tmp_path, monkeypatch, names)
+    Path(".layergate.yaml").write_text("version: 1\nregions: [us-east-1]\nlayers: []\n", encoding="utf-8")
+    arn = f"arn:aws:lambda:us-east-1:{CONSUMER}:layer:{names.utils}:3"
+    published = world.lambda_client(CONSUMER, "us-east-1").get_layer_version(LayerName=names.utils, VersionNumber=3)
+    sha256 = base64.b64decode(published["Content"]["CodeSha256"]).hex()
+    size = published["Content"]["CodeSize"]
+    code, out, err = run(capsys, world, ".", "--lock")
+    policy = re.sub(r"recorded_at: \S+", "recorded_at: <now>", Path(".layergate.yaml").read_text(encoding="utf-8"))
+    assert policy == (f"version: 1\nregions: [us-east-1]\nlayers:\n  - arn: {arn}\n    sha256: {sha256}\n"
+                      f"    code_size: {size}\n    recorded_at: <now>\n    extension: false\n")
+    assert out.splitlines()[-1] == f"recorded  {arn}  sha256 {sha256}  ({size:,} bytes)"
+    assert (code, err.splitlines()[-1]) == (0, "fix: 2 fixed, 0 not fixed; 3 files written")

@@ -40,6 +40,7 @@ class Edit:
 class Fixed:
     edit: Edit
     pinned: str  # what the entry now says, for the report
+    arns: tuple[str, ...]  # the layer version ARNs it now takes (one per region when the region is a variable)
 
 
 Finish = Callable[[Mapping[Ask, Answer]], "Fixed | Pending | str"]
@@ -167,7 +168,7 @@ def _pin(values: Mapping[str, LayerArn], edit: Callable[[str], Edit], what: str)
             said = ", ".join(f"{r}: {v}" for r, v in sorted(pinned.items()))
             return (f"{what} resolves differently per region ({said}); one literal cannot say both: "
                     "write the ARN per region (a Mappings entry keyed by region)")
-        return Fixed(edit(distinct[0]), distinct[0])
+        return Fixed(edit(distinct[0]), distinct[0], (distinct[0],))
 
     return Pending(tuple(dict.fromkeys(latest.values())), done) if latest else done({})
 
@@ -229,7 +230,7 @@ def _agree_on_version(values: Mapping[str, LayerArn], answers: Mapping[Ask, Answ
                 "per region (a Mappings entry keyed by region)")
     first = next(iter(versions.values()))
     said = first if len(versions) == 1 else f"version {numbers.pop()} in every region ({', '.join(sorted(versions))})"
-    return Fixed(edit(first), said)
+    return Fixed(edit(first), said, tuple(sorted(set(versions.values()))))
 
 
 def _tf_data(ref: LayerRef, name: str, read: Callable[[str], sites.Source]) -> Pending | str:
@@ -258,6 +259,7 @@ def _tf_data(ref: LayerRef, name: str, read: Callable[[str], sites.Source]) -> P
         if got.problem:
             return got.problem
         version = LayerArn.parse(got.value).version
-        return Fixed(Edit(src.path, at, at, f"{m.group(1)}version{pad}= {version}{m.group(3)}"), got.value)
+        line = f"{m.group(1)}version{pad}= {version}{m.group(3)}"
+        return Fixed(Edit(src.path, at, at, line), got.value, (got.value,))
 
     return Pending((Ask("latest", layer.region, layer.layer_arn),), finish)
