@@ -29,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "layergate.commands.diff",
     "layergate.commands.inventory",
     "layergate.commands.upgrade",
+    "layergate.commands.fix",
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

@@ -258,6 +258,32 @@ def _obs_agent(box: Sandbox) -> Path:
     return box.root
 
 
+# The template docs/fix.md shows (its first yaml block), so the example cannot drift from the page.
+FIX_TEMPLATE = (REPO / "docs" / "fix.md").read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def _fix_example(box: Sandbox) -> Path:
+    """docs/fix.md's example: team-utils:1..3 and team-tools:1..2 of the team's account in eu-west-1, the
+    SSM parameter naming team-utils:3; Datadog's layer cannot be listed."""
+    world = box.lambda_world()
+    box.env["AWS_ENDPOINT_URL_SSM"] = world.moto_url  # type: ignore[attr-defined]
+    if not getattr(world, "fix_example", False):  # once per moto: the example shows these version numbers
+        from lockverify_world import CONSUMER
+
+        for name, count in (("team-utils", 3), ("team-tools", 2)):
+            for _ in range(count):
+                world.publish(CONSUMER, "eu-west-1", name)  # type: ignore[attr-defined]
+        import boto3
+
+        boto3.client("ssm", region_name="eu-west-1", endpoint_url=world.moto_url,  # type: ignore[attr-defined]
+                     aws_access_key_id="testing", aws_secret_access_key="testing").put_parameter(
+            Name="/layers/team-utils", Type="String", Value=f"arn:aws:lambda:eu-west-1:{CONSUMER}:layer:team-utils:3")
+        world.fix_example = True  # type: ignore[attr-defined]
+    (box.root / "template.yaml").write_text(FIX_TEMPLATE, encoding="utf-8")
+    (box.root / ".layergate.yaml").write_text("version: 1\nregions: [eu-west-1]\n", encoding="utf-8")
+    return box.root
+
+
 def _organization(box: Sandbox) -> Path:
     """The moto organization of tests/inventory_world.py, as its management account; every AWS API through
     the world's router (``AWS_ENDPOINT_URL``), team-b's me-south-1 not enabled (as in the docs' example)."""
@@ -394,6 +420,7 @@ LOCK, SLS, TF = "docs/lock-verify.md: ", "docs/serverless.md: ", "docs/terraform
 SIGN = "docs/signing.md: "
 PROV = "docs/provenance.md: "
 UPG = "docs/upgrade.md: "
+FIX = "docs/fix.md: "
 OTEL_EU = "arn:aws:lambda:eu-west-1:111111111111:layer:otel-collector:1"
 
 CASES: dict[str, Case] = {
@@ -420,6 +447,11 @@ CASES: dict[str, Case] = {
     INTEG + "layergate scp --out-dir scp/": Case(_examples_root, 0, _json_file("scp/layergate-scp-1.json")),
     INTEG + "layergate init": Case(_no_policy, 0, _files(".layergate.yaml")),
     INTEG + "layergate init --print": Case(_no_policy, 0, _stdout_has("version: 1")),
+    FIX + "layergate fix --dry-run": Case(_fix_example, 1, _stdout_has(
+        "+        - arn:aws:lambda:eu-west-1:123456789012:layer:team-utils:3\n")),
+    FIX + "layergate fix": Case(None, 1, _stdout_has(
+        "template.yaml:16:11: fixed LG102: arn:aws:lambda:eu-west-1:123456789012:layer:team-tools -> "
+        "arn:aws:lambda:eu-west-1:123456789012:layer:team-tools:2\n")),
     LOCK + "layergate lock": Case(_otel, 0, _stdout_has(f"recorded  {OTEL_EU}  sha256 ")),
     LOCK + "layergate lock #2": Case(_otel_recorded(stale_eu=False), 0, _stderr_has("0 recorded, 0 updated, 2 unchanged")),
     LOCK + "layergate lock #3": Case(_otel_recorded(stale_eu=True), 1),
