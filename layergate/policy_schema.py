@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from layergate import schema_subset
+from layergate.records import dataclass
 from layergate.schema_subset import equal
 
 SCHEMA_RESOURCE = "policy.schema.json"

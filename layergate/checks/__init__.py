@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from layergate.records import dataclass
 from layergate.rule import Rule
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ kept some of its alternatives from being known. Alternatives of different region
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from layergate.model import ResolutionKind
+from layergate.records import dataclass
 
 if TYPE_CHECKING:
     from yaml.nodes import Node

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import TypeVar
 
 from yaml.nodes import MappingNode
@@ -36,6 +35,7 @@ from layergate.model import (
     ResolutionKind,
     Scan,
 )
+from layergate.records import replace
 from layergate.sources import NotThisFormat, ParseOptions
 
 T = TypeVar("T")

@@ -8,13 +8,13 @@ that list is written (possibly in an included file).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from yaml.nodes import Node
 
 from layergate.errors import InputError
 from layergate.model import ContentSource, Function, LayerDef, LayerGrant, LayerRef, Location, Note, Scan
+from layergate.records import dataclass
 from layergate.sources import ParseOptions
 from layergate.sources.sls_files import FileCache, FileLoader
 from layergate.sources.sls_layers import evaluate_entry, function_logical_id, layer_logical_id

@@ -8,12 +8,12 @@ when the sources are at hand (``--tf-dir``, by default the plan file's directory
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import os
 from typing import TYPE_CHECKING, Any
 
+from layergate import records
 from layergate.errors import InputError
 from layergate.model import ContentSource, Function, LayerDef, LayerGrant, LayerRef, Location, Scan
 from layergate.sources import NotThisFormat, ParseOptions
@@ -133,7 +133,7 @@ def _where(path: str, address: str, tf: TfSources) -> Location:
     if parsed is not None:
         found = tf.block(parsed.module.scope, "resource", parsed.type_name)
         if found is not None:
-            return dataclasses.replace(found, path=address)
+            return records.replace(found, path=address)
     return Location(path, 0, 0, address)
 
 
