@@ -7,11 +7,14 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from layergate import records, report
 from layergate.commands import common
 from layergate.vulns.options import add_advisory_options
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def add_parser(sub: Any) -> None:

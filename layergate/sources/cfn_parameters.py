@@ -14,7 +14,6 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from yaml.nodes import Node
 
@@ -23,6 +22,10 @@ from layergate.records import dataclass
 from layergate.sources import ParseOptions
 from layergate.sources.cfn_nodes import fields, key_nodes, text
 from layergate.yamlnodes import read_text
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import Any
 
 COMMAND_LINE = "command line"
 DEFAULT = "default"

@@ -11,14 +11,16 @@ from __future__ import annotations
 import gc
 import json
 import os
-from typing import TYPE_CHECKING, Any
 
 from layergate import records
 from layergate.errors import InputError
 from layergate.model import ContentSource, Function, LayerDef, LayerGrant, LayerRef, Location, Scan
 from layergate.sources import NotThisFormat, ParseOptions
 
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
 if TYPE_CHECKING:  # the parts are imported by parse(): detect() runs for every candidate file
+    from typing import Any
+
     from layergate.sources.tf_config import ConfigIndex
     from layergate.sources.tf_files import TfSources
     from layergate.sources.tf_plan import PlanResource
