@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +109,10 @@ def test_mistakes_are_refused_as_by_dataclasses() -> None:
 
     with pytest.raises(TypeError, match="non-default argument 'second'"):
         records.dataclass(Order)
+
+
+def test_inits_compiled_ahead_are_in_sync() -> None:
+    """layergate/record_inits.py holds the __init__ of every record the package defines (start-up time)."""
+    fresh = subprocess.run([sys.executable, "-m", "layergate.records"], capture_output=True, text=True, check=True)
+    written = (Path(records.__file__).parent / "record_inits.py").read_text()
+    assert fresh.stdout == written, "run: python -m layergate.records > layergate/record_inits.py"
