@@ -4,8 +4,9 @@ The standard library's ``dataclasses`` imports ``inspect`` (and with it ``ast``,
 compiles the source of half a dozen methods for every class it decorates: about 10 ms to import and 0.8 ms
 per frozen slotted class, which was most of a one-file ``layergate check``. This module builds the same
 classes for the subset layergate uses (``frozen``, ``slots``, ``eq``, ``repr``; fields with a default, a
-default factory, ``init=False``, ``repr=False``, ``compare=False``; ``__post_init__``) and compiles only
-``__init__``; the other methods are shared closures.
+default factory, ``init=False``, ``repr=False``, ``compare=False``; ``__post_init__``). Only ``__init__`` is
+made from source, and that source is compiled ahead in ``layergate.record_inits`` (generated from this module,
+byte-compiled with the package); the other methods are shared closures.
 
 The records stay dataclasses for everything else: type checkers see ``dataclasses.dataclass`` itself (the
 ``TYPE_CHECKING`` branch), and ``dataclasses.fields``/``replace``/``asdict``/``is_dataclass`` work at run
