@@ -31,7 +31,7 @@ def run_once(cmd: Sequence[str], ok: Sequence[int] = (0, 1)) -> tuple[float, int
 
 
 def paired(a: Sequence[str], b: Sequence[str], runs: int) -> dict[str, float]:
-    """Run a and b alternately ``runs`` times; medians of each and of the per-pair ratio a/b."""
+    """Run a and b alternately ``runs`` times; medians (and minimums) of each and the median per-pair ratio a/b."""
     ta: list[float] = []
     tb: list[float] = []
     ma: list[int] = []
@@ -46,6 +46,8 @@ def paired(a: Sequence[str], b: Sequence[str], runs: int) -> dict[str, float]:
     return {
         "a_median_s": statistics.median(ta),
         "b_median_s": statistics.median(tb),
+        "a_min_s": min(ta),
+        "b_min_s": min(tb),
         "ratio_median": statistics.median(x / y for x, y in zip(ta, tb, strict=True)),
         "a_peak_kib": max(ma),
         "b_peak_kib": max(mb),

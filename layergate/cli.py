@@ -11,10 +11,13 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 
 from layergate import __version__
 from layergate.errors import ErrorList, LayergateError
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 # Explicit registry: reading this tuple tells you every command that exists.
 COMMANDS: tuple[str, ...] = (

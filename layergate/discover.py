@@ -10,11 +10,11 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from types import ModuleType
 
 from layergate import sources
 from layergate.errors import InputError
+from layergate.records import dataclass
 
 CANDIDATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 CANDIDATE_NAMES = ("serverless.ts", "serverless.js")  # code, never run: reported, not read

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from layergate.arn import LayerArn, try_parse
 from layergate.catalog import Catalog
 from layergate.model import ResolutionKind, Scan
+from layergate.records import dataclass, field
 
 MAX_SEEN = 3  # functions named in a publisher's comment
 

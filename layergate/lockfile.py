@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from layergate import yamlnodes
 from layergate.arn import try_parse
 from layergate.atomicfile import replace_if_unchanged
 from layergate.errors import PolicyError
+from layergate.records import dataclass
 from layergate.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode
 from layergate.yamlscalar import Value, as_read, pair, render
 

@@ -8,7 +8,8 @@ record came from.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+
+from layergate.records import dataclass, field
 
 
 class Severity(enum.IntEnum):

@@ -8,9 +8,9 @@ the documented strict default used when no file exists.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from layergate.model import BuiltFrom, Location, Severity
+from layergate.records import dataclass, field
 
 POLICY_FILENAMES = (".layergate.yaml", ".layergate.yml")
 

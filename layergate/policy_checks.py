@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from layergate.arn import ArnError, LayerArn
 from layergate.policy_schema import Path, Problem, show
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import Any
 
 LineOf = Callable[[Path], int]
 

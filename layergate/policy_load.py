@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable
-from typing import Any
 
 from layergate import policy_schema, schema_subset, yamlnodes
 from layergate.errors import ErrorList, InputError, PolicyError
@@ -36,6 +35,10 @@ from layergate.policy import (
 from layergate.policy_checks import semantic_problems
 from layergate.policy_schema import Path, Problem, show
 from layergate.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_VALUES = 100_000  # values after alias expansion; a real policy holds a few thousand at most
 _Y = "tag:yaml.org,2002:"

@@ -9,13 +9,13 @@ review age, more organization accounts).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import subprocess
 import tempfile
 from typing import TypeVar
 
+from layergate import records
 from layergate.errors import ErrorList, LayergateError, PolicyError
 from layergate.policy import (
     POLICY_FILENAMES,
@@ -140,7 +140,7 @@ def _renamed(exc: LayergateError, path: str, shown: str) -> LayergateError:
 
 def relocate(policy: Policy, shown: str) -> Policy:
     """The same policy with every location naming ``shown`` instead of the temporary file."""
-    return dataclasses.replace(
+    return records.replace(
         policy,
         path=shown,
         publishers=_moved(policy.publishers, shown),
@@ -154,7 +154,7 @@ _Entry = TypeVar("_Entry", PublisherAllow, ReviewedLayer, DenyEntry, IgnoreEntry
 
 
 def _moved(items: tuple[_Entry, ...], shown: str) -> tuple[_Entry, ...]:
-    return tuple(dataclasses.replace(i, location=dataclasses.replace(i.location, file=shown)) for i in items)
+    return tuple(records.replace(i, location=records.replace(i.location, file=shown)) for i in items)
 
 
 def additions(base: Policy, working: Policy) -> list[str]:

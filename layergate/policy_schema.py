@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from layergate import schema_subset
+from layergate.records import dataclass
 from layergate.schema_subset import equal
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_RESOURCE = "policy.schema.json"
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from layergate.model import Finding, Location, Severity
+from layergate.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

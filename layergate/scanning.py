@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from layergate.discover import Skipped, discover
 from layergate.errors import ErrorList, LayergateError
 from layergate.model import Scan
+from layergate.records import dataclass
 from layergate.sources import NotThisFormat, ParseOptions
 
 

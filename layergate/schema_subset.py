@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import Any
 
 ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "default", "examples"})
 
@@ -92,7 +95,7 @@ def _num(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
-Keyword = Callable[[Any, Any, dict[str, Any], dict[str, Any]], bool]
+Keyword = Callable[["Any", "Any", dict[str, "Any"], dict[str, "Any"]], bool]
 KEYWORDS: dict[str, Keyword] = {
     "$ref": _ref,
     "type": lambda w, x, s, r: any(is_type(x, t) for t in ([w] if isinstance(w, str) else w)),

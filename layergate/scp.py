@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
 from layergate.catalog import Catalog, partition_of
 from layergate.errors import PolicyError
 from layergate.policy import Policy, PublisherAllow
+from layergate.records import dataclass, field
 
 SCP_MAX_CHARS = 5120
 MAX_ATTACHED = 5  # SCPs attachable to one root, OU or account

@@ -10,10 +10,10 @@ matching entries list.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn
+from layergate.records import dataclass
 
 if TYPE_CHECKING:
     from layergate.catalog import Catalog

@@ -13,12 +13,15 @@ import gc
 import os
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from layergate.errors import InputError
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import Any
 
 STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVE: Any = yaml.resolver.Resolver.resolve

@@ -40,6 +40,34 @@ def test_check_imports_nothing_heavy(tmp_path: Path) -> None:
     assert proc.stdout.splitlines()[-1] == "1 []"
 
 
+SAM_TEMPLATE = "Transform: AWS::Serverless-2016-10-31\n" + TEMPLATE.replace("AWS::Lambda::Function", "AWS::Serverless::Function")
+
+# What a one-function SAM check loads besides the rule modules: each one costs start-up time in every
+# pre-commit run, so a module joining this list should be one the check cannot do without.
+ONE_TEMPLATE_MODULES = [
+    "arn", "catalog", "checks", "cli", "commands", "commands.check", "commands.common", "discover", "engine",
+    "errors", "model", "policy", "policy_checks", "policy_load", "policy_schema", "record_inits", "records", "report",
+    "report.text", "rule", "scanning", "schema_subset", "sources", "sources.cfn_intrinsics", "sources.cfn_layers",
+    "sources.cfn_nodes", "sources.cfn_parameters", "sources.cfn_pseudo", "sources.cfn_resources",
+    "sources.cfn_values", "sources.cloudformation", "sources.serverless", "sources.terraform", "vulns",
+    "vulns.options", "yamlnodes",
+]
+
+
+def test_one_template_check_loads_only_what_it_needs(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(SAM_TEMPLATE)
+    probe = (
+        "import sys\nfrom layergate.cli import main\nfrom layergate.checks import MODULE_NAMES\n"
+        "status = main(['check', '-q', 'template.yaml'])\n"
+        "ours = sorted(m.removeprefix('layergate.') for m in sys.modules if m.startswith('layergate.'))\n"
+        "rules = sorted(f'checks.{n}' for n in (*MODULE_NAMES, 'common'))\n"
+        "slow = ('dataclasses', 'inspect', 'ast', 'importlib.metadata', 'pkg_resources', 'typing', 'typing_extensions')\n"
+        "print(status, [m for m in ours if m not in rules], sorted(m for m in sys.modules if m in slow))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.stdout.splitlines()[-1] == f"1 {ONE_TEMPLATE_MODULES} []"
+
+
 def test_usage_error_is_exit_2(tmp_path: Path) -> None:
     proc = run(tmp_path, "check", "--fail-on", "sometimes")
     assert proc.returncode == 2

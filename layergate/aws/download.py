@@ -15,8 +15,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from typing import IO
+
+from layergate.records import dataclass
 
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024  # 50 MB is the largest zip Lambda accepts through its API
 CHUNK = 1024 * 1024

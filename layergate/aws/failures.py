@@ -8,9 +8,9 @@ throttling that outlasted the retries) stops the run with one line the user can 
 from __future__ import annotations
 
 import urllib.parse
-from dataclasses import dataclass
 
 from layergate.errors import OnlineError
+from layergate.records import dataclass
 
 # Error codes that mean "this caller cannot have this layer version".
 UNAVAILABLE_CODES = frozenset({"ResourceNotFoundException", "AccessDeniedException", "AccessDenied"})

@@ -12,7 +12,6 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from layergate.arn import LayerArn
@@ -22,6 +21,7 @@ from layergate.aws.failures import Unavailable
 from layergate.aws.pool import Progress, StopFlag, run_all
 from layergate.aws.session import LambdaClients
 from layergate.errors import OnlineError
+from layergate.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

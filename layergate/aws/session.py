@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from layergate import __version__
 from layergate.errors import OnlineError
+from layergate.records import dataclass
 
 DEFAULT_JOBS = 16
 MAX_JOBS = 64

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from layergate.arn import LayerArn
 from layergate.aws import failures
 from layergate.aws.layers import _published
 from layergate.aws.pool import Progress, StopFlag, run_all
 from layergate.aws.session import LambdaClients
+from layergate.records import dataclass
 
 PROBE_WINDOW = 10  # consecutive missing or unshared versions after which probing stops
 PROBE_LIMIT = 500  # versions probed at most per layer, so a hostile endpoint cannot keep a run going

@@ -26,11 +26,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
 
 from layergate.arn import LayerArn
+from layergate.records import dataclass, field
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "publishers.json")
 KINDS = ("ext", "lib", "lib+ext")

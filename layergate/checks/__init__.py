@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
-from typing import TYPE_CHECKING
 
+from layergate.records import dataclass
 from layergate.rule import Rule
 
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn, try_parse
 from layergate.catalog import partition_of
 from layergate.model import Candidate, LayerDef, LayerGrant, LayerRef, Location, ResolutionKind, Scan
 from layergate.policy import ReviewedLayer
 
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
 if TYPE_CHECKING:
     from layergate.checks import Context
     from layergate.layer.survey import Survey

@@ -11,12 +11,12 @@ or a value layergate cannot determine, cannot be judged: reported (fail closed).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from layergate import signing
 from layergate.checks import Context
 from layergate.checks.common import external_arns, first_few, function
 from layergate.model import CodeSigningConfig, Finding, Function, LayerRef, Scan, Severity
+from layergate.records import dataclass
 from layergate.rule import Rule
 
 RULE = Rule(

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
-from layergate import report
+from layergate import records, report
 from layergate.commands import common
 from layergate.vulns.options import add_advisory_options
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def add_parser(sub: Any) -> None:
@@ -48,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     ctx = Context(policy=policy, catalog=catalog.load(), regions=prepared.regions, today=prepared.today)
     notes = list(prepared.notes)
     if any(d.content.kind == "local" and d.content.local_path for s in result.scans for d in s.layer_defs):
-        ctx = dataclasses.replace(ctx, vulnerabilities=published_layer_vulns(result.scans, args, notes))
+        ctx = records.replace(ctx, vulnerabilities=published_layer_vulns(result.scans, args, notes))
     outcome = evaluate(result.scans, ctx)
-    outcome = dataclasses.replace(outcome, files_by_format=result.files_by_format)
+    outcome = records.replace(outcome, files_by_format=result.files_by_format)
     if getattr(args, "verbose", False):
         notes.extend(f"skipped {s.path}: {s.reason}" for s in result.skipped)
     if not result.scans and not args.quiet:

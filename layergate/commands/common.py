@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from layergate import __version__
+from layergate import __version__, records
 from layergate.errors import LayergateError
 from layergate.model import Outcome, Severity
 from layergate.policy import Policy
+from layergate.records import dataclass
 from layergate.sources import ParseOptions
 
 DEFAULT_POLICY_NOTE = (
@@ -135,7 +134,7 @@ def emit(args: argparse.Namespace, outcome: Outcome, policy: Policy, notes: Sequ
     for fmt, path in args.output:
         if fmt not in report.FORMATS:
             raise LayergateError(f"--output: unknown format {fmt!r} (choose from {', '.join(sorted(report.FORMATS))})")
-        text = report.render(fmt, dataclasses.replace(ctx, color=False))
+        text = report.render(fmt, records.replace(ctx, color=False))
         try:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(text)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import os
 import sys
 from typing import Any
 
+from layergate import records
 from layergate.errors import LayergateError
 
 
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         result = scan_paths([args.path], ParseOptions(regions=regions, root=root), DEFAULT_EXCLUDES)
     found = collect(result.scans, catalog.load())
     if args.region:
-        found = dataclasses.replace(found, regions=tuple(sorted(set(found.regions) | set(args.region))))
+        found = records.replace(found, regions=tuple(sorted(set(found.regions) | set(args.region))))
     text = render(found, dt.date.today(), result.files_by_format)
     if args.print_only:
         sys.stdout.write(text)

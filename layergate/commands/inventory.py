@@ -156,14 +156,13 @@ def _run(args: argparse.Namespace) -> int:
 def _with_org(policy: Any, inv: Any) -> Any:
     """With --org, the organization AWS lists stands in for a policy that names none (LG502 compares grants
     with it); a policy that names its organization keeps its own."""
-    import dataclasses
-
+    from layergate import records
     from layergate.policy import OrgInfo
 
     if inv.organization is None:
         return policy
     org = policy.org
-    return dataclasses.replace(policy, org=OrgInfo(
+    return records.replace(policy, org=OrgInfo(
         id=org.id or inv.organization,
         accounts=org.accounts or tuple(a.id for a in inv.org_accounts),
     ))

@@ -13,13 +13,13 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from layergate.arn import ArnError, LayerArn
 from layergate.commands import common, online
 from layergate.errors import LayergateError
 from layergate.provenance import cli as provenance
+from layergate.records import dataclass, field
 
 if TYPE_CHECKING:
     from layergate.aws.layers import Facts

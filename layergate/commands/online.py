@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn, try_parse
 from layergate.catalog import partition_of
 from layergate.errors import LayergateError
 from layergate.model import LayerRef, ResolutionKind, Scan
+from layergate.records import dataclass
 
 if TYPE_CHECKING:
     from layergate.aws.layers import Facts

@@ -127,8 +127,7 @@ def _moves(upgrades: Sequence[LayerUpgrade]) -> list[Move]:
 
 def _with_diffs(upgrades: Sequence[LayerUpgrade], moves: Sequence[Move], args: argparse.Namespace,
                 policy: Any) -> list[LayerUpgrade]:
-    import dataclasses
-
+    from layergate import records
     from layergate.layer.remote import AwsAccess
     from layergate.upgrade.diffs import diff_all
 
@@ -137,7 +136,7 @@ def _with_diffs(upgrades: Sequence[LayerUpgrade], moves: Sequence[Move], args: a
     by_layer: dict[str, list[Any]] = {}
     for d in results:
         by_layer.setdefault(d.old.layer_arn, []).append(d)
-    return [dataclasses.replace(u, diffs=tuple(by_layer.get(u.choice.layer.layer_arn, ()))) for u in upgrades]
+    return [records.replace(u, diffs=tuple(by_layer.get(u.choice.layer.layer_arn, ()))) for u in upgrades]
 
 
 def _apply(args: argparse.Namespace, prepared: common.Prepared, scans: Sequence[Scan],

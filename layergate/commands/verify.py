@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from layergate import report, signing
 from layergate.commands import common, online
 from layergate.provenance import cli as provenance
+from layergate.records import dataclass
 
 if TYPE_CHECKING:
     from layergate.arn import LayerArn

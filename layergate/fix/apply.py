@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from layergate.errors import InputError
 from layergate.fix import sites
 from layergate.fix.plan import Edit
+from layergate.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

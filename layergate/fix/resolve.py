@@ -8,10 +8,10 @@ fixed; anything else (credentials, endpoint, throttling past the retries) ends t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from layergate.arn import LayerArn
+from layergate.records import dataclass
 
 # A layer's versions or a parameter that this caller cannot have: a fact about that one value.
 _REFUSED = frozenset({"ParameterNotFound", "ParameterVersionNotFound", "ResourceNotFoundException",

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 
+from layergate.records import dataclass, field
 from layergate.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode
 
 BOM = b"\xef\xbb\xbf"

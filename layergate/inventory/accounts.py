@@ -14,13 +14,13 @@ made under a lock; the clients themselves are shared by the worker threads.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from layergate.aws import failures
 from layergate.aws.session import AwsSettings, LambdaClients, client_config, new_session
 from layergate.errors import OnlineError
 from layergate.inventory.model import ACTIVE, Account, Gap
+from layergate.records import dataclass
 
 SESSION_NAME = "layergate-inventory"
 ROLE_SECONDS = 3600  # the longest session a chained role may have

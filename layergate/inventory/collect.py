@@ -13,13 +13,13 @@ import contextlib
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 from layergate.aws import failures
 from layergate.aws.pool import Progress, StopFlag, run_all
 from layergate.inventory.accounts import Access, Caller, Connection, assume, enabled_regions, said
 from layergate.inventory.model import Account, FunctionRecord, Gap, PublishedLayer
+from layergate.records import dataclass
 
 PER_REGION_JOBS = 8  # requests in flight per account and region
 

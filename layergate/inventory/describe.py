@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from layergate.arn import LayerArn, try_parse
 from layergate.aws import failures
@@ -29,6 +28,7 @@ from layergate.catalog import partition_of
 from layergate.inventory.accounts import Access, said
 from layergate.inventory.collect import Limits
 from layergate.inventory.model import FunctionRecord, LayerHistory, LayerVersionFacts
+from layergate.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

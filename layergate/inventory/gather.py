@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 from layergate.aws.pool import Progress, StopFlag
@@ -27,6 +26,7 @@ from layergate.inventory.model import (
     PublishedLayer,
 )
 from layergate.inventory.workqueue import WorkQueue
+from layergate.records import dataclass
 
 
 def gather(settings: AwsSettings, options: Options, *, org: bool, requested: tuple[str, ...],

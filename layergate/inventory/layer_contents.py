@@ -9,9 +9,9 @@ is a ``LocalPackages`` whose ``unread`` says why, so the layer is reported as no
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 
+from layergate import records
 from layergate.vulns.contents import LocalPackages, local_packages
 
 
@@ -43,7 +43,7 @@ def compact(found: LocalPackages) -> LocalPackages:
         if path.endswith(".py") and path not in owned and (top := python_top(path)) is not None:
             tops.setdefault(top, path)
     return LocalPackages(
-        packages=tuple(dataclasses.replace(p, files=()) for p in found.packages),
+        packages=tuple(records.replace(p, files=()) for p in found.packages),
         paths=tuple(tops.values()),
         binaries=tuple(b for b in found.binaries if b not in owned),
         unread=found.unread,

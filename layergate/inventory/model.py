@@ -7,11 +7,11 @@ gaps is incomplete, and says so in every output format and in its exit status.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn, try_parse
 from layergate.model import Outcome, Severity
+from layergate.records import dataclass
 
 if TYPE_CHECKING:
     from layergate.aws.layers import Grant

@@ -9,7 +9,6 @@ failures that end the run.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 import json
 import os
@@ -17,6 +16,7 @@ import sys
 from collections import Counter
 from typing import Any
 
+from layergate import records
 from layergate.errors import LayergateError
 from layergate.inventory.model import ACTIVE, InventoryReport, uses
 from layergate.model import Finding, Severity
@@ -56,7 +56,7 @@ def emit(args: argparse.Namespace, report: InventoryReport) -> int:
     for fmt, path in args.output:
         if fmt not in FORMATS:
             raise LayergateError(f"--output: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-        text = render(fmt, dataclasses.replace(report, color=False))
+        text = render(fmt, records.replace(report, color=False))
         try:
             with open(path, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from layergate.arn import try_parse
 from layergate.checks import Context, find_rule
 from layergate.errors import LayergateError
 from layergate.inventory.model import FunctionRecord, Inventory, source, uses
 from layergate.model import Finding, Location
+from layergate.records import dataclass
 from layergate.rule import Rule
 from layergate.vulns.model import AdvisorySource, PackageResult, Vulnerability, VulnReport
 

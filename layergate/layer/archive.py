@@ -21,12 +21,12 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from typing import IO
 
 from layergate.errors import InputError
 from layergate.layer.limits import DEFAULT_LIMITS, Limits
 from layergate.layer.zipread import Corrupt, RawZip
+from layergate.records import dataclass
 
 CHUNK = 4 << 20  # members are read in pieces of this size, so memory stays bounded
 

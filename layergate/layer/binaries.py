@@ -9,7 +9,8 @@ header is a position-independent executable, told apart when the program headers
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+
+from layergate.records import dataclass
 
 ELF_MAGIC = b"\x7fELF"
 

@@ -9,13 +9,12 @@ the GIL for the whole 4 MiB piece, so that one does run beside the rest).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
+from layergate import records
 from layergate.errors import InputError
 from layergate.layer import packages, split
 from layergate.layer.archive import CHUNK, Layer, Member, Problem, open_layer
@@ -25,6 +24,7 @@ from layergate.layer.limits import DEFAULT_LIMITS, Limits
 from layergate.layer.packages import Package
 from layergate.layer.reader import read_pieces
 from layergate.layer.survey import Binary, Extension, extension, is_extension
+from layergate.records import dataclass, field
 
 _HEAD = 64 << 10  # bytes of a file's start kept for ELF program headers and the #! line
 
@@ -76,7 +76,7 @@ def inspect_layer(path: str, limits: Limits = DEFAULT_LIMITS, source: str | None
         members = layer.members
         if split.worth_splitting(members):
             parts, digest = split.shared(layer, members, _scan, then=lambda: _file_sha256(path))
-            return dataclasses.replace(_finish(source, list(layer.problems), parts), archive_sha256=digest)
+            return records.replace(_finish(source, list(layer.problems), parts), archive_sha256=digest)
         # The zip's own hash is computed beside the reading (file reads and hashlib release the GIL).
         hashed: list[str | InputError] = []
         worker = threading.Thread(target=_hash_into, args=(path, hashed), name="layergate-zip-hash")
@@ -87,7 +87,7 @@ def inspect_layer(path: str, limits: Limits = DEFAULT_LIMITS, source: str | None
             worker.join()
         if isinstance(hashed[0], InputError):
             raise hashed[0]
-        return dataclasses.replace(contents, archive_sha256=hashed[0])
+        return records.replace(contents, archive_sha256=hashed[0])
 
 
 def _refused(layer: Layer, source: str, archive_sha256: str) -> LayerContents:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from layergate.layer.archive import Problem
 from layergate.layer.inventory import Endpoint, FileEntry, LayerContents
 from layergate.layer.packages import Package
+from layergate.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,10 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 
 from layergate.layer.archive import declared_entries
 from layergate.layer.limits import DEFAULT_LIMITS
+from layergate.records import dataclass, replace
 
 _SITE = r"python/(?:lib/python3\.\d+/site-packages/)?"
 _PY_META = re.compile(_SITE + r"([^/]+)\.(?:dist-info/METADATA|egg-info/PKG-INFO|egg-info)\Z")

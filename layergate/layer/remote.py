@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from layergate.arn import ArnError, LayerArn
 from layergate.errors import InputError, OnlineError
+from layergate.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

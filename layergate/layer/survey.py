@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 import os
 import zipfile
-from dataclasses import dataclass
 
 from layergate.errors import InputError
 from layergate.layer.archive import REFUSING, Member, Problem, Unreadable, open_layer
 from layergate.layer.binaries import ElfInfo, describe_executable, elf_info
 from layergate.layer.limits import DEFAULT_LIMITS, Limits
+from layergate.records import dataclass
 
 EXTENSIONS_DIR = "extensions/"
 HEAD_BYTES = 4096

@@ -8,9 +8,10 @@ says where the build came from, and the key vouches for it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
+
+from layergate.records import dataclass
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate

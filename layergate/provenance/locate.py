@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from layergate.records import dataclass
 
 if TYPE_CHECKING:
     from layergate.arn import LayerArn

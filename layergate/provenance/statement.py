@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from layergate.records import dataclass
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 DIGESTS = ("sha256", "sha512")  # what subjects use: GitHub attestations sha256, npm provenance sha512

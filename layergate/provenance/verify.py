@@ -11,12 +11,12 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from layergate.model import BuiltFrom
 from layergate.provenance import dsse_key, identity, statement
 from layergate.provenance.locate import MAX_BYTES as MAX_ATTESTATION_BYTES
+from layergate.records import dataclass
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from layergate.model import Outcome, Scan, Severity
+from layergate.records import dataclass
 
 JSON_FORMAT_VERSION = 1
 

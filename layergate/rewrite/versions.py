@@ -16,9 +16,9 @@ import difflib
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from layergate.arn import LayerArn
+from layergate.records import dataclass
 
 # The tail of a layer version ARN, with what stands before it when present.
 _ARN_TAIL = re.compile(

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import ModuleType
+
+from layergate.records import dataclass, field
 
 HEAD_BYTES = 8192
 # Why ``${AWS::AccountId}`` / ``${aws:accountId}`` has no value, and how to give it one.

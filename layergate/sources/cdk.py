@@ -9,12 +9,12 @@ for a concrete environment (``aws://123456789012/eu-west-1``) deploys to that re
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from layergate import records
 from layergate.errors import InputError
 from layergate.model import CodeSigningConfig, ContentSource, Function, Location, Scan
 from layergate.sources import NotThisFormat, ParseOptions
@@ -102,10 +102,10 @@ def _stack(directory: str, root: str, artifact_id: str, artifact: dict[str, Any]
     if not isinstance(template_file, str):
         raise InputError(f"stack artifact {artifact_id!r} has no templateFile", manifest_path)
     region = _environment_region(artifact.get("environment"))
-    stack_options = dataclasses.replace(options, regions=(region,)) if region else options
+    stack_options = records.replace(options, regions=(region,)) if region else options
     account = _environment_account(artifact.get("environment"))
     if account:  # a stack bound to an account deploys there, whatever the policy says of other files
-        stack_options = dataclasses.replace(stack_options, deploy_accounts=((None, (account,)),))
+        stack_options = records.replace(stack_options, deploy_accounts=((None, (account,)),))
     metadata = _metadata(root, directory, artifact, manifest_path)
     logical_paths = _logical_id_paths(metadata)
 
@@ -189,7 +189,7 @@ def _nested_templates(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@records.dataclass(frozen=True, slots=True)
 class _TemplateFacts:
     paths: dict[str, str]  # logical id -> construct path (aws:cdk:path)
     layer_assets: dict[str, str]  # LayerVersion logical id -> asset folder or zip in the assembly
@@ -227,16 +227,16 @@ def _asset_content(root: str, directory: str, asset: str, manifest_path: str) ->
 
 def _function_constructs(function: Function, loc: Callable[[Location, str], Location]) -> Function:
     use = function.code_signing
-    return dataclasses.replace(function, location=loc(function.location, function.id), code_signing=None
-                               if use is None else dataclasses.replace(use, location=loc(use.location, function.id)))
+    return records.replace(function, location=loc(function.location, function.id), code_signing=None
+                               if use is None else records.replace(use, location=loc(use.location, function.id)))
 
 
 def _config_constructs(config: CodeSigningConfig, loc: Callable[[Location, str], Location]) -> CodeSigningConfig:
     """A code signing config's places, each with the construct path of the config."""
-    return dataclasses.replace(
+    return records.replace(
         config, location=loc(config.location, config.id),
         enforcement_location=loc(config.enforcement_location, config.id),
-        profiles=tuple(dataclasses.replace(p, location=loc(p.location, config.id)) for p in config.profiles))
+        profiles=tuple(records.replace(p, location=loc(p.location, config.id)) for p in config.profiles))
 
 
 def _with_constructs(scan: Scan, paths: dict[str, str], region: str | None,
@@ -246,20 +246,20 @@ def _with_constructs(scan: Scan, paths: dict[str, str], region: str | None,
         if not construct:
             return location
         # A value written elsewhere in the template already names the entry that uses it.
-        return dataclasses.replace(location, context=f"{construct}; {location.context}" if location.context
+        return records.replace(location, context=f"{construct}; {location.context}" if location.context
                                    else construct)
 
-    return dataclasses.replace(
+    return records.replace(
         scan,
         format=FORMAT,
         functions=tuple(_function_constructs(f, loc) for f in scan.functions),
         signing_configs=tuple(_config_constructs(c, loc) for c in scan.signing_configs),
-        refs=tuple(dataclasses.replace(r, location=loc(r.location, r.consumer)) for r in scan.refs),
+        refs=tuple(records.replace(r, location=loc(r.location, r.consumer)) for r in scan.refs),
         layer_defs=tuple(
-            dataclasses.replace(d, location=loc(d.location, d.id), content=assets.get(d.id, d.content))
+            records.replace(d, location=loc(d.location, d.id), content=assets.get(d.id, d.content))
             for d in scan.layer_defs
         ),
-        grants=tuple(dataclasses.replace(g, location=loc(g.location, g.location.path.split("/")[1]
+        grants=tuple(records.replace(g, location=loc(g.location, g.location.path.split("/")[1]
                                                          if g.location.path.startswith("Resources/") else ""))
                      for g in scan.grants),
         regions=(region,) if region else scan.regions,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from layergate.errors import InputError
+from layergate.records import dataclass, field
 from layergate.sources import ACCOUNT_HINT
 from layergate.sources.cfn_nodes import Intrinsic, fields, intrinsic, is_null, render, text
 from layergate.sources.cfn_parameters import DEFAULT, Given, ParamDecl, is_list_type, split_list

@@ -8,12 +8,12 @@ whole from a parameter (``Layers: !Ref LayerList``) gives one reference per elem
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from layergate.errors import InputError
 from layergate.model import Candidate, LayerRef, Location, Resolution, ResolutionKind
+from layergate.records import dataclass
 from layergate.sources.cfn_intrinsics import Evaluator
 from layergate.sources.cfn_nodes import fields, intrinsic, is_null, kind_of, text
 from layergate.sources.cfn_pseudo import dynamic_reference

@@ -8,9 +8,9 @@ so an alias bomb cannot make it expensive.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from layergate.records import dataclass
 
 NULL_TAG = "tag:yaml.org,2002:null"
 MAX_RENDER = 240

@@ -14,15 +14,18 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from yaml.nodes import Node
 
 from layergate.errors import InputError
+from layergate.records import dataclass
 from layergate.sources import ParseOptions
 from layergate.sources.cfn_nodes import fields, key_nodes, text
 from layergate.yamlnodes import read_text
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import Any
 
 COMMAND_LINE = "command line"
 DEFAULT = "default"

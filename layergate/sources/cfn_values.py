@@ -9,15 +9,17 @@ kept some of its alternatives from being known. Alternatives of different region
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
 
 from layergate.model import ResolutionKind
+from layergate.records import dataclass
 
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
 if TYPE_CHECKING:
-    from yaml.nodes import Node
+    from typing import TypeVar
 
-T = TypeVar("T")
+    from yaml.nodes import Node
+    T = TypeVar("T")
+
 
 MAX_CANDIDATES = 64  # beyond this many possible values an expression is reported as unknown
 MAX_VALUE_CHARS = 4096  # a layer ARN is under 200 characters; longer values are a mistake or a bomb

@@ -18,8 +18,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import replace
-from typing import TypeVar
 
 from yaml.nodes import MappingNode
 
@@ -36,9 +34,14 @@ from layergate.model import (
     ResolutionKind,
     Scan,
 )
+from layergate.records import replace
 from layergate.sources import NotThisFormat, ParseOptions
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
+if TYPE_CHECKING:
+    from typing import TypeVar
+    T = TypeVar("T")
+
 FORMAT = "serverless"
 NOTE_KIND = "plugin-injected-layers"
 MAX_EVALUATIONS = 64  # stages x regions

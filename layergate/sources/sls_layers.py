@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from layergate.model import Candidate, Resolution, ResolutionKind
+from layergate.records import dataclass
 from layergate.sources import ACCOUNT_HINT
 from layergate.sources.sls_sources import partition_of
 from layergate.sources.sls_tree import Item, Unresolved, Use, render, scalar_text

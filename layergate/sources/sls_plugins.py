@@ -9,9 +9,9 @@ template). serverless-python-requirements with ``layer: true`` also defines a la
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from layergate.model import ContentSource, LayerDef, Location, Note
+from layergate.records import dataclass, field
 from layergate.sources.sls_tree import Item, Unresolved, render, scalar_text
 from layergate.sources.sls_variables import Resolver
 

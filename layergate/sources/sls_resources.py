@@ -15,16 +15,16 @@ CloudFormation parser. Three things differ from a template of its own:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from layergate import records
 from layergate.errors import InputError
 from layergate.model import CodeSigningConfig, ContentSource, LayerRef, Location, Resolution, ResolutionKind, Scan
+from layergate.records import dataclass, field
 from layergate.sources import ParseOptions
 from layergate.sources.sls_tree import Item, Unresolved, render
 from layergate.sources.sls_variables import Resolver
@@ -103,7 +103,7 @@ def scan_resources(r: Resolver, path: str, options: ParseOptions, region: str | 
     root = MappingNode("tag:yaml.org,2002:map", top, start, start)
     from layergate.sources.cloudformation import scan_template_node
 
-    scoped = dataclasses.replace(options, regions=(region,) if region else options.regions)
+    scoped = records.replace(options, regions=(region,) if region else options.regions)
     try:
         scan = scan_template_node(root, path, scoped, format_name="serverless", resources_only=True)
     except InputError as exc:
@@ -201,7 +201,7 @@ class _Builder:
         if loc.line < SYNTHETIC_LINE:
             return loc
         file, line, column = self.place(loc.line, loc.column)
-        return dataclasses.replace(loc, file=file, line=line, column=column)
+        return records.replace(loc, file=file, line=line, column=column)
 
     def text(self, value: str) -> str:
         for marker, item in self.markers.items():
@@ -224,26 +224,26 @@ class _Builder:
                 resolution = Resolution(kind, "; ".join(dict.fromkeys(p.reason for p in found)))
                 candidates = tuple(c for c in candidates if not self.problems(c.value))
             layer_def = placeholders.get(ref.layer_def or "", ref.layer_def)
-            refs.append(dataclasses.replace(ref, location=self.location(ref.location), candidates=candidates,
+            refs.append(records.replace(ref, location=self.location(ref.location), candidates=candidates,
                                             expression=self.text(ref.expression), resolution=resolution,
                                             layer_def=layer_def))
-        defs = [dataclasses.replace(d, location=self.location(d.location), name=self.text(d.name),
+        defs = [records.replace(d, location=self.location(d.location), name=self.text(d.name),
                                     content=self._content(d.content))
                 for d in scan.layer_defs if d.id not in placeholders]
-        grants = [dataclasses.replace(g, location=self.location(g.location), layer=placeholders.get(g.layer, g.layer),
+        grants = [records.replace(g, location=self.location(g.location), layer=placeholders.get(g.layer, g.layer),
                                       principal=self._principal(g.principal)) for g in scan.grants]
-        return dataclasses.replace(
+        return records.replace(
             scan, refs=tuple(refs), layer_defs=tuple(defs), grants=tuple(grants),
-            functions=tuple(dataclasses.replace(f, location=self.location(f.location)) for f in scan.functions),
-            notes=tuple(dataclasses.replace(n, location=self.location(n.location), message=self.text(n.message))
+            functions=tuple(records.replace(f, location=self.location(f.location)) for f in scan.functions),
+            notes=tuple(records.replace(n, location=self.location(n.location), message=self.text(n.message))
                         for n in scan.notes),
-            suppressions=tuple(dataclasses.replace(s, location=self.location(s.location))
+            suppressions=tuple(records.replace(s, location=self.location(s.location))
                                for s in scan.suppressions),
             signing_configs=tuple(self._signing(c) for c in scan.signing_configs))
 
     def _signing(self, config: CodeSigningConfig) -> CodeSigningConfig:
-        profiles = tuple(dataclasses.replace(p, location=self.location(p.location)) for p in config.profiles)
-        return dataclasses.replace(config, location=self.location(config.location), profiles=profiles,
+        profiles = tuple(records.replace(p, location=self.location(p.location)) for p in config.profiles)
+        return records.replace(config, location=self.location(config.location), profiles=profiles,
                                    enforcement_location=self.location(config.enforcement_location))
 
     def _content(self, content: ContentSource) -> ContentSource:

@@ -9,7 +9,6 @@ with the entry that uses it named in the location's context.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from yaml.nodes import Node
@@ -26,6 +25,7 @@ from layergate.model import (
     Note,
     Scan,
 )
+from layergate.records import dataclass
 from layergate.sources import ParseOptions
 from layergate.sources.sls_files import FileCache, FileLoader
 from layergate.sources.sls_layers import evaluate_entry, function_logical_id, layer_logical_id

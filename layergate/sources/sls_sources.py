@@ -9,10 +9,10 @@ never the environment layergate itself runs in.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from layergate.model import ResolutionKind
+from layergate.records import dataclass
 from layergate.sources import ACCOUNT_HINT
 from layergate.sources.sls_syntax import Variable
 from layergate.sources.sls_tree import DONE, Item, Unresolved, Use, scalar_text

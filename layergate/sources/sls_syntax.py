@@ -11,7 +11,8 @@ v2, a fallback may also be a whole ``${...}`` variable.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+
+from layergate.records import dataclass, field
 
 _TYPE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 MAX_NESTING = 32  # variables inside variables inside ...; real configurations nest two or three deep

@@ -13,13 +13,13 @@ framework's YAML schema does, and YAML merge keys (``<<: *base``) are applied.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from layergate.errors import InputError
 from layergate.model import ResolutionKind
+from layergate.records import dataclass, field
 from layergate.yamlnodes import line_col
 
 MAX_ITEMS = 500_000  # values built per configuration (alias expansion and copies included)

@@ -14,10 +14,10 @@ Cycles (``a: ${self:b}``, ``b: ${self:a}``) end the run with one line naming the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from layergate.errors import InputError
 from layergate.model import ResolutionKind
+from layergate.records import dataclass
 from layergate.sources import ParseOptions
 from layergate.sources.sls_files import FileLoader
 from layergate.sources.sls_sources import DEPLOY_TIME, HANDLERS, PLUGIN_SOURCES, Absent, unresolved

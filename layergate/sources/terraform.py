@@ -8,17 +8,19 @@ when the sources are at hand (``--tf-dir``, by default the plan file's directory
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import os
-from typing import TYPE_CHECKING, Any
 
+from layergate import records
 from layergate.errors import InputError
 from layergate.model import ContentSource, Function, LayerDef, LayerGrant, LayerRef, Location, Scan
 from layergate.sources import NotThisFormat, ParseOptions
 
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
 if TYPE_CHECKING:  # the parts are imported by parse(): detect() runs for every candidate file
+    from typing import Any
+
     from layergate.sources.tf_config import ConfigIndex
     from layergate.sources.tf_files import TfSources
     from layergate.sources.tf_plan import PlanResource
@@ -137,7 +139,7 @@ def _where(path: str, address: str, tf: TfSources) -> Location:
     if parsed is not None:
         found = tf.block(parsed.module.scope, "resource", parsed.type_name)
         if found is not None:
-            return dataclasses.replace(found, path=address)
+            return records.replace(found, path=address)
     return Location(path, 0, 0, address)
 
 

@@ -9,7 +9,8 @@ the key is what separates one instance's layer address from another's.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from layergate.records import dataclass, field
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _KEY = r'\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\]'

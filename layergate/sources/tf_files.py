@@ -18,10 +18,10 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from layergate.model import Location
+from layergate.records import dataclass, field
 from layergate.sources.tf_config import ConfigIndex
 from layergate.sources.tf_text import Span, find_attribute, find_block, line_column, mask
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from layergate.jsonnodes import STR_TAG
 from layergate.model import Location
+from layergate.records import dataclass
 from layergate.sources.tf_address import reference_roots
 from layergate.sources.tf_files import TfFile, TfSources, WrittenAttribute
 from layergate.sources.tf_text import Span

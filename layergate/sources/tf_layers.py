@@ -12,10 +12,10 @@ read as "no layers".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from layergate.model import LayerRef, Location
+from layergate.records import replace
 from layergate.sources.tf_address import ModuleInstance, module_instance, parse_address, unkeyed
 from layergate.sources.tf_config import ConfigIndex, Expression
 from layergate.sources.tf_files import TfSources, WrittenAttribute

@@ -9,10 +9,10 @@ value by value (``matched_entries``); a list the plan dropped becomes one entry 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from layergate.model import Candidate, LayerRef, Location, Resolution, ResolutionKind
+from layergate.records import dataclass, field, replace
 from layergate.sources.tf_files import WrittenAttribute
 
 LITERAL, UNKNOWN, DYNAMIC = ResolutionKind.LITERAL, ResolutionKind.UNKNOWN, ResolutionKind.DYNAMIC

@@ -10,10 +10,10 @@ plan deletes are not deployed and are left out.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from layergate.errors import InputError
+from layergate.records import dataclass, field
 
 FUNCTION = "aws_lambda_function"
 LAYER_VERSION = "aws_lambda_layer_version"

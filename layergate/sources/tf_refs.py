@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from layergate.model import Location, ResolutionKind
+from layergate.records import replace
 from layergate.sources.tf_address import ModuleInstance, module_instance, unkeyed
 from layergate.sources.tf_config import ConfigIndex, Expression
 from layergate.sources.tf_files import WrittenAttribute

@@ -8,7 +8,8 @@ expressions and brace counting find structure without being fooled by a ``{`` in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from layergate.records import dataclass
 
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from layergate.arn import LayerArn, glob_match
 from layergate.aws.versions import Search, Version, created_at
 from layergate.checks import Context, denied_layer, publisher_not_allowed
 from layergate.model import Candidate, LayerRef, Location, Resolution, ResolutionKind, Scan
 from layergate.policy import UpgradeIgnore
+from layergate.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ does not match its hash is a problem of that move, said in the report; the other
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn
@@ -18,6 +17,7 @@ from layergate.layer.layerdiff import LayerDiff
 from layergate.layer.limits import DEFAULT_LIMITS
 from layergate.layer.remote import AwsAccess
 from layergate.policy import Policy
+from layergate.records import dataclass
 
 if TYPE_CHECKING:
     from layergate.layer.inventory import LayerContents

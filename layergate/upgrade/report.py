@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from layergate import __version__
 from layergate.commands.online import Use
 from layergate.layer import diff_report
+from layergate.records import dataclass, field
 from layergate.upgrade.choose import Choice
 from layergate.upgrade.diffs import DiffResult
 

@@ -8,13 +8,13 @@ are), and returns a report per content path for the rules (LG603, LG604) to read
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from layergate.errors import InputError
 from layergate.layer.archive import REFUSING, Unreadable, open_layer
 from layergate.layer.packages import Collector, Package, wants
 from layergate.layer.survey import content_survey
 from layergate.model import Scan
+from layergate.records import dataclass
 from layergate.vulns.model import AdvisorySource, VulnReport
 
 

@@ -8,10 +8,10 @@ Packages that could not be matched in NEW are listed, since NEW's clean result d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from layergate.layer.packages import Package
+from layergate.records import dataclass
 from layergate.vulns.model import PackageResult, Vulnerability, VulnReport
 from layergate.vulns.report import fixed_text, package_ref, vulnerability_json
 

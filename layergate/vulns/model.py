@@ -8,11 +8,11 @@ ordering refuses). ``layergate.vulns.match`` turns the answers into per-package 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from layergate.errors import LayergateError
 from layergate.layer.packages import Package
+from layergate.records import dataclass
 from layergate.vulns.severity import Rating
 
 Record = Mapping[str, Any]

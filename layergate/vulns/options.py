@@ -10,8 +10,8 @@ Imported when the CLI builds its parser, so it imports nothing heavy; the source
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
 if TYPE_CHECKING:
     from layergate.vulns.model import AdvisorySource
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from layergate.records import dataclass
 
 LEVELS = ("none", "low", "medium", "high", "critical")  # ascending; "unknown" is outside the scale
 
