@@ -10,10 +10,11 @@ matching entries list.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from layergate.arn import LayerArn
 from layergate.records import dataclass
+
+TYPE_CHECKING = False  # typing is for the type checker: importing it costs every start of the CLI
 
 if TYPE_CHECKING:
     from layergate.catalog import Catalog

@@ -47,8 +47,9 @@ SAM_TEMPLATE = "Transform: AWS::Serverless-2016-10-31\n" + TEMPLATE.replace("AWS
 ONE_TEMPLATE_MODULES = [
     "arn", "catalog", "checks", "cli", "commands", "commands.check", "commands.common", "discover", "engine",
     "errors", "model", "policy", "policy_checks", "policy_load", "policy_schema", "record_inits", "records", "report",
-    "report.text", "rule", "scanning", "schema_subset", "sources", "sources.cfn_intrinsics", "sources.cfn_layers",
-    "sources.cfn_nodes", "sources.cfn_parameters", "sources.cfn_pseudo", "sources.cfn_resources",
+    "report.text", "rule", "scanning", "schema_subset", "signing", "sources", "sources.cfn_intrinsics",
+    "sources.cfn_layers",
+    "sources.cfn_nodes", "sources.cfn_parameters", "sources.cfn_pseudo", "sources.cfn_resources", "sources.cfn_signing",
     "sources.cfn_values", "sources.cloudformation", "sources.serverless", "sources.terraform", "vulns",
     "vulns.options", "yamlnodes",
 ]
