@@ -89,3 +89,30 @@ def test_one_stage_gives_one_place_and_command_line_values_stay_at_the_entry() -
     given = "arn:aws:lambda:us-east-1:123456789012:layer:sdk:3"
     sdk = [f for f in findings("--parameter", f"sdk={given}") if "layer:sdk:" in str(f[6])]
     assert sdk == [("LG301", CONFIG, 26, 9, "functions.api.layers[1]", None, unreviewed("api", "sdk:3"))]
+
+
+def test_a_variable_in_the_resources_section_is_reported_where_it_is_written() -> None:
+    """``resources.Resources`` is CloudFormation, resolved by the framework first: a layer that comes from
+    ``custom`` points at ``custom.sdk`` and names the Layers entry; a literal one stays where it is."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAYERGATE"))}
+    env["PYTHONPATH"] = str(REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "layergate", "check", "--format", "json", "--today", "2026-12-01",
+         "resources_positions"],
+        cwd=FIXTURES, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    keys = ("rule", "file", "line", "column", "path", "context", "message")
+    got = [tuple(f[k] for k in keys) for f in json.loads(done.stdout)["findings"] if f["rule"] == "LG102"]
+
+    def unversioned(function: str, name: str) -> str:
+        return (f"function {function} uses arn:aws:lambda:us-east-1:123456789012:layer:{name} from 123456789012"
+                " without a version; there is no exact layer version to review or record a hash for")
+
+    config = "resources_positions/serverless.yml"
+    assert got == [
+        ("LG102", config, 7, 8, "custom.sdk", "used at line 23 (Resources/Worker/Properties/Layers/0)",
+         unversioned("Worker", "sdk")),
+        ("LG102", config, 7, 8, "custom.sdk", used(12, "functions.api.layers[0]"), unversioned("functions.api", "sdk")),
+        ("LG102", config, 24, 13, "Resources/Worker/Properties/Layers/1", None, unversioned("Worker", "tools")),
+    ]

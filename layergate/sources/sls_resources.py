@@ -26,7 +26,7 @@ from layergate.errors import InputError
 from layergate.model import CodeSigningConfig, ContentSource, LayerRef, Location, Resolution, ResolutionKind, Scan
 from layergate.records import dataclass, field
 from layergate.sources import ParseOptions
-from layergate.sources.sls_tree import Item, Unresolved, render
+from layergate.sources.sls_tree import Item, Unresolved, Written, render
 from layergate.sources.sls_variables import Resolver
 
 SYNTHETIC_LINE = 10_000_000  # lines from here on stand for positions in other files
@@ -140,6 +140,9 @@ class _Builder:
         self.path = path
         self.places: dict[int, tuple[str, int, int]] = {}
         self.markers: dict[str, Item] = {}
+        # synthetic line -> (written item, file, line) of a value that came through a variable: the
+        # finding points where it is written and names where it is used
+        self.written: dict[int, tuple[Written, str, int]] = {}
 
     def mark(self, item: Item, position: tuple[int, int] | None = None) -> Mark:
         line, column = position or (item.line, item.column)
@@ -148,6 +151,16 @@ class _Builder:
             self.places[synthetic] = (item.file, line, column)
             line, column = synthetic, 1
         return Mark(self.path, 0, line - 1, column - 1, None, 0)
+
+    def value_mark(self, item: Item) -> Mark:
+        """A scalar that came through a variable (``${self:custom.sdk}``) is reported where it is written."""
+        written = item.written
+        if written is None:
+            return self.mark(item)
+        synthetic = SYNTHETIC_LINE + len(self.places)
+        self.places[synthetic] = (written.file, written.line, written.column)
+        self.written[synthetic] = (written, item.file, item.line)
+        return Mark(self.path, 0, synthetic - 1, 0, None, 0)
 
     def key(self, name: str, item: Item) -> ScalarNode:
         mark = self.mark(item)
@@ -189,6 +202,7 @@ class _Builder:
             marker = f"__layergate_unresolved_{len(self.markers)}__"
             self.markers[marker] = item
             return ScalarNode("tag:yaml.org,2002:str", marker, mark, mark)
+        mark = self.value_mark(item)
         if value is None:
             return ScalarNode("tag:yaml.org,2002:null", "null", mark, mark)
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
@@ -201,7 +215,13 @@ class _Builder:
         if loc.line < SYNTHETIC_LINE:
             return loc
         file, line, column = self.place(loc.line, loc.column)
-        return records.replace(loc, file=file, line=line, column=column)
+        through = self.written.get(loc.line)
+        if through is None:
+            return records.replace(loc, file=file, line=line, column=column)
+        written, used_file, used_line = through
+        used = f"line {used_line}" if used_file == written.file else f"{used_file}:{used_line}"
+        return records.replace(loc, file=file, line=line, column=column, path=written.path or loc.path,
+                               context=f"used at {used} ({loc.path})")
 
     def text(self, value: str) -> str:
         for marker, item in self.markers.items():
