@@ -116,3 +116,19 @@ def test_a_variable_in_the_resources_section_is_reported_where_it_is_written() -
         ("LG102", config, 7, 8, "custom.sdk", used(12, "functions.api.layers[0]"), unversioned("functions.api", "sdk")),
         ("LG102", config, 24, 13, "Resources/Worker/Properties/Layers/1", None, unversioned("Worker", "tools")),
     ]
+
+
+def test_an_allowed_account_from_a_variable_is_reported_where_it_is_written() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAYERGATE"))}
+    env["PYTHONPATH"] = str(REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "layergate", "check", "--format", "json", "--today", "2026-12-01", "grant_positions"],
+        cwd=FIXTURES, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    keys = ("rule", "file", "line", "column", "path", "context", "message")
+    assert [tuple(f[k] for k in keys) for f in json.loads(done.stdout)["findings"] if f["rule"] == "LG501"] == [
+        ("LG501", "grant_positions/serverless.yml", 7, 13, "custom.everyone", used(12, "layers.tools.allowedAccounts[0]"),
+         "layer layers.tools is shared by layers.tools.allowedAccounts with principal '*' and no OrganizationId:"
+         " every AWS account can download and use it"),
+    ]

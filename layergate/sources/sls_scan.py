@@ -271,7 +271,6 @@ def _grants(accounts: Item | None, layer_id: str) -> list[LayerGrant]:
         principal = (f"<unknown: {entry.value.reason}>" if isinstance(entry.value, Unresolved)
                      else scalar_text(entry.value))
         # The framework has no OrganizationId for allowedAccounts: '*' is every AWS account.
-        out.append(LayerGrant(layer_id, principal, None, Location(entry.file, entry.line, entry.column,
-                                                                  f"{label}[{i}]"), label))
+        out.append(LayerGrant(layer_id, principal, None, _at(entry, f"{label}[{i}]"), label))
     return out
 
