@@ -74,7 +74,10 @@ REPORT_REF = ref("functions.report", loc(ORDERS, 48, 9, "functions.report.layers
                  Resolution(DYNAMIC, "${ssm:/orders/${sls:stage}/report-layer-arn}: an SSM parameter, read at"
                                      " deploy time"))
 ORDERS_GRANTS = (
-    LayerGrant("layers.common-libs", "210987654321", None, loc(ORDERS, 31, 9, "layers.common-libs.allowedAccounts[0]"), "layers.common-libs.allowedAccounts"),
+    # The account comes from custom.sharedAccount: the grant points where it is written.
+    LayerGrant("layers.common-libs", "210987654321", None,
+               loc(ORDERS, 22, 18, "custom.sharedAccount", "used at line 31 (layers.common-libs.allowedAccounts[0])"),
+               "layers.common-libs.allowedAccounts"),
     LayerGrant("layers.common-libs", "*", None, loc(ORDERS, 32, 9, "layers.common-libs.allowedAccounts[1]"), "layers.common-libs.allowedAccounts"),
 )
 
