@@ -99,9 +99,6 @@ def scalar_text(src: Source, node: Node, value: str) -> str:
     return value
 
 
-_DATA = r'data\s+"aws_lambda_layer_version"\s+"{name}"\s*\{{'
-
-
 @dataclass(frozen=True, slots=True)
 class Block:
     path: str
@@ -111,38 +108,18 @@ class Block:
 
 def tf_data_blocks(directory: str, name: str) -> list[Block]:
     """Every ``data "aws_lambda_layer_version" "<name>"`` block in the .tf files of ``directory``."""
-    pattern = re.compile(_DATA.format(name=re.escape(name)))
+    from layergate.sources.tf_text import find_block, mask
+
     found: list[Block] = []
     for entry in sorted(os.listdir(directory or ".")):
         if not entry.endswith(".tf"):
             continue
         path = os.path.join(directory, entry)
         text = read(path).text
-        for m in pattern.finditer(text):
-            close = _closing_brace(text, m.end())
-            if close > 0:
-                found.append(Block(path, m.end(), text[m.end():close]))
+        masked = mask(text)  # strings and comments do not count as braces or blocks
+        start = 0
+        while (body := find_block(text, masked, "data", ("aws_lambda_layer_version", name), start)) is not None:
+            if body.end < len(text):  # an unclosed block is left to the parser's error
+                found.append(Block(path, body.start, text[body.start:body.end]))
+            start = body.end
     return found
-
-
-def _closing_brace(text: str, i: int) -> int:
-    """The offset of the brace that closes the block opened just before ``i`` (strings and comments skipped)."""
-    depth = 1
-    while i < len(text):
-        c = text[i]
-        if c == '"':
-            i += 1
-            while i < len(text) and text[i] != '"':
-                i += 2 if text[i] == "\\" else 1
-        elif c == "#" or text.startswith("//", i):
-            i = text.find("\n", i)
-            if i < 0:
-                return -1
-        elif c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
