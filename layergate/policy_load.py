@@ -295,10 +295,10 @@ def _provenance(e: dict[str, Any] | None, file: str) -> ProvenanceExpectation | 
 
 
 def _place(here: str, pattern: str) -> str:
-    """A path pattern relative to the policy file's folder; a URL pattern as written."""
-    from layergate.provenance.locate import is_url
+    """A path pattern relative to the policy file's folder; a URL or ``s3://`` pattern as written."""
+    from layergate.provenance.locate import is_remote
 
-    return pattern if is_url(pattern) else os.path.join(here, pattern)
+    return pattern if is_remote(pattern) else os.path.join(here, pattern)
 
 
 def _built_from(e: dict[str, Any] | None) -> BuiltFrom | None:

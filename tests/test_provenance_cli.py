@@ -160,6 +160,39 @@ def test_url_pattern_in_the_policy(world: World, aws_env: str, tmp_path: Path, m
     assert [f[0] for f in findings(capsys.readouterr().out)] == ["LG306"]
 
 
+@pytest.mark.aws
+def test_s3_pattern_in_the_policy_reads_a_private_bucket(
+    world: World, aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import boto3
+
+    repo = _repo(world, tmp_path, monkeypatch, PYPI.read_bytes())
+    name, version = repo.layer.arn.split(":")[6:8]
+    bucket = world.unique("attestations").lower()
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=world.moto_url,
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key=f"{name}-{version}.sigstore.json", Body=Path(f"{PYPI}.sigstore.json").read_bytes())
+    repo.policy(attestation=f"s3://{bucket}/{{name}}-{{version}}.sigstore.json")
+    assert verify(world) == 0
+    assert findings(capsys.readouterr().out) == []
+    # lock records what the bundle in the bucket says
+    assert main(["lock", "--endpoint-url", world.url, "--provenance", "--update", repo.layer.arn]) == 0
+    capsys.readouterr()
+    assert f"provenance: {{repository: {TOB}," in (tmp_path / ".layergate.yaml").read_text()
+    # No such object: LG306 naming the place; a place that is not an object: LG306 saying why.
+    repo.policy(attestation=f"s3://{bucket}/missing/{{name}}.json")
+    assert verify(world) == 1
+    assert findings(capsys.readouterr().out) == [
+        ("LG306", "template.yaml", 11, 11, f"function Api uses {repo.layer.arn}, which has no attestation (looked for "
+         f"s3://{bucket}/missing/{name}.json)")]
+    repo.policy(attestation="s3://not-a-key")
+    assert verify(world) == 1
+    assert findings(capsys.readouterr().out) == [
+        ("LG306", "template.yaml", 11, 11, f"function Api uses {repo.layer.arn}, which has no readable attestation: "
+         "s3://not-a-key: not an S3 object: write s3://bucket/key")]
+
+
 def test_attestation_file_that_does_not_exist_is_a_usage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -94,7 +94,7 @@ def _verdict(args: argparse.Namespace, policy: Any, digests: dict[str, str]) -> 
         arn = parse_version_arn(args.layer)
         expected = assess.expectation(policy, arn)
         pattern = expected.attestation if expected else None
-        return assess.assess(locate.places(given, pattern, arn, None), digests, expected)
+        return assess.assess(locate.places(given, pattern, arn, None), digests, expected, provenance.s3_reader(args))
     entries = [p for p in policy.publishers if p.provenance is not None
                and (args.publisher is None or p.account == args.publisher)]
     if args.publisher is not None and not entries:

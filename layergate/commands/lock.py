@@ -98,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
     attested = frozenset(str(a) for a in readable if given is not None and needs_attestation(policy, a))
     facts = online.read_layers(args, readable, download=args.download, download_for=attested) if readable else {}
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    verdicts = {k: attestation_verdict(facts[k], policy, given or []) for k in attested if k in facts}
+    s3 = provenance.s3_reader(args)
+    verdicts = {k: attestation_verdict(facts[k], policy, given or [], s3) for k in attested if k in facts}
     plan = make_plan(arns, found, facts, policy, catalog.load(), updates={str(a) for a in args.update},
                      reviewer=args.reviewer, today=prepared.today, now=now, download=args.download,
                      verdicts=verdicts)
@@ -205,7 +206,7 @@ def make_plan(
     return plan
 
 
-def attestation_verdict(f: Facts, policy: Policy, given: list[str]) -> Verdict:
+def attestation_verdict(f: Facts, policy: Policy, given: list[str], s3: Any = None) -> Verdict:
     """The attestation verdict for one downloaded internal layer version (LG306 when it could not be downloaded)."""
     from layergate.provenance import assess, locate, verify
 
@@ -214,7 +215,7 @@ def attestation_verdict(f: Facts, policy: Policy, given: list[str]) -> Verdict:
                                                                    f"attestation {f.download_problem}".rstrip()),))
     expected = assess.expectation(policy, f.arn)
     where = locate.places(given, expected.attestation if expected else None, f.arn, None)
-    return assess.assess(where, {"sha256": f.downloaded.sha256, "sha512": f.downloaded.sha512}, expected)
+    return assess.assess(where, {"sha256": f.downloaded.sha256, "sha512": f.downloaded.sha512}, expected, s3)
 
 
 def _built(verdict: Verdict | None) -> tuple[tuple[str, Any], ...]:

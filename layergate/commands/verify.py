@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     prepared = common.prepare(args)
     policy = prepared.policy
-    attest = _Attest(provenance.given_files(args)) if provenance.wanted(args) else None
+    attest = _Attest(provenance.given_files(args), provenance.s3_reader(args)) if provenance.wanted(args) else None
     if attest is not None:
         provenance.require_libraries()
     result = scan_paths(args.paths, prepared.options, policy.exclude)
@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
 @dataclass(frozen=True, slots=True)
 class _Attest:
     given: list[str]  # --attestation files
+    s3: Any = None  # reads an s3:// attestation place with this command's AWS settings
 
 
 def _findings(found: dict[str, online.Referenced], targets: list[str], facts: dict[str, Facts],
@@ -167,7 +168,7 @@ def _provenance(arn: LayerArn, f: Facts, policy: Policy, attest: _Attest) -> Ite
         return
     expected = expectation(policy, arn)
     where = places(attest.given, expected.attestation if expected else None, arn, None)
-    verdict = assess(where, {"sha256": f.downloaded.sha256, "sha512": f.downloaded.sha512}, expected)
+    verdict = assess(where, {"sha256": f.downloaded.sha256, "sha512": f.downloaded.sha512}, expected, attest.s3)
     for p in verdict.problems:
         yield _rule(p.rule_id), f", which {p.message}"
 

@@ -36,12 +36,15 @@ def expectation(policy: Policy, arn: LayerArn) -> ProvenanceExpectation | None:
     return entry.provenance if entry is not None else None
 
 
-def assess(places: Sequence[str], digests: Mapping[str, str], expected: ProvenanceExpectation | None) -> verify.Verdict:
-    """The best verdict over every attestation found at ``places``; LG306 when there is none."""
+def assess(places: Sequence[str], digests: Mapping[str, str], expected: ProvenanceExpectation | None,
+           s3: locate.S3Get | None = None) -> verify.Verdict:
+    """The best verdict over every attestation found at ``places``; LG306 when there is none.
+
+    ``s3`` reads an ``s3://`` place with the command's AWS settings (online commands only)."""
     verdicts: list[verify.Verdict] = []
     for place in places:
         try:
-            raw = locate.read(place)
+            raw = locate.read(place, s3)
         except locate.NotThere:
             continue
         except locate.Unreadable as e:

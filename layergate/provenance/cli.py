@@ -14,6 +14,7 @@ from layergate.errors import LayergateError
 if TYPE_CHECKING:
     from layergate.model import BuiltFrom
     from layergate.policy import Policy
+    from layergate.provenance.locate import S3Get
     from layergate.provenance.verify import Verdict
 
 INSTALL = "pip install 'layergate[provenance]'"
@@ -58,6 +59,13 @@ def given_files(args: argparse.Namespace) -> list[str]:
         if not os.path.isfile(path):
             raise LayergateError("--attestation: no such file", path)
     return list(args.attestation)
+
+
+def s3_reader(args: argparse.Namespace) -> S3Get:
+    """Reads an ``s3://`` attestation place with the command's ``--profile`` and ``--endpoint-url``."""
+    from layergate.provenance.s3_place import reader
+
+    return reader(getattr(args, "profile", None), getattr(args, "endpoint_url", None))
 
 
 def recorded(policy: Policy, arn: str) -> BuiltFrom | None:

@@ -1,17 +1,18 @@
-"""Where a layer version's attestation is kept, and reading it: a file, or an HTTP(S) URL.
+"""Where a layer version's attestation is kept, and reading it: a file, an HTTP(S) URL, or an S3 object.
 
 Three places, all tried: files given with ``--attestation``, the publisher's ``provenance.attestation``
-pattern (a path relative to the policy file, or a URL, with ``{account}``, ``{region}``, ``{name}`` and
-``{version}`` filled in), and, for a local zip, a bundle beside it (``layer.zip.sigstore.json`` as
-``actions/attest-build-provenance`` names it, ``.sigstore``, ``.intoto.jsonl``). A ``.jsonl`` file
-(``gh attestation download``) holds one bundle per line; each line is a candidate.
+pattern (a path relative to the policy file, an HTTP(S) URL, or ``s3://bucket/key`` for a private bucket,
+with ``{account}``, ``{region}``, ``{name}`` and ``{version}`` filled in), and, for a local zip, a bundle
+beside it (``layer.zip.sigstore.json`` as ``actions/attest-build-provenance`` names it, ``.sigstore``,
+``.intoto.jsonl``). A ``.jsonl`` file (``gh attestation download``) holds one bundle per line; each line
+is a candidate.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from layergate.records import dataclass
@@ -38,8 +39,21 @@ class Candidate:
     raw: bytes
 
 
+# Reads one S3 object (bucket, key) with the command's AWS settings; raises NotThere or Unreadable.
+S3Get = Callable[[str, str], bytes]
+
+
 def is_url(text: str) -> bool:
     return text.lower().startswith(("https://", "http://"))
+
+
+def is_s3(text: str) -> bool:
+    return text.startswith("s3://")
+
+
+def is_remote(text: str) -> bool:
+    """A URL or an S3 object: written as is in the policy, never taken relative to the policy file."""
+    return is_url(text) or is_s3(text)
 
 
 def fill(pattern: str, arn: LayerArn) -> str:
@@ -56,10 +70,18 @@ def beside(zip_path: str) -> list[str]:
     return [zip_path + s for s in BESIDE if os.path.isfile(zip_path + s)]
 
 
-def read(place: str) -> bytes:
-    """The bytes kept at ``place`` (a file or an HTTP(S) URL), at most ``MAX_BYTES``."""
+def read(place: str, s3: S3Get | None = None) -> bytes:
+    """The bytes kept at ``place`` (a file, an HTTP(S) URL or an S3 object), at most ``MAX_BYTES``."""
     if is_url(place):
         return _get(place)
+    if is_s3(place):
+        bucket, _, key = place[len("s3://"):].partition("/")
+        if not bucket or not key:
+            raise Unreadable("not an S3 object: write s3://bucket/key")
+        if s3 is None:  # a local zip's inspect has no AWS access to use
+            raise Unreadable("an S3 object is read with AWS credentials; verify or lock reads it, or pass "
+                             "--attestation FILE")
+        return _capped(s3(bucket, key))
     try:
         with open(place, "rb") as f:
             raw = f.read(MAX_BYTES + 1)
