@@ -52,6 +52,14 @@ CASES = [
      "6:15: Layers must be a list of layer ARNs, found a mapping"),
     ("layers entry is a list", "t.yaml", FUNCTION + "      Layers: [[a]]\n",
      "6:16: Layers entry 0 must be a layer ARN or an intrinsic function, found a list"),
+    # As vendors' docs print it (Powertools for AWS Lambda (TypeScript), "Using SSM Parameter Store").
+    ("unquoted dynamic reference", "t.yaml",
+     FUNCTION + "      Layers:\n        - {{resolve:ssm:/aws/service/powertools/typescript/generic/all/latest}}\n",
+     "7:11: Layers entry 0 must be a layer ARN or an intrinsic function, found a mapping: without quotes, "
+     "{{resolve:ssm:/aws/service/powertools/typescript/generic/all/latest}} is YAML for a mapping in a mapping; "
+     "quote it: '{{resolve:ssm:/aws/service/powertools/typescript/generic/all/latest}}'"),
+    ("layers entry is a plain mapping", "t.yaml", FUNCTION + "      Layers: [{A: b}]\n",
+     "6:16: Layers entry 0 must be a layer ARN or an intrinsic function, found a mapping"),
     ("globals layers is a string", "t.yaml",
      "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Layers: arn:x\nResources:\n"
      "  Fn:\n    Type: AWS::Serverless::Function\n",

@@ -44,7 +44,7 @@ def layer_entries(ev: Evaluator, node: Node | None, path: str) -> list[Entry]:
         for i, item in enumerate(node.value):
             if item.__class__ is not ScalarNode and intrinsic(item) is None:
                 raise _error(ev, item, f"Layers entry {i} must be a layer ARN or an intrinsic function, "
-                                       f"found {kind_of(item)}")
+                                       f"found {kind_of(item)}{_unquoted_dynamic_reference(item)}")
             entries.append(Entry(item, f"{path}/{i}", ev.render(item), ev.finish(ev.value(item)), i))
         return entries
     if call.name == "Fn::If" and isinstance(call.arg, SequenceNode) and len(call.arg.value) == 3:
@@ -52,6 +52,18 @@ def layer_entries(ev: Evaluator, node: Node | None, path: str) -> list[Entry]:
         return [*layer_entries(ev, branches[1], f"{path}/Fn::If/1"),
                 *layer_entries(ev, branches[2], f"{path}/Fn::If/2")]
     return _list_from_expression(ev, node, path)
+
+
+def _unquoted_dynamic_reference(node: Node) -> str:
+    """The hint for ``- {{resolve:ssm:/x}}`` as vendors' docs print it: YAML reads it as a mapping in a mapping."""
+    if not isinstance(node, MappingNode) or len(node.value) != 1 or not isinstance(node.value[0][0], MappingNode):
+        return ""
+    inner = node.value[0][0].value
+    key = inner[0][0] if len(inner) == 1 else None
+    if key.__class__ is not ScalarNode or not str(key.value).startswith("resolve:"):
+        return ""
+    return (f": without quotes, {{{{{key.value}}}}} is YAML for a mapping in a mapping; "
+            f"quote it: '{{{{{key.value}}}}}'")
 
 
 def _list_from_expression(ev: Evaluator, node: Node, path: str) -> list[Entry]:
