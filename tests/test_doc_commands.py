@@ -390,9 +390,10 @@ def _files(*names: str) -> Callable[[Path, subprocess.CompletedProcess[str]], No
     return check
 
 
-def _stdout_has(text: str) -> Callable[[Path, subprocess.CompletedProcess[str]], None]:
+def _stdout_has(*texts: str) -> Callable[[Path, subprocess.CompletedProcess[str]], None]:
     def check(cwd: Path, proc: subprocess.CompletedProcess[str]) -> None:
-        assert text in proc.stdout, proc.stdout
+        for text in texts:
+            assert text in proc.stdout, proc.stdout
     return check
 
 
@@ -459,9 +460,11 @@ CASES: dict[str, Case] = {
     LOCK + "layergate verify": Case(_otel_recorded(stale_eu=True), 1, _stdout_has("LG302 error  function Api uses")),
     UPG + "layergate upgrade": Case(_obs_agent, 0, _stdout_has("  ** new extension extensions/obs-agent\n")),
     UPG + "layergate upgrade --format markdown > upgrade.md": Case(_obs_agent, 0, _files("upgrade.md")),
-    UPG + "layergate upgrade --dry-run --no-diff":
-        Case(_obs_agent, 0, _stdout_has("+        - arn:aws:lambda:us-east-1:444455556666:layer:obs-agent:3   # obs")),
-    UPG + "layergate upgrade --apply --no-diff": Case(_obs_agent, 0, _stdout_has("changed template.yaml:10:65  1 -> 3")),
+    UPG + "layergate upgrade --dry-run":
+        Case(_obs_agent, 0, _stdout_has("+        - arn:aws:lambda:us-east-1:444455556666:layer:obs-agent:3   # obs",
+                                        "+    extension: true\n")),
+    UPG + "layergate upgrade --apply": Case(_obs_agent, 0, _stdout_has(
+        "changed template.yaml:10:65  1 -> 3", "  extension: true (the new version holds extensions/obs-agent)\n")),
     UPG + "layergate check .": Case(None, 1, _stdout_has("LG301 error  function Api uses " + OBS_AGENT + ":3")),
     "docs/inventory.md: layergate inventory --org --regions ca-central-1,sa-east-1,me-south-1 --today 2026-12-01 "
     "-o html=inventory.html -o asff=inventory.asff.json":
