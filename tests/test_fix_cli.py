@@ -162,6 +162,34 @@ entry keyed by region)
     assert code == 1
 
 
+def test_a_join_of_literal_pieces_gets_the_version_at_the_end_of_its_last_piece(
+    capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, aws_env: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = fill("""\
+Resources:
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - !Join [":", ["arn:aws:lambda", !Ref "AWS::Region", "ACCT", "layer", "UTILS"]]  # newest
+        - !Join [":", [arn:aws:lambda, us-east-1, ACCT, layer, UTILS]]
+""", names)
+    Path("template.yaml").write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, world, "template.yaml", "--region", "us-east-1")
+    assert Path("template.yaml").read_text(encoding="utf-8") == text.replace(
+        f'"{names.utils}"]]  #', f'"{names.utils}:3"]]  #').replace(f"{names.utils}]]", f"{names.utils}:3]]")
+    u, a = names.utils, CONSUMER
+    assert out == f"""\
+template.yaml:6:11: fixed LG102: !Join [:, [arn:aws:lambda, !Ref AWS::Region, {a}, layer, {u}]] -> \
+arn:aws:lambda:us-east-1:{a}:layer:{u}:3
+template.yaml:7:11: fixed LG102: !Join [:, [arn:aws:lambda, us-east-1, {a}, layer, {u}]] -> \
+arn:aws:lambda:us-east-1:{a}:layer:{u}:3
+"""
+    assert code == 0
+
+
 VENDORS = """\
 Resources:
   Api:

@@ -517,3 +517,22 @@ def test_each_layer_is_searched_once_however_many_references_name_it(
     after = {n: hits[("GetLayerVersion", f"{obs_layer}:{n}")] - before[n] for n in range(2, 15)}
     assert after == {**{n: 1 for n in range(2, 14)}, 14: 0}  # 2 (deleted), 3, then the window 4-13
     assert hits[("ListLayerVersions", layers.utils[0].arn.rsplit(":", 1)[0])] - listed == 1
+
+
+def test_a_join_with_the_version_as_its_own_piece_moves(world: World, layers: Layers, repo: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    utils = layers.name("utils")
+    text = f"""\
+Resources:
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - !Join [":", ["arn:aws:lambda", !Ref "AWS::Region", "123456789012", "layer", "{utils}", 1]]  # team utils
+"""
+    (repo / "template.yaml").unlink()
+    write(repo / "join.yaml", text)
+    assert upgrade(world, "--apply", "--no-diff", "--layer", utils) == 0
+    out = scrub(capsys.readouterr().out, layers)
+    assert f"changed join.yaml:6:{text.splitlines()[5].index(', 1]') + 3}  1 -> 2  (UTILS)\n" in out
+    assert (repo / "join.yaml").read_text() == text.replace(", 1]]", ", 2]]")
