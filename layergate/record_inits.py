@@ -681,19 +681,24 @@ def _77(_HAS_FACTORY, _setattr):
     return __init__
 
 def _78(_HAS_FACTORY, _setattr):
+    def __init__(self, name):
+      _setattr(self, 'name', name)
+    return __init__
+
+def _79(_HAS_FACTORY, _setattr):
     def __init__(self, name, arg, own_tag):
       _setattr(self, 'name', name)
       _setattr(self, 'arg', arg)
       _setattr(self, 'own_tag', own_tag)
     return __init__
 
-def _79(_HAS_FACTORY, _setattr):
+def _80(_HAS_FACTORY, _setattr):
     def __init__(self, name, raw):
       _setattr(self, 'name', name)
       _setattr(self, 'raw', raw)
     return __init__
 
-def _80(_HAS_FACTORY, _setattr):
+def _81(_HAS_FACTORY, _setattr):
     def __init__(self, name, type, default, node):
       _setattr(self, 'name', name)
       _setattr(self, 'type', type)
@@ -701,7 +706,7 @@ def _80(_HAS_FACTORY, _setattr):
       _setattr(self, 'node', node)
     return __init__
 
-def _81(_HAS_FACTORY, _setattr):
+def _82(_HAS_FACTORY, _setattr):
     def __init__(self, node, path, expression, value, index):
       _setattr(self, 'node', node)
       _setattr(self, 'path', path)
@@ -710,27 +715,27 @@ def _81(_HAS_FACTORY, _setattr):
       _setattr(self, 'index', index)
     return __init__
 
-def _82(_HAS_FACTORY, _dflt_layer_defs, _dflt_notes, _dflt_placeholders, _setattr):
+def _83(_HAS_FACTORY, _dflt_layer_defs, _dflt_notes, _dflt_placeholders, _setattr):
     def __init__(self, notes=_HAS_FACTORY, layer_defs=_HAS_FACTORY, placeholders=_HAS_FACTORY):
       self.notes = _dflt_notes() if notes is _HAS_FACTORY else notes
       self.layer_defs = _dflt_layer_defs() if layer_defs is _HAS_FACTORY else layer_defs
       self.placeholders = _dflt_placeholders() if placeholders is _HAS_FACTORY else placeholders
     return __init__
 
-def _83(_HAS_FACTORY, _dflt_sha256, _setattr):
+def _84(_HAS_FACTORY, _dflt_sha256, _setattr):
     def __init__(self, number, created, sha256=_dflt_sha256):
       _setattr(self, 'number', number)
       _setattr(self, 'created', created)
       _setattr(self, 'sha256', sha256)
     return __init__
 
-def _84(_HAS_FACTORY, _setattr):
+def _85(_HAS_FACTORY, _setattr):
     def __init__(self, old, new):
       _setattr(self, 'old', old)
       _setattr(self, 'new', new)
     return __init__
 
-def _85(_HAS_FACTORY, _setattr):
+def _86(_HAS_FACTORY, _setattr):
     def __init__(self, old, new, packages, endpoints_added, endpoints_removed, extensions, binaries, files, new_problems):
       _setattr(self, 'old', old)
       _setattr(self, 'new', new)
@@ -743,7 +748,7 @@ def _85(_HAS_FACTORY, _setattr):
       _setattr(self, 'new_problems', new_problems)
     return __init__
 
-def _86(_HAS_FACTORY, _dflt_color, _dflt_command, _dflt_notes, _dflt_tool_version, _setattr):
+def _87(_HAS_FACTORY, _dflt_color, _dflt_command, _dflt_notes, _dflt_tool_version, _setattr):
     def __init__(self, outcome, fail_on, policy_path, notes=_dflt_notes, color=_dflt_color, tool_version=_dflt_tool_version, command=_dflt_command):
       _setattr(self, 'outcome', outcome)
       _setattr(self, 'fail_on', fail_on)
@@ -754,20 +759,20 @@ def _86(_HAS_FACTORY, _dflt_color, _dflt_command, _dflt_notes, _dflt_tool_versio
       _setattr(self, 'command', command)
     return __init__
 
-def _87(_HAS_FACTORY, _dflt_not_matched, _setattr):
+def _88(_HAS_FACTORY, _dflt_not_matched, _setattr):
     def __init__(self, package, vulnerabilities, not_matched=_dflt_not_matched):
       _setattr(self, 'package', package)
       _setattr(self, 'vulnerabilities', vulnerabilities)
       _setattr(self, 'not_matched', not_matched)
     return __init__
 
-def _88(_HAS_FACTORY, _setattr):
+def _89(_HAS_FACTORY, _setattr):
     def __init__(self, package, vulnerability):
       _setattr(self, 'package', package)
       _setattr(self, 'vulnerability', vulnerability)
     return __init__
 
-def _89(_HAS_FACTORY, _setattr):
+def _90(_HAS_FACTORY, _setattr):
     def __init__(self, packages, paths, binaries, unread):
       _setattr(self, 'packages', packages)
       _setattr(self, 'paths', paths)
@@ -775,7 +780,7 @@ def _89(_HAS_FACTORY, _setattr):
       _setattr(self, 'unread', unread)
     return __init__
 
-def _90(_HAS_FACTORY, _dflt_managed, _setattr):
+def _91(_HAS_FACTORY, _dflt_managed, _setattr):
     def __init__(self, partition, region, account, name, version, managed=_dflt_managed):
       _setattr(self, 'partition', partition)
       _setattr(self, 'region', region)
@@ -785,7 +790,7 @@ def _90(_HAS_FACTORY, _dflt_managed, _setattr):
       _setattr(self, 'managed', managed)
     return __init__
 
-def _91(_HAS_FACTORY, _dflt_allow_accounts, _dflt_partition, _dflt_regions, _dflt_sharing_roles, _dflt_sharing_statement, _setattr):
+def _92(_HAS_FACTORY, _dflt_allow_accounts, _dflt_partition, _dflt_regions, _dflt_sharing_roles, _dflt_sharing_statement, _setattr):
     def __init__(self, partition=_dflt_partition, regions=_dflt_regions, allow_accounts=_dflt_allow_accounts, sharing_roles=_dflt_sharing_roles, sharing_statement=_dflt_sharing_statement):
       _setattr(self, 'partition', partition)
       _setattr(self, 'regions', regions)
@@ -794,7 +799,7 @@ def _91(_HAS_FACTORY, _dflt_allow_accounts, _dflt_partition, _dflt_regions, _dfl
       _setattr(self, 'sharing_statement', sharing_statement)
     return __init__
 
-def _92(_HAS_FACTORY, _dflt_location, _dflt_reason, _dflt_references, _dflt_spots, _setattr):
+def _93(_HAS_FACTORY, _dflt_location, _dflt_reason, _dflt_references, _dflt_spots, _setattr):
     def __init__(self, parts, complete, reason=_dflt_reason, location=_dflt_location, references=_dflt_references, spots=_HAS_FACTORY):
       _setattr(self, 'parts', parts)
       _setattr(self, 'complete', complete)
@@ -804,7 +809,7 @@ def _92(_HAS_FACTORY, _dflt_location, _dflt_reason, _dflt_references, _dflt_spot
       _setattr(self, 'spots', _dflt_spots() if spots is _HAS_FACTORY else spots)
     return __init__
 
-def _93(_HAS_FACTORY, _dflt__starts, _dflt_root, _setattr):
+def _94(_HAS_FACTORY, _dflt__starts, _dflt_root, _setattr):
     def __init__(self, path, data, text, bom, root=_dflt_root, _starts=_HAS_FACTORY):
       self.path = path
       self.data = data
@@ -814,14 +819,14 @@ def _93(_HAS_FACTORY, _dflt__starts, _dflt_root, _setattr):
       self._starts = _dflt__starts() if _starts is _HAS_FACTORY else _starts
     return __init__
 
-def _94(_HAS_FACTORY, _setattr):
+def _95(_HAS_FACTORY, _setattr):
     def __init__(self, path, elf, sha256):
       _setattr(self, 'path', path)
       _setattr(self, 'elf', elf)
       _setattr(self, 'sha256', sha256)
     return __init__
 
-def _95(_HAS_FACTORY, _setattr):
+def _96(_HAS_FACTORY, _setattr):
     def __init__(self, path, kind, detail, executable, sha256):
       _setattr(self, 'path', path)
       _setattr(self, 'kind', kind)
@@ -830,28 +835,28 @@ def _95(_HAS_FACTORY, _setattr):
       _setattr(self, 'sha256', sha256)
     return __init__
 
-def _96(_HAS_FACTORY, _dflt_at_key, _setattr):
+def _97(_HAS_FACTORY, _dflt_at_key, _setattr):
     def __init__(self, path, message, at_key=_dflt_at_key):
       _setattr(self, 'path', path)
       _setattr(self, 'message', message)
       _setattr(self, 'at_key', at_key)
     return __init__
 
-def _97(_HAS_FACTORY, _setattr):
+def _98(_HAS_FACTORY, _setattr):
     def __init__(self, path, module, explicit):
       _setattr(self, 'path', path)
       _setattr(self, 'module', module)
       _setattr(self, 'explicit', explicit)
     return __init__
 
-def _98(_HAS_FACTORY, _setattr):
+def _99(_HAS_FACTORY, _setattr):
     def __init__(self, path, original, new):
       _setattr(self, 'path', path)
       _setattr(self, 'original', original)
       _setattr(self, 'new', new)
     return __init__
 
-def _99(_HAS_FACTORY, _setattr):
+def _100(_HAS_FACTORY, _setattr):
     def __init__(self, path, original, new, changes):
       _setattr(self, 'path', path)
       _setattr(self, 'original', original)
@@ -859,7 +864,7 @@ def _99(_HAS_FACTORY, _setattr):
       _setattr(self, 'changes', changes)
     return __init__
 
-def _100(_HAS_FACTORY, _dflt_accounts, _dflt_json_style, _dflt_mapping_cache, _dflt_own_layers, _setattr):
+def _101(_HAS_FACTORY, _dflt_accounts, _dflt_json_style, _dflt_mapping_cache, _dflt_own_layers, _setattr):
     def __init__(self, path, params, given, resources, mappings, regions, json_style=_dflt_json_style, accounts=_dflt_accounts, own_layers=_HAS_FACTORY, mapping_cache=_HAS_FACTORY):
       self.path = path
       self.params = params
@@ -873,20 +878,20 @@ def _100(_HAS_FACTORY, _dflt_accounts, _dflt_json_style, _dflt_mapping_cache, _d
       self.mapping_cache = _dflt_mapping_cache() if mapping_cache is _HAS_FACTORY else mapping_cache
     return __init__
 
-def _101(_HAS_FACTORY, _setattr):
+def _102(_HAS_FACTORY, _setattr):
     def __init__(self, path, reason):
       _setattr(self, 'path', path)
       _setattr(self, 'reason', reason)
     return __init__
 
-def _102(_HAS_FACTORY, _setattr):
+def _103(_HAS_FACTORY, _setattr):
     def __init__(self, path, sha256, checked_against):
       _setattr(self, 'path', path)
       _setattr(self, 'sha256', sha256)
       _setattr(self, 'checked_against', checked_against)
     return __init__
 
-def _103(_HAS_FACTORY, _dflt_ref, _dflt_symlink, _setattr):
+def _104(_HAS_FACTORY, _dflt_ref, _dflt_symlink, _setattr):
     def __init__(self, path, size, mode, symlink=_dflt_symlink, ref=_dflt_ref):
       _setattr(self, 'path', path)
       _setattr(self, 'size', size)
@@ -895,7 +900,7 @@ def _103(_HAS_FACTORY, _dflt_ref, _dflt_symlink, _setattr):
       _setattr(self, 'ref', ref)
     return __init__
 
-def _104(_HAS_FACTORY, _dflt_symlink, _setattr):
+def _105(_HAS_FACTORY, _dflt_symlink, _setattr):
     def __init__(self, path, size, sha256, mode, symlink=_dflt_symlink):
       _setattr(self, 'path', path)
       _setattr(self, 'size', size)
@@ -904,14 +909,14 @@ def _104(_HAS_FACTORY, _dflt_symlink, _setattr):
       _setattr(self, 'symlink', symlink)
     return __init__
 
-def _105(_HAS_FACTORY, _setattr):
+def _106(_HAS_FACTORY, _setattr):
     def __init__(self, path, start, body):
       _setattr(self, 'path', path)
       _setattr(self, 'start', start)
       _setattr(self, 'body', body)
     return __init__
 
-def _106(_HAS_FACTORY, _dflt__masked, _dflt__nodes, _dflt_error, _dflt_parsed, _setattr):
+def _107(_HAS_FACTORY, _dflt__masked, _dflt__nodes, _dflt_error, _dflt_parsed, _setattr):
     def __init__(self, path, text, _masked=_dflt__masked, parsed=_dflt_parsed, error=_dflt_error, _nodes=_dflt__nodes):
       self.path = path
       self.text = text
@@ -921,7 +926,7 @@ def _106(_HAS_FACTORY, _dflt__masked, _dflt__nodes, _dflt_error, _dflt_parsed, _
       self._nodes = _nodes
     return __init__
 
-def _107(_HAS_FACTORY, _dflt_deny, _dflt_deploy_accounts, _dflt_exclude, _dflt_fail_on, _dflt_ignore, _dflt_layers, _dflt_max_review_age_days, _dflt_org, _dflt_publishers, _dflt_regions, _dflt_upgrade, _dflt_version, _dflt_vulnerabilities, _setattr):
+def _108(_HAS_FACTORY, _dflt_deny, _dflt_deploy_accounts, _dflt_exclude, _dflt_fail_on, _dflt_ignore, _dflt_layers, _dflt_max_review_age_days, _dflt_org, _dflt_publishers, _dflt_regions, _dflt_upgrade, _dflt_version, _dflt_vulnerabilities, _setattr):
     def __init__(self, path, version=_dflt_version, regions=_dflt_regions, deploy_accounts=_dflt_deploy_accounts, fail_on=_dflt_fail_on, publishers=_dflt_publishers, org=_HAS_FACTORY, layers=_dflt_layers, max_review_age_days=_dflt_max_review_age_days, deny=_dflt_deny, ignore=_dflt_ignore, vulnerabilities=_HAS_FACTORY, exclude=_dflt_exclude, upgrade=_HAS_FACTORY):
       _setattr(self, 'path', path)
       _setattr(self, 'version', version)
@@ -939,20 +944,20 @@ def _107(_HAS_FACTORY, _dflt_deny, _dflt_deploy_accounts, _dflt_exclude, _dflt_f
       _setattr(self, 'upgrade', _dflt_upgrade() if upgrade is _HAS_FACTORY else upgrade)
     return __init__
 
-def _108(_HAS_FACTORY, _setattr):
+def _109(_HAS_FACTORY, _setattr):
     def __init__(self, paths, layer_assets, nested):
       _setattr(self, 'paths', paths)
       _setattr(self, 'layer_assets', layer_assets)
       _setattr(self, 'nested', nested)
     return __init__
 
-def _109(_HAS_FACTORY, _setattr):
+def _110(_HAS_FACTORY, _setattr):
     def __init__(self, pattern, kind):
       _setattr(self, 'pattern', pattern)
       _setattr(self, 'kind', kind)
     return __init__
 
-def _110(_HAS_FACTORY, _dflt_vulnerabilities, _setattr):
+def _111(_HAS_FACTORY, _dflt_vulnerabilities, _setattr):
     def __init__(self, policy, catalog, regions, today, vulnerabilities=_dflt_vulnerabilities):
       _setattr(self, 'policy', policy)
       _setattr(self, 'catalog', catalog)
@@ -961,7 +966,7 @@ def _110(_HAS_FACTORY, _dflt_vulnerabilities, _setattr):
       _setattr(self, 'vulnerabilities', vulnerabilities)
     return __init__
 
-def _111(_HAS_FACTORY, _setattr):
+def _112(_HAS_FACTORY, _setattr):
     def __init__(self, policy, options, regions, today, notes):
       _setattr(self, 'policy', policy)
       _setattr(self, 'options', options)
@@ -970,13 +975,13 @@ def _111(_HAS_FACTORY, _setattr):
       _setattr(self, 'notes', notes)
     return __init__
 
-def _112(_HAS_FACTORY, _dflt_endpoint_url, _dflt_profile, _setattr):
+def _113(_HAS_FACTORY, _dflt_endpoint_url, _dflt_profile, _setattr):
     def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url):
       _setattr(self, 'profile', profile)
       _setattr(self, 'endpoint_url', endpoint_url)
     return __init__
 
-def _113(_HAS_FACTORY, _dflt_connect_timeout, _dflt_endpoint_url, _dflt_jobs, _dflt_profile, _dflt_read_timeout, _setattr):
+def _114(_HAS_FACTORY, _dflt_connect_timeout, _dflt_endpoint_url, _dflt_jobs, _dflt_profile, _dflt_read_timeout, _setattr):
     def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url, jobs=_dflt_jobs, connect_timeout=_dflt_connect_timeout, read_timeout=_dflt_read_timeout):
       _setattr(self, 'profile', profile)
       _setattr(self, 'endpoint_url', endpoint_url)
@@ -985,19 +990,19 @@ def _113(_HAS_FACTORY, _dflt_connect_timeout, _dflt_endpoint_url, _dflt_jobs, _d
       _setattr(self, 'read_timeout', read_timeout)
     return __init__
 
-def _114(_HAS_FACTORY, _setattr):
+def _115(_HAS_FACTORY, _setattr):
     def __init__(self, publisher, internal, profiles):
       _setattr(self, 'publisher', publisher)
       _setattr(self, 'internal', internal)
       _setattr(self, 'profiles', profiles)
     return __init__
 
-def _115(_HAS_FACTORY, _setattr):
+def _116(_HAS_FACTORY, _setattr):
     def __init__(self, reason):
       _setattr(self, 'reason', reason)
     return __init__
 
-def _116(_HAS_FACTORY, _setattr):
+def _117(_HAS_FACTORY, _setattr):
     def __init__(self, ref, arn, publishers, profiles):
       _setattr(self, 'ref', ref)
       _setattr(self, 'arn', arn)
@@ -1005,14 +1010,14 @@ def _116(_HAS_FACTORY, _setattr):
       _setattr(self, 'profiles', profiles)
     return __init__
 
-def _117(_HAS_FACTORY, _setattr):
+def _118(_HAS_FACTORY, _setattr):
     def __init__(self, ref, rule, todo):
       _setattr(self, 'ref', ref)
       _setattr(self, 'rule', rule)
       _setattr(self, 'todo', todo)
     return __init__
 
-def _118(_HAS_FACTORY, _setattr):
+def _119(_HAS_FACTORY, _setattr):
     def __init__(self, regions, publishers, unresolved, files, functions):
       _setattr(self, 'regions', regions)
       _setattr(self, 'publishers', publishers)
@@ -1021,7 +1026,7 @@ def _118(_HAS_FACTORY, _setattr):
       _setattr(self, 'functions', functions)
     return __init__
 
-def _119(_HAS_FACTORY, _dflt_config_env, _dflt_deploy_accounts, _dflt_env, _dflt_parameter_files, _dflt_parameters, _dflt_regions, _dflt_root, _dflt_stage, _dflt_tf_dir, _setattr):
+def _120(_HAS_FACTORY, _dflt_config_env, _dflt_deploy_accounts, _dflt_env, _dflt_parameter_files, _dflt_parameters, _dflt_regions, _dflt_root, _dflt_stage, _dflt_tf_dir, _setattr):
     def __init__(self, regions=_dflt_regions, parameters=_HAS_FACTORY, parameter_files=_dflt_parameter_files, config_env=_dflt_config_env, stage=_dflt_stage, env=_HAS_FACTORY, tf_dir=_dflt_tf_dir, root=_dflt_root, deploy_accounts=_dflt_deploy_accounts):
       _setattr(self, 'regions', regions)
       _setattr(self, 'parameters', _dflt_parameters() if parameters is _HAS_FACTORY else parameters)
@@ -1034,7 +1039,7 @@ def _119(_HAS_FACTORY, _dflt_config_env, _dflt_deploy_accounts, _dflt_env, _dflt
       _setattr(self, 'deploy_accounts', deploy_accounts)
     return __init__
 
-def _120(_HAS_FACTORY, _dflt_attestation_sha256, _dflt_ref, _setattr):
+def _121(_HAS_FACTORY, _dflt_attestation_sha256, _dflt_ref, _setattr):
     def __init__(self, repository, commit, workflow, ref=_dflt_ref, attestation_sha256=_dflt_attestation_sha256):
       _setattr(self, 'repository', repository)
       _setattr(self, 'commit', commit)
@@ -1043,7 +1048,7 @@ def _120(_HAS_FACTORY, _dflt_attestation_sha256, _dflt_ref, _setattr):
       _setattr(self, 'attestation_sha256', attestation_sha256)
     return __init__
 
-def _121(_HAS_FACTORY, _dflt_issuer, _setattr):
+def _122(_HAS_FACTORY, _dflt_issuer, _setattr):
     def __init__(self, repository, workflow, ref, commit, issuer=_dflt_issuer):
       _setattr(self, 'repository', repository)
       _setattr(self, 'workflow', workflow)
@@ -1052,7 +1057,7 @@ def _121(_HAS_FACTORY, _dflt_issuer, _setattr):
       _setattr(self, 'issuer', issuer)
     return __init__
 
-def _122(_HAS_FACTORY, _dflt_attestation, _dflt_issuer, _dflt_keys, _dflt_ref, _dflt_repository, _dflt_workflow, _setattr):
+def _123(_HAS_FACTORY, _dflt_attestation, _dflt_issuer, _dflt_keys, _dflt_ref, _dflt_repository, _dflt_workflow, _setattr):
     def __init__(self, repository=_dflt_repository, workflow=_dflt_workflow, ref=_dflt_ref, issuer=_dflt_issuer, keys=_dflt_keys, attestation=_dflt_attestation):
       _setattr(self, 'repository', repository)
       _setattr(self, 'workflow', workflow)
@@ -1062,14 +1067,14 @@ def _122(_HAS_FACTORY, _dflt_attestation, _dflt_issuer, _dflt_keys, _dflt_ref, _
       _setattr(self, 'attestation', attestation)
     return __init__
 
-def _123(_HAS_FACTORY, _dflt_candidates, _dflt_layer_def, _setattr):
+def _124(_HAS_FACTORY, _dflt_candidates, _dflt_layer_def, _setattr):
     def __init__(self, resolution, candidates=_dflt_candidates, layer_def=_dflt_layer_def):
       _setattr(self, 'resolution', resolution)
       _setattr(self, 'candidates', candidates)
       _setattr(self, 'layer_def', layer_def)
     return __init__
 
-def _124(_HAS_FACTORY, _setattr):
+def _125(_HAS_FACTORY, _setattr):
     def __init__(self, resource, rules, reason, location):
       _setattr(self, 'resource', resource)
       _setattr(self, 'rules', rules)
@@ -1077,7 +1082,7 @@ def _124(_HAS_FACTORY, _setattr):
       _setattr(self, 'location', location)
     return __init__
 
-def _125(_HAS_FACTORY, _dflt_contents, _dflt_per_region, _setattr):
+def _126(_HAS_FACTORY, _dflt_contents, _dflt_per_region, _setattr):
     def __init__(self, role_name, regions, all_versions, jobs, per_region=_dflt_per_region, contents=_dflt_contents):
       _setattr(self, 'role_name', role_name)
       _setattr(self, 'regions', regions)
@@ -1087,7 +1092,7 @@ def _125(_HAS_FACTORY, _dflt_contents, _dflt_per_region, _setattr):
       _setattr(self, 'contents', contents)
     return __init__
 
-def _126(_HAS_FACTORY, _dflt_arn, _dflt_expires, _dflt_file, _dflt_resource, _setattr):
+def _127(_HAS_FACTORY, _dflt_arn, _dflt_expires, _dflt_file, _dflt_resource, _setattr):
     def __init__(self, rule, reason, location, arn=_dflt_arn, file=_dflt_file, resource=_dflt_resource, expires=_dflt_expires):
       _setattr(self, 'rule', rule)
       _setattr(self, 'reason', reason)
@@ -1098,13 +1103,13 @@ def _126(_HAS_FACTORY, _dflt_arn, _dflt_expires, _dflt_file, _dflt_resource, _se
       _setattr(self, 'expires', expires)
     return __init__
 
-def _127(_HAS_FACTORY, _setattr):
+def _128(_HAS_FACTORY, _setattr):
     def __init__(self, rule_id, message):
       _setattr(self, 'rule_id', rule_id)
       _setattr(self, 'message', message)
     return __init__
 
-def _128(_HAS_FACTORY, _dflt_arn, _dflt_consumer, _dflt_fix, _dflt_related, _setattr):
+def _129(_HAS_FACTORY, _dflt_arn, _dflt_consumer, _dflt_fix, _dflt_related, _setattr):
     def __init__(self, rule_id, slug, severity, message, location, arn=_dflt_arn, fix=_dflt_fix, consumer=_dflt_consumer, related=_dflt_related):
       _setattr(self, 'rule_id', rule_id)
       _setattr(self, 'slug', slug)
@@ -1117,7 +1122,7 @@ def _128(_HAS_FACTORY, _dflt_arn, _dflt_consumer, _dflt_fix, _dflt_related, _set
       _setattr(self, 'related', related)
     return __init__
 
-def _129(_HAS_FACTORY, _dflt_account_used, _setattr):
+def _130(_HAS_FACTORY, _dflt_account_used, _setattr):
     def __init__(self, scan, default_stage, param_stages, stage_used, region_option_used, account_used=_dflt_account_used):
       _setattr(self, 'scan', scan)
       _setattr(self, 'default_stage', default_stage)
@@ -1127,13 +1132,13 @@ def _129(_HAS_FACTORY, _dflt_account_used, _setattr):
       _setattr(self, 'account_used', account_used)
     return __init__
 
-def _130(_HAS_FACTORY, _setattr):
+def _131(_HAS_FACTORY, _setattr):
     def __init__(self, scan, ref):
       _setattr(self, 'scan', scan)
       _setattr(self, 'ref', ref)
     return __init__
 
-def _131(_HAS_FACTORY, _dflt_merged, _dflt_refs, _dflt_replaced, _dflt_scan, _dflt_signing, _setattr):
+def _132(_HAS_FACTORY, _dflt_merged, _dflt_refs, _dflt_replaced, _dflt_scan, _dflt_signing, _setattr):
     def __init__(self, scan=_dflt_scan, merged=_HAS_FACTORY, replaced=_HAS_FACTORY, refs=_HAS_FACTORY, signing=_HAS_FACTORY):
       self.scan = scan
       self.merged = _dflt_merged() if merged is _HAS_FACTORY else merged
@@ -1142,20 +1147,20 @@ def _131(_HAS_FACTORY, _dflt_merged, _dflt_refs, _dflt_replaced, _dflt_scan, _df
       self.signing = _dflt_signing() if signing is _HAS_FACTORY else signing
     return __init__
 
-def _132(_HAS_FACTORY, _setattr):
+def _133(_HAS_FACTORY, _setattr):
     def __init__(self, scans, files_by_format, skipped):
       _setattr(self, 'scans', scans)
       _setattr(self, 'files_by_format', files_by_format)
       _setattr(self, 'skipped', skipped)
     return __init__
 
-def _133(_HAS_FACTORY, _dflt_segments, _setattr):
+def _134(_HAS_FACTORY, _dflt_segments, _setattr):
     def __init__(self, segments=_dflt_segments):
       _setattr(self, 'segments', segments)
       self.__post_init__()
     return __init__
 
-def _134(_HAS_FACTORY, _dflt_signing_job, _dflt_signing_profile, _setattr):
+def _135(_HAS_FACTORY, _dflt_signing_job, _dflt_signing_profile, _setattr):
     def __init__(self, sha256, code_size, location, created, signing_profile=_dflt_signing_profile, signing_job=_dflt_signing_job):
       _setattr(self, 'sha256', sha256)
       _setattr(self, 'code_size', code_size)
@@ -1165,21 +1170,21 @@ def _134(_HAS_FACTORY, _dflt_signing_job, _dflt_signing_profile, _setattr):
       _setattr(self, 'signing_job', signing_job)
     return __init__
 
-def _135(_HAS_FACTORY, _dflt_sha512, _setattr):
+def _136(_HAS_FACTORY, _dflt_sha512, _setattr):
     def __init__(self, sha256, size, sha512=_dflt_sha512):
       _setattr(self, 'sha256', sha256)
       _setattr(self, 'size', size)
       _setattr(self, 'sha512', sha512)
     return __init__
 
-def _136(_HAS_FACTORY, _setattr):
+def _137(_HAS_FACTORY, _setattr):
     def __init__(self, sid, principal, organization_id):
       _setattr(self, 'sid', sid)
       _setattr(self, 'principal', principal)
       _setattr(self, 'organization_id', organization_id)
     return __init__
 
-def _137(_HAS_FACTORY, _setattr):
+def _138(_HAS_FACTORY, _setattr):
     def __init__(self, source, archive_sha256, files, packages, extensions, binaries, endpoints, problems, complete):
       _setattr(self, 'source', source)
       _setattr(self, 'archive_sha256', archive_sha256)
@@ -1192,21 +1197,21 @@ def _137(_HAS_FACTORY, _setattr):
       _setattr(self, 'complete', complete)
     return __init__
 
-def _138(_HAS_FACTORY, _dflt_problem, _setattr):
+def _139(_HAS_FACTORY, _dflt_problem, _setattr):
     def __init__(self, source, layers, problem=_dflt_problem):
       _setattr(self, 'source', source)
       _setattr(self, 'layers', layers)
       _setattr(self, 'problem', problem)
     return __init__
 
-def _139(_HAS_FACTORY, _dflt_unmatched_files, _setattr):
+def _140(_HAS_FACTORY, _dflt_unmatched_files, _setattr):
     def __init__(self, source, results, unmatched_files=_dflt_unmatched_files):
       _setattr(self, 'source', source)
       _setattr(self, 'results', results)
       _setattr(self, 'unmatched_files', unmatched_files)
     return __init__
 
-def _140(_HAS_FACTORY, _dflt_account, _dflt_region, _dflt_stage, _dflt_stage_source, _setattr):
+def _141(_HAS_FACTORY, _dflt_account, _dflt_region, _dflt_stage, _dflt_stage_source, _setattr):
     def __init__(self, stage=_dflt_stage, stage_source=_dflt_stage_source, region=_dflt_region, account=_dflt_account):
       _setattr(self, 'stage', stage)
       _setattr(self, 'stage_source', stage_source)
@@ -1214,27 +1219,57 @@ def _140(_HAS_FACTORY, _dflt_account, _dflt_region, _dflt_stage, _dflt_stage_sou
       _setattr(self, 'account', account)
     return __init__
 
-def _141(_HAS_FACTORY, _setattr):
+def _142(_HAS_FACTORY, _setattr):
+    def __init__(self, start, account, name, version, reason):
+      _setattr(self, 'start', start)
+      _setattr(self, 'account', account)
+      _setattr(self, 'name', name)
+      _setattr(self, 'version', version)
+      _setattr(self, 'reason', reason)
+    return __init__
+
+def _143(_HAS_FACTORY, _setattr):
     def __init__(self, start, end):
       _setattr(self, 'start', start)
       _setattr(self, 'end', end)
     return __init__
 
-def _142(_HAS_FACTORY, _setattr):
+def _144(_HAS_FACTORY, _setattr):
+    def __init__(self, start, end, region, account, name, version, shown):
+      _setattr(self, 'start', start)
+      _setattr(self, 'end', end)
+      _setattr(self, 'region', region)
+      _setattr(self, 'account', account)
+      _setattr(self, 'name', name)
+      _setattr(self, 'version', version)
+      _setattr(self, 'shown', shown)
+    return __init__
+
+def _145(_HAS_FACTORY, _dflt_refusal, _setattr):
+    def __init__(self, start, end, region, key, shown, refusal=_dflt_refusal):
+      _setattr(self, 'start', start)
+      _setattr(self, 'end', end)
+      _setattr(self, 'region', region)
+      _setattr(self, 'key', key)
+      _setattr(self, 'shown', shown)
+      _setattr(self, 'refusal', refusal)
+    return __init__
+
+def _146(_HAS_FACTORY, _setattr):
     def __init__(self, subjects, predicate_type, predicate):
       _setattr(self, 'subjects', subjects)
       _setattr(self, 'predicate_type', predicate_type)
       _setattr(self, 'predicate', predicate)
     return __init__
 
-def _143(_HAS_FACTORY, _dflt_source, _setattr):
+def _147(_HAS_FACTORY, _dflt_source, _setattr):
     def __init__(self, text, kind, source=_dflt_source):
       _setattr(self, 'text', text)
       _setattr(self, 'kind', kind)
       _setattr(self, 'source', source)
     return __init__
 
-def _144(_HAS_FACTORY, _setattr):
+def _148(_HAS_FACTORY, _setattr):
     def __init__(self, text, start, end, sources):
       _setattr(self, 'text', text)
       _setattr(self, 'start', start)
@@ -1242,20 +1277,20 @@ def _144(_HAS_FACTORY, _setattr):
       _setattr(self, 'sources', sources)
     return __init__
 
-def _145(_HAS_FACTORY, _dflt_variables, _setattr):
+def _149(_HAS_FACTORY, _dflt_variables, _setattr):
     def __init__(self, text, variables=_dflt_variables):
       _setattr(self, 'text', text)
       _setattr(self, 'variables', variables)
     return __init__
 
-def _146(_HAS_FACTORY, _dflt_address, _dflt_params, _setattr):
+def _150(_HAS_FACTORY, _dflt_address, _dflt_params, _setattr):
     def __init__(self, type, params=_dflt_params, address=_dflt_address):
       _setattr(self, 'type', type)
       _setattr(self, 'params', params)
       _setattr(self, 'address', address)
     return __init__
 
-def _147(_HAS_FACTORY, _dflt_keys, _dflt_raw, _dflt_state, _dflt_tag, _dflt_text_column, _dflt_used_at, _dflt_uses, _dflt_written, _setattr):
+def _151(_HAS_FACTORY, _dflt_keys, _dflt_raw, _dflt_state, _dflt_tag, _dflt_text_column, _dflt_used_at, _dflt_uses, _dflt_written, _setattr):
     def __init__(self, value, file, line, column, raw=_dflt_raw, uses=_dflt_uses, state=_dflt_state, keys=_HAS_FACTORY, tag=_dflt_tag, written=_dflt_written, used_at=_dflt_used_at, text_column=_dflt_text_column):
       self.value = value
       self.file = file
@@ -1271,44 +1306,45 @@ def _147(_HAS_FACTORY, _dflt_keys, _dflt_raw, _dflt_state, _dflt_tag, _dflt_text
       self.text_column = text_column
     return __init__
 
-def _148(_HAS_FACTORY, _setattr):
+def _152(_HAS_FACTORY, _setattr):
     def __init__(self, value, files):
       _setattr(self, 'value', value)
       _setattr(self, 'files', files)
     return __init__
 
-def _149(_HAS_FACTORY, _dflt_region, _setattr):
+def _153(_HAS_FACTORY, _dflt_region, _setattr):
     def __init__(self, value, region=_dflt_region):
       _setattr(self, 'value', value)
       _setattr(self, 'region', region)
     return __init__
 
-def _150(_HAS_FACTORY, _dflt_origin, _dflt_region, _setattr):
+def _154(_HAS_FACTORY, _dflt_origin, _dflt_region, _setattr):
     def __init__(self, value, region=_dflt_region, origin=_dflt_origin):
       _setattr(self, 'value', value)
       _setattr(self, 'region', region)
       _setattr(self, 'origin', origin)
     return __init__
 
-def _151(_HAS_FACTORY, _setattr):
+def _155(_HAS_FACTORY, _setattr):
     def __init__(self, value, source):
       _setattr(self, 'value', value)
       _setattr(self, 'source', source)
     return __init__
 
-def _152(_HAS_FACTORY, _dflt_start, _setattr):
+def _156(_HAS_FACTORY, _dflt_start, _setattr):
     def __init__(self, value, start=_dflt_start):
       _setattr(self, 'value', value)
       _setattr(self, 'start', start)
     return __init__
 
-def _153(_HAS_FACTORY, _dflt_problem, _dflt_value, _setattr):
-    def __init__(self, value=_dflt_value, problem=_dflt_problem):
+def _157(_HAS_FACTORY, _dflt_note, _dflt_problem, _dflt_value, _setattr):
+    def __init__(self, value=_dflt_value, problem=_dflt_problem, note=_dflt_note):
       _setattr(self, 'value', value)
       _setattr(self, 'problem', problem)
+      _setattr(self, 'note', note)
     return __init__
 
-def _154(_HAS_FACTORY, _dflt_extensions, _dflt_names, _dflt_seen, _setattr):
+def _158(_HAS_FACTORY, _dflt_extensions, _dflt_names, _dflt_seen, _setattr):
     def __init__(self, vendor, account, label, comment, names=_HAS_FACTORY, extensions=_HAS_FACTORY, seen=_HAS_FACTORY):
       self.vendor = vendor
       self.account = account
@@ -1319,7 +1355,7 @@ def _154(_HAS_FACTORY, _dflt_extensions, _dflt_names, _dflt_seen, _setattr):
       self.seen = _dflt_seen() if seen is _HAS_FACTORY else seen
     return __init__
 
-def _155(_HAS_FACTORY, _dflt_internal, _dflt_provenance, _dflt_signing_profiles, _setattr):
+def _159(_HAS_FACTORY, _dflt_internal, _dflt_provenance, _dflt_signing_profiles, _setattr):
     def __init__(self, vendor, account, name, layers, location, internal=_dflt_internal, signing_profiles=_dflt_signing_profiles, provenance=_dflt_provenance):
       _setattr(self, 'vendor', vendor)
       _setattr(self, 'account', account)
@@ -1331,21 +1367,21 @@ def _155(_HAS_FACTORY, _dflt_internal, _dflt_provenance, _dflt_signing_profiles,
       _setattr(self, 'provenance', provenance)
     return __init__
 
-def _156(_HAS_FACTORY, _setattr):
+def _160(_HAS_FACTORY, _setattr):
     def __init__(self, vendor, entry, pattern):
       _setattr(self, 'vendor', vendor)
       _setattr(self, 'entry', entry)
       _setattr(self, 'pattern', pattern)
     return __init__
 
-def _157(_HAS_FACTORY, _setattr):
+def _161(_HAS_FACTORY, _setattr):
     def __init__(self, what, region, subject):
       _setattr(self, 'what', what)
       _setattr(self, 'region', region)
       _setattr(self, 'subject', subject)
     return __init__
 
-def _158(_HAS_FACTORY, _setattr):
+def _162(_HAS_FACTORY, _setattr):
     def __init__(self, why, reason):
       _setattr(self, 'why', why)
       _setattr(self, 'reason', reason)
@@ -1431,85 +1467,89 @@ INITS = {
     "def __init__(self, literal, expression, roots, arn_literals, location, root_locations=_dflt_root_locations):\n  _setattr(self, 'literal', literal)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'roots', roots)\n  _setattr(self, 'arn_literals', arn_literals)\n  _setattr(self, 'location', location)\n  _setattr(self, 'root_locations', root_locations)\n": _75,
     "def __init__(self, max_bytes=_dflt_max_bytes, max_files=_dflt_max_files, max_ratio=_dflt_max_ratio, ratio_floor=_dflt_ratio_floor):\n  _setattr(self, 'max_bytes', max_bytes)\n  _setattr(self, 'max_files', max_files)\n  _setattr(self, 'max_ratio', max_ratio)\n  _setattr(self, 'ratio_floor', ratio_floor)\n": _76,
     "def __init__(self, module, resource, key):\n  _setattr(self, 'module', module)\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'key', key)\n": _77,
-    "def __init__(self, name, arg, own_tag):\n  _setattr(self, 'name', name)\n  _setattr(self, 'arg', arg)\n  _setattr(self, 'own_tag', own_tag)\n": _78,
-    "def __init__(self, name, raw):\n  _setattr(self, 'name', name)\n  _setattr(self, 'raw', raw)\n": _79,
-    "def __init__(self, name, type, default, node):\n  _setattr(self, 'name', name)\n  _setattr(self, 'type', type)\n  _setattr(self, 'default', default)\n  _setattr(self, 'node', node)\n": _80,
-    "def __init__(self, node, path, expression, value, index):\n  _setattr(self, 'node', node)\n  _setattr(self, 'path', path)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'value', value)\n  _setattr(self, 'index', index)\n": _81,
-    'def __init__(self, notes=_HAS_FACTORY, layer_defs=_HAS_FACTORY, placeholders=_HAS_FACTORY):\n  self.notes = _dflt_notes() if notes is _HAS_FACTORY else notes\n  self.layer_defs = _dflt_layer_defs() if layer_defs is _HAS_FACTORY else layer_defs\n  self.placeholders = _dflt_placeholders() if placeholders is _HAS_FACTORY else placeholders\n': _82,
-    "def __init__(self, number, created, sha256=_dflt_sha256):\n  _setattr(self, 'number', number)\n  _setattr(self, 'created', created)\n  _setattr(self, 'sha256', sha256)\n": _83,
-    "def __init__(self, old, new):\n  _setattr(self, 'old', old)\n  _setattr(self, 'new', new)\n": _84,
-    "def __init__(self, old, new, packages, endpoints_added, endpoints_removed, extensions, binaries, files, new_problems):\n  _setattr(self, 'old', old)\n  _setattr(self, 'new', new)\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'endpoints_added', endpoints_added)\n  _setattr(self, 'endpoints_removed', endpoints_removed)\n  _setattr(self, 'extensions', extensions)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'files', files)\n  _setattr(self, 'new_problems', new_problems)\n": _85,
-    "def __init__(self, outcome, fail_on, policy_path, notes=_dflt_notes, color=_dflt_color, tool_version=_dflt_tool_version, command=_dflt_command):\n  _setattr(self, 'outcome', outcome)\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'policy_path', policy_path)\n  _setattr(self, 'notes', notes)\n  _setattr(self, 'color', color)\n  _setattr(self, 'tool_version', tool_version)\n  _setattr(self, 'command', command)\n": _86,
-    "def __init__(self, package, vulnerabilities, not_matched=_dflt_not_matched):\n  _setattr(self, 'package', package)\n  _setattr(self, 'vulnerabilities', vulnerabilities)\n  _setattr(self, 'not_matched', not_matched)\n": _87,
-    "def __init__(self, package, vulnerability):\n  _setattr(self, 'package', package)\n  _setattr(self, 'vulnerability', vulnerability)\n": _88,
-    "def __init__(self, packages, paths, binaries, unread):\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'paths', paths)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'unread', unread)\n": _89,
-    "def __init__(self, partition, region, account, name, version, managed=_dflt_managed):\n  _setattr(self, 'partition', partition)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'managed', managed)\n": _90,
-    "def __init__(self, partition=_dflt_partition, regions=_dflt_regions, allow_accounts=_dflt_allow_accounts, sharing_roles=_dflt_sharing_roles, sharing_statement=_dflt_sharing_statement):\n  _setattr(self, 'partition', partition)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'allow_accounts', allow_accounts)\n  _setattr(self, 'sharing_roles', sharing_roles)\n  _setattr(self, 'sharing_statement', sharing_statement)\n": _91,
-    "def __init__(self, parts, complete, reason=_dflt_reason, location=_dflt_location, references=_dflt_references, spots=_HAS_FACTORY):\n  _setattr(self, 'parts', parts)\n  _setattr(self, 'complete', complete)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n  _setattr(self, 'references', references)\n  _setattr(self, 'spots', _dflt_spots() if spots is _HAS_FACTORY else spots)\n": _92,
-    'def __init__(self, path, data, text, bom, root=_dflt_root, _starts=_HAS_FACTORY):\n  self.path = path\n  self.data = data\n  self.text = text\n  self.bom = bom\n  self.root = root\n  self._starts = _dflt__starts() if _starts is _HAS_FACTORY else _starts\n': _93,
-    "def __init__(self, path, elf, sha256):\n  _setattr(self, 'path', path)\n  _setattr(self, 'elf', elf)\n  _setattr(self, 'sha256', sha256)\n": _94,
-    "def __init__(self, path, kind, detail, executable, sha256):\n  _setattr(self, 'path', path)\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'detail', detail)\n  _setattr(self, 'executable', executable)\n  _setattr(self, 'sha256', sha256)\n": _95,
-    "def __init__(self, path, message, at_key=_dflt_at_key):\n  _setattr(self, 'path', path)\n  _setattr(self, 'message', message)\n  _setattr(self, 'at_key', at_key)\n": _96,
-    "def __init__(self, path, module, explicit):\n  _setattr(self, 'path', path)\n  _setattr(self, 'module', module)\n  _setattr(self, 'explicit', explicit)\n": _97,
-    "def __init__(self, path, original, new):\n  _setattr(self, 'path', path)\n  _setattr(self, 'original', original)\n  _setattr(self, 'new', new)\n": _98,
-    "def __init__(self, path, original, new, changes):\n  _setattr(self, 'path', path)\n  _setattr(self, 'original', original)\n  _setattr(self, 'new', new)\n  _setattr(self, 'changes', changes)\n": _99,
-    'def __init__(self, path, params, given, resources, mappings, regions, json_style=_dflt_json_style, accounts=_dflt_accounts, own_layers=_HAS_FACTORY, mapping_cache=_HAS_FACTORY):\n  self.path = path\n  self.params = params\n  self.given = given\n  self.resources = resources\n  self.mappings = mappings\n  self.regions = regions\n  self.json_style = json_style\n  self.accounts = accounts\n  self.own_layers = _dflt_own_layers() if own_layers is _HAS_FACTORY else own_layers\n  self.mapping_cache = _dflt_mapping_cache() if mapping_cache is _HAS_FACTORY else mapping_cache\n': _100,
-    "def __init__(self, path, reason):\n  _setattr(self, 'path', path)\n  _setattr(self, 'reason', reason)\n": _101,
-    "def __init__(self, path, sha256, checked_against):\n  _setattr(self, 'path', path)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'checked_against', checked_against)\n": _102,
-    "def __init__(self, path, size, mode, symlink=_dflt_symlink, ref=_dflt_ref):\n  _setattr(self, 'path', path)\n  _setattr(self, 'size', size)\n  _setattr(self, 'mode', mode)\n  _setattr(self, 'symlink', symlink)\n  _setattr(self, 'ref', ref)\n": _103,
-    "def __init__(self, path, size, sha256, mode, symlink=_dflt_symlink):\n  _setattr(self, 'path', path)\n  _setattr(self, 'size', size)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'mode', mode)\n  _setattr(self, 'symlink', symlink)\n": _104,
-    "def __init__(self, path, start, body):\n  _setattr(self, 'path', path)\n  _setattr(self, 'start', start)\n  _setattr(self, 'body', body)\n": _105,
-    'def __init__(self, path, text, _masked=_dflt__masked, parsed=_dflt_parsed, error=_dflt_error, _nodes=_dflt__nodes):\n  self.path = path\n  self.text = text\n  self._masked = _masked\n  self.parsed = parsed\n  self.error = error\n  self._nodes = _nodes\n': _106,
-    "def __init__(self, path, version=_dflt_version, regions=_dflt_regions, deploy_accounts=_dflt_deploy_accounts, fail_on=_dflt_fail_on, publishers=_dflt_publishers, org=_HAS_FACTORY, layers=_dflt_layers, max_review_age_days=_dflt_max_review_age_days, deny=_dflt_deny, ignore=_dflt_ignore, vulnerabilities=_HAS_FACTORY, exclude=_dflt_exclude, upgrade=_HAS_FACTORY):\n  _setattr(self, 'path', path)\n  _setattr(self, 'version', version)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'deploy_accounts', deploy_accounts)\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'org', _dflt_org() if org is _HAS_FACTORY else org)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'max_review_age_days', max_review_age_days)\n  _setattr(self, 'deny', deny)\n  _setattr(self, 'ignore', ignore)\n  _setattr(self, 'vulnerabilities', _dflt_vulnerabilities() if vulnerabilities is _HAS_FACTORY else vulnerabilities)\n  _setattr(self, 'exclude', exclude)\n  _setattr(self, 'upgrade', _dflt_upgrade() if upgrade is _HAS_FACTORY else upgrade)\n": _107,
-    "def __init__(self, paths, layer_assets, nested):\n  _setattr(self, 'paths', paths)\n  _setattr(self, 'layer_assets', layer_assets)\n  _setattr(self, 'nested', nested)\n": _108,
-    "def __init__(self, pattern, kind):\n  _setattr(self, 'pattern', pattern)\n  _setattr(self, 'kind', kind)\n": _109,
-    "def __init__(self, policy, catalog, regions, today, vulnerabilities=_dflt_vulnerabilities):\n  _setattr(self, 'policy', policy)\n  _setattr(self, 'catalog', catalog)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'today', today)\n  _setattr(self, 'vulnerabilities', vulnerabilities)\n": _110,
-    "def __init__(self, policy, options, regions, today, notes):\n  _setattr(self, 'policy', policy)\n  _setattr(self, 'options', options)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'today', today)\n  _setattr(self, 'notes', notes)\n": _111,
-    "def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url):\n  _setattr(self, 'profile', profile)\n  _setattr(self, 'endpoint_url', endpoint_url)\n": _112,
-    "def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url, jobs=_dflt_jobs, connect_timeout=_dflt_connect_timeout, read_timeout=_dflt_read_timeout):\n  _setattr(self, 'profile', profile)\n  _setattr(self, 'endpoint_url', endpoint_url)\n  _setattr(self, 'jobs', jobs)\n  _setattr(self, 'connect_timeout', connect_timeout)\n  _setattr(self, 'read_timeout', read_timeout)\n": _113,
-    "def __init__(self, publisher, internal, profiles):\n  _setattr(self, 'publisher', publisher)\n  _setattr(self, 'internal', internal)\n  _setattr(self, 'profiles', profiles)\n": _114,
-    "def __init__(self, reason):\n  _setattr(self, 'reason', reason)\n": _115,
-    "def __init__(self, ref, arn, publishers, profiles):\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'profiles', profiles)\n": _116,
-    "def __init__(self, ref, rule, todo):\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'rule', rule)\n  _setattr(self, 'todo', todo)\n": _117,
-    "def __init__(self, regions, publishers, unresolved, files, functions):\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'unresolved', unresolved)\n  _setattr(self, 'files', files)\n  _setattr(self, 'functions', functions)\n": _118,
-    "def __init__(self, regions=_dflt_regions, parameters=_HAS_FACTORY, parameter_files=_dflt_parameter_files, config_env=_dflt_config_env, stage=_dflt_stage, env=_HAS_FACTORY, tf_dir=_dflt_tf_dir, root=_dflt_root, deploy_accounts=_dflt_deploy_accounts):\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'parameters', _dflt_parameters() if parameters is _HAS_FACTORY else parameters)\n  _setattr(self, 'parameter_files', parameter_files)\n  _setattr(self, 'config_env', config_env)\n  _setattr(self, 'stage', stage)\n  _setattr(self, 'env', _dflt_env() if env is _HAS_FACTORY else env)\n  _setattr(self, 'tf_dir', tf_dir)\n  _setattr(self, 'root', root)\n  _setattr(self, 'deploy_accounts', deploy_accounts)\n": _119,
-    "def __init__(self, repository, commit, workflow, ref=_dflt_ref, attestation_sha256=_dflt_attestation_sha256):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'commit', commit)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'attestation_sha256', attestation_sha256)\n": _120,
-    "def __init__(self, repository, workflow, ref, commit, issuer=_dflt_issuer):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'commit', commit)\n  _setattr(self, 'issuer', issuer)\n": _121,
-    "def __init__(self, repository=_dflt_repository, workflow=_dflt_workflow, ref=_dflt_ref, issuer=_dflt_issuer, keys=_dflt_keys, attestation=_dflt_attestation):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'issuer', issuer)\n  _setattr(self, 'keys', keys)\n  _setattr(self, 'attestation', attestation)\n": _122,
-    "def __init__(self, resolution, candidates=_dflt_candidates, layer_def=_dflt_layer_def):\n  _setattr(self, 'resolution', resolution)\n  _setattr(self, 'candidates', candidates)\n  _setattr(self, 'layer_def', layer_def)\n": _123,
-    "def __init__(self, resource, rules, reason, location):\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'rules', rules)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n": _124,
-    "def __init__(self, role_name, regions, all_versions, jobs, per_region=_dflt_per_region, contents=_dflt_contents):\n  _setattr(self, 'role_name', role_name)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'all_versions', all_versions)\n  _setattr(self, 'jobs', jobs)\n  _setattr(self, 'per_region', per_region)\n  _setattr(self, 'contents', contents)\n": _125,
-    "def __init__(self, rule, reason, location, arn=_dflt_arn, file=_dflt_file, resource=_dflt_resource, expires=_dflt_expires):\n  _setattr(self, 'rule', rule)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'file', file)\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'expires', expires)\n": _126,
-    "def __init__(self, rule_id, message):\n  _setattr(self, 'rule_id', rule_id)\n  _setattr(self, 'message', message)\n": _127,
-    "def __init__(self, rule_id, slug, severity, message, location, arn=_dflt_arn, fix=_dflt_fix, consumer=_dflt_consumer, related=_dflt_related):\n  _setattr(self, 'rule_id', rule_id)\n  _setattr(self, 'slug', slug)\n  _setattr(self, 'severity', severity)\n  _setattr(self, 'message', message)\n  _setattr(self, 'location', location)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'fix', fix)\n  _setattr(self, 'consumer', consumer)\n  _setattr(self, 'related', related)\n": _128,
-    "def __init__(self, scan, default_stage, param_stages, stage_used, region_option_used, account_used=_dflt_account_used):\n  _setattr(self, 'scan', scan)\n  _setattr(self, 'default_stage', default_stage)\n  _setattr(self, 'param_stages', param_stages)\n  _setattr(self, 'stage_used', stage_used)\n  _setattr(self, 'region_option_used', region_option_used)\n  _setattr(self, 'account_used', account_used)\n": _129,
-    "def __init__(self, scan, ref):\n  _setattr(self, 'scan', scan)\n  _setattr(self, 'ref', ref)\n": _130,
-    'def __init__(self, scan=_dflt_scan, merged=_HAS_FACTORY, replaced=_HAS_FACTORY, refs=_HAS_FACTORY, signing=_HAS_FACTORY):\n  self.scan = scan\n  self.merged = _dflt_merged() if merged is _HAS_FACTORY else merged\n  self.replaced = _dflt_replaced() if replaced is _HAS_FACTORY else replaced\n  self.refs = _dflt_refs() if refs is _HAS_FACTORY else refs\n  self.signing = _dflt_signing() if signing is _HAS_FACTORY else signing\n': _131,
-    "def __init__(self, scans, files_by_format, skipped):\n  _setattr(self, 'scans', scans)\n  _setattr(self, 'files_by_format', files_by_format)\n  _setattr(self, 'skipped', skipped)\n": _132,
-    "def __init__(self, segments=_dflt_segments):\n  _setattr(self, 'segments', segments)\n  self.__post_init__()\n": _133,
-    "def __init__(self, sha256, code_size, location, created, signing_profile=_dflt_signing_profile, signing_job=_dflt_signing_job):\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'code_size', code_size)\n  _setattr(self, 'location', location)\n  _setattr(self, 'created', created)\n  _setattr(self, 'signing_profile', signing_profile)\n  _setattr(self, 'signing_job', signing_job)\n": _134,
-    "def __init__(self, sha256, size, sha512=_dflt_sha512):\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'size', size)\n  _setattr(self, 'sha512', sha512)\n": _135,
-    "def __init__(self, sid, principal, organization_id):\n  _setattr(self, 'sid', sid)\n  _setattr(self, 'principal', principal)\n  _setattr(self, 'organization_id', organization_id)\n": _136,
-    "def __init__(self, source, archive_sha256, files, packages, extensions, binaries, endpoints, problems, complete):\n  _setattr(self, 'source', source)\n  _setattr(self, 'archive_sha256', archive_sha256)\n  _setattr(self, 'files', files)\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'extensions', extensions)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'endpoints', endpoints)\n  _setattr(self, 'problems', problems)\n  _setattr(self, 'complete', complete)\n": _137,
-    "def __init__(self, source, layers, problem=_dflt_problem):\n  _setattr(self, 'source', source)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'problem', problem)\n": _138,
-    "def __init__(self, source, results, unmatched_files=_dflt_unmatched_files):\n  _setattr(self, 'source', source)\n  _setattr(self, 'results', results)\n  _setattr(self, 'unmatched_files', unmatched_files)\n": _139,
-    "def __init__(self, stage=_dflt_stage, stage_source=_dflt_stage_source, region=_dflt_region, account=_dflt_account):\n  _setattr(self, 'stage', stage)\n  _setattr(self, 'stage_source', stage_source)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n": _140,
-    "def __init__(self, start, end):\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n": _141,
-    "def __init__(self, subjects, predicate_type, predicate):\n  _setattr(self, 'subjects', subjects)\n  _setattr(self, 'predicate_type', predicate_type)\n  _setattr(self, 'predicate', predicate)\n": _142,
-    "def __init__(self, text, kind, source=_dflt_source):\n  _setattr(self, 'text', text)\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'source', source)\n": _143,
-    "def __init__(self, text, start, end, sources):\n  _setattr(self, 'text', text)\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'sources', sources)\n": _144,
-    "def __init__(self, text, variables=_dflt_variables):\n  _setattr(self, 'text', text)\n  _setattr(self, 'variables', variables)\n": _145,
-    "def __init__(self, type, params=_dflt_params, address=_dflt_address):\n  _setattr(self, 'type', type)\n  _setattr(self, 'params', params)\n  _setattr(self, 'address', address)\n": _146,
-    'def __init__(self, value, file, line, column, raw=_dflt_raw, uses=_dflt_uses, state=_dflt_state, keys=_HAS_FACTORY, tag=_dflt_tag, written=_dflt_written, used_at=_dflt_used_at, text_column=_dflt_text_column):\n  self.value = value\n  self.file = file\n  self.line = line\n  self.column = column\n  self.raw = raw\n  self.uses = uses\n  self.state = state\n  self.keys = _dflt_keys() if keys is _HAS_FACTORY else keys\n  self.tag = tag\n  self.written = written\n  self.used_at = used_at\n  self.text_column = text_column\n': _147,
-    "def __init__(self, value, files):\n  _setattr(self, 'value', value)\n  _setattr(self, 'files', files)\n": _148,
-    "def __init__(self, value, region=_dflt_region):\n  _setattr(self, 'value', value)\n  _setattr(self, 'region', region)\n": _149,
-    "def __init__(self, value, region=_dflt_region, origin=_dflt_origin):\n  _setattr(self, 'value', value)\n  _setattr(self, 'region', region)\n  _setattr(self, 'origin', origin)\n": _150,
-    "def __init__(self, value, source):\n  _setattr(self, 'value', value)\n  _setattr(self, 'source', source)\n": _151,
-    "def __init__(self, value, start=_dflt_start):\n  _setattr(self, 'value', value)\n  _setattr(self, 'start', start)\n": _152,
-    "def __init__(self, value=_dflt_value, problem=_dflt_problem):\n  _setattr(self, 'value', value)\n  _setattr(self, 'problem', problem)\n": _153,
-    'def __init__(self, vendor, account, label, comment, names=_HAS_FACTORY, extensions=_HAS_FACTORY, seen=_HAS_FACTORY):\n  self.vendor = vendor\n  self.account = account\n  self.label = label\n  self.comment = comment\n  self.names = _dflt_names() if names is _HAS_FACTORY else names\n  self.extensions = _dflt_extensions() if extensions is _HAS_FACTORY else extensions\n  self.seen = _dflt_seen() if seen is _HAS_FACTORY else seen\n': _154,
-    "def __init__(self, vendor, account, name, layers, location, internal=_dflt_internal, signing_profiles=_dflt_signing_profiles, provenance=_dflt_provenance):\n  _setattr(self, 'vendor', vendor)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'location', location)\n  _setattr(self, 'internal', internal)\n  _setattr(self, 'signing_profiles', signing_profiles)\n  _setattr(self, 'provenance', provenance)\n": _155,
-    "def __init__(self, vendor, entry, pattern):\n  _setattr(self, 'vendor', vendor)\n  _setattr(self, 'entry', entry)\n  _setattr(self, 'pattern', pattern)\n": _156,
-    "def __init__(self, what, region, subject):\n  _setattr(self, 'what', what)\n  _setattr(self, 'region', region)\n  _setattr(self, 'subject', subject)\n": _157,
-    "def __init__(self, why, reason):\n  _setattr(self, 'why', why)\n  _setattr(self, 'reason', reason)\n": _158,
+    "def __init__(self, name):\n  _setattr(self, 'name', name)\n": _78,
+    "def __init__(self, name, arg, own_tag):\n  _setattr(self, 'name', name)\n  _setattr(self, 'arg', arg)\n  _setattr(self, 'own_tag', own_tag)\n": _79,
+    "def __init__(self, name, raw):\n  _setattr(self, 'name', name)\n  _setattr(self, 'raw', raw)\n": _80,
+    "def __init__(self, name, type, default, node):\n  _setattr(self, 'name', name)\n  _setattr(self, 'type', type)\n  _setattr(self, 'default', default)\n  _setattr(self, 'node', node)\n": _81,
+    "def __init__(self, node, path, expression, value, index):\n  _setattr(self, 'node', node)\n  _setattr(self, 'path', path)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'value', value)\n  _setattr(self, 'index', index)\n": _82,
+    'def __init__(self, notes=_HAS_FACTORY, layer_defs=_HAS_FACTORY, placeholders=_HAS_FACTORY):\n  self.notes = _dflt_notes() if notes is _HAS_FACTORY else notes\n  self.layer_defs = _dflt_layer_defs() if layer_defs is _HAS_FACTORY else layer_defs\n  self.placeholders = _dflt_placeholders() if placeholders is _HAS_FACTORY else placeholders\n': _83,
+    "def __init__(self, number, created, sha256=_dflt_sha256):\n  _setattr(self, 'number', number)\n  _setattr(self, 'created', created)\n  _setattr(self, 'sha256', sha256)\n": _84,
+    "def __init__(self, old, new):\n  _setattr(self, 'old', old)\n  _setattr(self, 'new', new)\n": _85,
+    "def __init__(self, old, new, packages, endpoints_added, endpoints_removed, extensions, binaries, files, new_problems):\n  _setattr(self, 'old', old)\n  _setattr(self, 'new', new)\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'endpoints_added', endpoints_added)\n  _setattr(self, 'endpoints_removed', endpoints_removed)\n  _setattr(self, 'extensions', extensions)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'files', files)\n  _setattr(self, 'new_problems', new_problems)\n": _86,
+    "def __init__(self, outcome, fail_on, policy_path, notes=_dflt_notes, color=_dflt_color, tool_version=_dflt_tool_version, command=_dflt_command):\n  _setattr(self, 'outcome', outcome)\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'policy_path', policy_path)\n  _setattr(self, 'notes', notes)\n  _setattr(self, 'color', color)\n  _setattr(self, 'tool_version', tool_version)\n  _setattr(self, 'command', command)\n": _87,
+    "def __init__(self, package, vulnerabilities, not_matched=_dflt_not_matched):\n  _setattr(self, 'package', package)\n  _setattr(self, 'vulnerabilities', vulnerabilities)\n  _setattr(self, 'not_matched', not_matched)\n": _88,
+    "def __init__(self, package, vulnerability):\n  _setattr(self, 'package', package)\n  _setattr(self, 'vulnerability', vulnerability)\n": _89,
+    "def __init__(self, packages, paths, binaries, unread):\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'paths', paths)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'unread', unread)\n": _90,
+    "def __init__(self, partition, region, account, name, version, managed=_dflt_managed):\n  _setattr(self, 'partition', partition)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'managed', managed)\n": _91,
+    "def __init__(self, partition=_dflt_partition, regions=_dflt_regions, allow_accounts=_dflt_allow_accounts, sharing_roles=_dflt_sharing_roles, sharing_statement=_dflt_sharing_statement):\n  _setattr(self, 'partition', partition)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'allow_accounts', allow_accounts)\n  _setattr(self, 'sharing_roles', sharing_roles)\n  _setattr(self, 'sharing_statement', sharing_statement)\n": _92,
+    "def __init__(self, parts, complete, reason=_dflt_reason, location=_dflt_location, references=_dflt_references, spots=_HAS_FACTORY):\n  _setattr(self, 'parts', parts)\n  _setattr(self, 'complete', complete)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n  _setattr(self, 'references', references)\n  _setattr(self, 'spots', _dflt_spots() if spots is _HAS_FACTORY else spots)\n": _93,
+    'def __init__(self, path, data, text, bom, root=_dflt_root, _starts=_HAS_FACTORY):\n  self.path = path\n  self.data = data\n  self.text = text\n  self.bom = bom\n  self.root = root\n  self._starts = _dflt__starts() if _starts is _HAS_FACTORY else _starts\n': _94,
+    "def __init__(self, path, elf, sha256):\n  _setattr(self, 'path', path)\n  _setattr(self, 'elf', elf)\n  _setattr(self, 'sha256', sha256)\n": _95,
+    "def __init__(self, path, kind, detail, executable, sha256):\n  _setattr(self, 'path', path)\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'detail', detail)\n  _setattr(self, 'executable', executable)\n  _setattr(self, 'sha256', sha256)\n": _96,
+    "def __init__(self, path, message, at_key=_dflt_at_key):\n  _setattr(self, 'path', path)\n  _setattr(self, 'message', message)\n  _setattr(self, 'at_key', at_key)\n": _97,
+    "def __init__(self, path, module, explicit):\n  _setattr(self, 'path', path)\n  _setattr(self, 'module', module)\n  _setattr(self, 'explicit', explicit)\n": _98,
+    "def __init__(self, path, original, new):\n  _setattr(self, 'path', path)\n  _setattr(self, 'original', original)\n  _setattr(self, 'new', new)\n": _99,
+    "def __init__(self, path, original, new, changes):\n  _setattr(self, 'path', path)\n  _setattr(self, 'original', original)\n  _setattr(self, 'new', new)\n  _setattr(self, 'changes', changes)\n": _100,
+    'def __init__(self, path, params, given, resources, mappings, regions, json_style=_dflt_json_style, accounts=_dflt_accounts, own_layers=_HAS_FACTORY, mapping_cache=_HAS_FACTORY):\n  self.path = path\n  self.params = params\n  self.given = given\n  self.resources = resources\n  self.mappings = mappings\n  self.regions = regions\n  self.json_style = json_style\n  self.accounts = accounts\n  self.own_layers = _dflt_own_layers() if own_layers is _HAS_FACTORY else own_layers\n  self.mapping_cache = _dflt_mapping_cache() if mapping_cache is _HAS_FACTORY else mapping_cache\n': _101,
+    "def __init__(self, path, reason):\n  _setattr(self, 'path', path)\n  _setattr(self, 'reason', reason)\n": _102,
+    "def __init__(self, path, sha256, checked_against):\n  _setattr(self, 'path', path)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'checked_against', checked_against)\n": _103,
+    "def __init__(self, path, size, mode, symlink=_dflt_symlink, ref=_dflt_ref):\n  _setattr(self, 'path', path)\n  _setattr(self, 'size', size)\n  _setattr(self, 'mode', mode)\n  _setattr(self, 'symlink', symlink)\n  _setattr(self, 'ref', ref)\n": _104,
+    "def __init__(self, path, size, sha256, mode, symlink=_dflt_symlink):\n  _setattr(self, 'path', path)\n  _setattr(self, 'size', size)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'mode', mode)\n  _setattr(self, 'symlink', symlink)\n": _105,
+    "def __init__(self, path, start, body):\n  _setattr(self, 'path', path)\n  _setattr(self, 'start', start)\n  _setattr(self, 'body', body)\n": _106,
+    'def __init__(self, path, text, _masked=_dflt__masked, parsed=_dflt_parsed, error=_dflt_error, _nodes=_dflt__nodes):\n  self.path = path\n  self.text = text\n  self._masked = _masked\n  self.parsed = parsed\n  self.error = error\n  self._nodes = _nodes\n': _107,
+    "def __init__(self, path, version=_dflt_version, regions=_dflt_regions, deploy_accounts=_dflt_deploy_accounts, fail_on=_dflt_fail_on, publishers=_dflt_publishers, org=_HAS_FACTORY, layers=_dflt_layers, max_review_age_days=_dflt_max_review_age_days, deny=_dflt_deny, ignore=_dflt_ignore, vulnerabilities=_HAS_FACTORY, exclude=_dflt_exclude, upgrade=_HAS_FACTORY):\n  _setattr(self, 'path', path)\n  _setattr(self, 'version', version)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'deploy_accounts', deploy_accounts)\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'org', _dflt_org() if org is _HAS_FACTORY else org)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'max_review_age_days', max_review_age_days)\n  _setattr(self, 'deny', deny)\n  _setattr(self, 'ignore', ignore)\n  _setattr(self, 'vulnerabilities', _dflt_vulnerabilities() if vulnerabilities is _HAS_FACTORY else vulnerabilities)\n  _setattr(self, 'exclude', exclude)\n  _setattr(self, 'upgrade', _dflt_upgrade() if upgrade is _HAS_FACTORY else upgrade)\n": _108,
+    "def __init__(self, paths, layer_assets, nested):\n  _setattr(self, 'paths', paths)\n  _setattr(self, 'layer_assets', layer_assets)\n  _setattr(self, 'nested', nested)\n": _109,
+    "def __init__(self, pattern, kind):\n  _setattr(self, 'pattern', pattern)\n  _setattr(self, 'kind', kind)\n": _110,
+    "def __init__(self, policy, catalog, regions, today, vulnerabilities=_dflt_vulnerabilities):\n  _setattr(self, 'policy', policy)\n  _setattr(self, 'catalog', catalog)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'today', today)\n  _setattr(self, 'vulnerabilities', vulnerabilities)\n": _111,
+    "def __init__(self, policy, options, regions, today, notes):\n  _setattr(self, 'policy', policy)\n  _setattr(self, 'options', options)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'today', today)\n  _setattr(self, 'notes', notes)\n": _112,
+    "def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url):\n  _setattr(self, 'profile', profile)\n  _setattr(self, 'endpoint_url', endpoint_url)\n": _113,
+    "def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url, jobs=_dflt_jobs, connect_timeout=_dflt_connect_timeout, read_timeout=_dflt_read_timeout):\n  _setattr(self, 'profile', profile)\n  _setattr(self, 'endpoint_url', endpoint_url)\n  _setattr(self, 'jobs', jobs)\n  _setattr(self, 'connect_timeout', connect_timeout)\n  _setattr(self, 'read_timeout', read_timeout)\n": _114,
+    "def __init__(self, publisher, internal, profiles):\n  _setattr(self, 'publisher', publisher)\n  _setattr(self, 'internal', internal)\n  _setattr(self, 'profiles', profiles)\n": _115,
+    "def __init__(self, reason):\n  _setattr(self, 'reason', reason)\n": _116,
+    "def __init__(self, ref, arn, publishers, profiles):\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'profiles', profiles)\n": _117,
+    "def __init__(self, ref, rule, todo):\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'rule', rule)\n  _setattr(self, 'todo', todo)\n": _118,
+    "def __init__(self, regions, publishers, unresolved, files, functions):\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'unresolved', unresolved)\n  _setattr(self, 'files', files)\n  _setattr(self, 'functions', functions)\n": _119,
+    "def __init__(self, regions=_dflt_regions, parameters=_HAS_FACTORY, parameter_files=_dflt_parameter_files, config_env=_dflt_config_env, stage=_dflt_stage, env=_HAS_FACTORY, tf_dir=_dflt_tf_dir, root=_dflt_root, deploy_accounts=_dflt_deploy_accounts):\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'parameters', _dflt_parameters() if parameters is _HAS_FACTORY else parameters)\n  _setattr(self, 'parameter_files', parameter_files)\n  _setattr(self, 'config_env', config_env)\n  _setattr(self, 'stage', stage)\n  _setattr(self, 'env', _dflt_env() if env is _HAS_FACTORY else env)\n  _setattr(self, 'tf_dir', tf_dir)\n  _setattr(self, 'root', root)\n  _setattr(self, 'deploy_accounts', deploy_accounts)\n": _120,
+    "def __init__(self, repository, commit, workflow, ref=_dflt_ref, attestation_sha256=_dflt_attestation_sha256):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'commit', commit)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'attestation_sha256', attestation_sha256)\n": _121,
+    "def __init__(self, repository, workflow, ref, commit, issuer=_dflt_issuer):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'commit', commit)\n  _setattr(self, 'issuer', issuer)\n": _122,
+    "def __init__(self, repository=_dflt_repository, workflow=_dflt_workflow, ref=_dflt_ref, issuer=_dflt_issuer, keys=_dflt_keys, attestation=_dflt_attestation):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'issuer', issuer)\n  _setattr(self, 'keys', keys)\n  _setattr(self, 'attestation', attestation)\n": _123,
+    "def __init__(self, resolution, candidates=_dflt_candidates, layer_def=_dflt_layer_def):\n  _setattr(self, 'resolution', resolution)\n  _setattr(self, 'candidates', candidates)\n  _setattr(self, 'layer_def', layer_def)\n": _124,
+    "def __init__(self, resource, rules, reason, location):\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'rules', rules)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n": _125,
+    "def __init__(self, role_name, regions, all_versions, jobs, per_region=_dflt_per_region, contents=_dflt_contents):\n  _setattr(self, 'role_name', role_name)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'all_versions', all_versions)\n  _setattr(self, 'jobs', jobs)\n  _setattr(self, 'per_region', per_region)\n  _setattr(self, 'contents', contents)\n": _126,
+    "def __init__(self, rule, reason, location, arn=_dflt_arn, file=_dflt_file, resource=_dflt_resource, expires=_dflt_expires):\n  _setattr(self, 'rule', rule)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'file', file)\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'expires', expires)\n": _127,
+    "def __init__(self, rule_id, message):\n  _setattr(self, 'rule_id', rule_id)\n  _setattr(self, 'message', message)\n": _128,
+    "def __init__(self, rule_id, slug, severity, message, location, arn=_dflt_arn, fix=_dflt_fix, consumer=_dflt_consumer, related=_dflt_related):\n  _setattr(self, 'rule_id', rule_id)\n  _setattr(self, 'slug', slug)\n  _setattr(self, 'severity', severity)\n  _setattr(self, 'message', message)\n  _setattr(self, 'location', location)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'fix', fix)\n  _setattr(self, 'consumer', consumer)\n  _setattr(self, 'related', related)\n": _129,
+    "def __init__(self, scan, default_stage, param_stages, stage_used, region_option_used, account_used=_dflt_account_used):\n  _setattr(self, 'scan', scan)\n  _setattr(self, 'default_stage', default_stage)\n  _setattr(self, 'param_stages', param_stages)\n  _setattr(self, 'stage_used', stage_used)\n  _setattr(self, 'region_option_used', region_option_used)\n  _setattr(self, 'account_used', account_used)\n": _130,
+    "def __init__(self, scan, ref):\n  _setattr(self, 'scan', scan)\n  _setattr(self, 'ref', ref)\n": _131,
+    'def __init__(self, scan=_dflt_scan, merged=_HAS_FACTORY, replaced=_HAS_FACTORY, refs=_HAS_FACTORY, signing=_HAS_FACTORY):\n  self.scan = scan\n  self.merged = _dflt_merged() if merged is _HAS_FACTORY else merged\n  self.replaced = _dflt_replaced() if replaced is _HAS_FACTORY else replaced\n  self.refs = _dflt_refs() if refs is _HAS_FACTORY else refs\n  self.signing = _dflt_signing() if signing is _HAS_FACTORY else signing\n': _132,
+    "def __init__(self, scans, files_by_format, skipped):\n  _setattr(self, 'scans', scans)\n  _setattr(self, 'files_by_format', files_by_format)\n  _setattr(self, 'skipped', skipped)\n": _133,
+    "def __init__(self, segments=_dflt_segments):\n  _setattr(self, 'segments', segments)\n  self.__post_init__()\n": _134,
+    "def __init__(self, sha256, code_size, location, created, signing_profile=_dflt_signing_profile, signing_job=_dflt_signing_job):\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'code_size', code_size)\n  _setattr(self, 'location', location)\n  _setattr(self, 'created', created)\n  _setattr(self, 'signing_profile', signing_profile)\n  _setattr(self, 'signing_job', signing_job)\n": _135,
+    "def __init__(self, sha256, size, sha512=_dflt_sha512):\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'size', size)\n  _setattr(self, 'sha512', sha512)\n": _136,
+    "def __init__(self, sid, principal, organization_id):\n  _setattr(self, 'sid', sid)\n  _setattr(self, 'principal', principal)\n  _setattr(self, 'organization_id', organization_id)\n": _137,
+    "def __init__(self, source, archive_sha256, files, packages, extensions, binaries, endpoints, problems, complete):\n  _setattr(self, 'source', source)\n  _setattr(self, 'archive_sha256', archive_sha256)\n  _setattr(self, 'files', files)\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'extensions', extensions)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'endpoints', endpoints)\n  _setattr(self, 'problems', problems)\n  _setattr(self, 'complete', complete)\n": _138,
+    "def __init__(self, source, layers, problem=_dflt_problem):\n  _setattr(self, 'source', source)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'problem', problem)\n": _139,
+    "def __init__(self, source, results, unmatched_files=_dflt_unmatched_files):\n  _setattr(self, 'source', source)\n  _setattr(self, 'results', results)\n  _setattr(self, 'unmatched_files', unmatched_files)\n": _140,
+    "def __init__(self, stage=_dflt_stage, stage_source=_dflt_stage_source, region=_dflt_region, account=_dflt_account):\n  _setattr(self, 'stage', stage)\n  _setattr(self, 'stage_source', stage_source)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n": _141,
+    "def __init__(self, start, account, name, version, reason):\n  _setattr(self, 'start', start)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'reason', reason)\n": _142,
+    "def __init__(self, start, end):\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n": _143,
+    "def __init__(self, start, end, region, account, name, version, shown):\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'shown', shown)\n": _144,
+    "def __init__(self, start, end, region, key, shown, refusal=_dflt_refusal):\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'region', region)\n  _setattr(self, 'key', key)\n  _setattr(self, 'shown', shown)\n  _setattr(self, 'refusal', refusal)\n": _145,
+    "def __init__(self, subjects, predicate_type, predicate):\n  _setattr(self, 'subjects', subjects)\n  _setattr(self, 'predicate_type', predicate_type)\n  _setattr(self, 'predicate', predicate)\n": _146,
+    "def __init__(self, text, kind, source=_dflt_source):\n  _setattr(self, 'text', text)\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'source', source)\n": _147,
+    "def __init__(self, text, start, end, sources):\n  _setattr(self, 'text', text)\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'sources', sources)\n": _148,
+    "def __init__(self, text, variables=_dflt_variables):\n  _setattr(self, 'text', text)\n  _setattr(self, 'variables', variables)\n": _149,
+    "def __init__(self, type, params=_dflt_params, address=_dflt_address):\n  _setattr(self, 'type', type)\n  _setattr(self, 'params', params)\n  _setattr(self, 'address', address)\n": _150,
+    'def __init__(self, value, file, line, column, raw=_dflt_raw, uses=_dflt_uses, state=_dflt_state, keys=_HAS_FACTORY, tag=_dflt_tag, written=_dflt_written, used_at=_dflt_used_at, text_column=_dflt_text_column):\n  self.value = value\n  self.file = file\n  self.line = line\n  self.column = column\n  self.raw = raw\n  self.uses = uses\n  self.state = state\n  self.keys = _dflt_keys() if keys is _HAS_FACTORY else keys\n  self.tag = tag\n  self.written = written\n  self.used_at = used_at\n  self.text_column = text_column\n': _151,
+    "def __init__(self, value, files):\n  _setattr(self, 'value', value)\n  _setattr(self, 'files', files)\n": _152,
+    "def __init__(self, value, region=_dflt_region):\n  _setattr(self, 'value', value)\n  _setattr(self, 'region', region)\n": _153,
+    "def __init__(self, value, region=_dflt_region, origin=_dflt_origin):\n  _setattr(self, 'value', value)\n  _setattr(self, 'region', region)\n  _setattr(self, 'origin', origin)\n": _154,
+    "def __init__(self, value, source):\n  _setattr(self, 'value', value)\n  _setattr(self, 'source', source)\n": _155,
+    "def __init__(self, value, start=_dflt_start):\n  _setattr(self, 'value', value)\n  _setattr(self, 'start', start)\n": _156,
+    "def __init__(self, value=_dflt_value, problem=_dflt_problem, note=_dflt_note):\n  _setattr(self, 'value', value)\n  _setattr(self, 'problem', problem)\n  _setattr(self, 'note', note)\n": _157,
+    'def __init__(self, vendor, account, label, comment, names=_HAS_FACTORY, extensions=_HAS_FACTORY, seen=_HAS_FACTORY):\n  self.vendor = vendor\n  self.account = account\n  self.label = label\n  self.comment = comment\n  self.names = _dflt_names() if names is _HAS_FACTORY else names\n  self.extensions = _dflt_extensions() if extensions is _HAS_FACTORY else extensions\n  self.seen = _dflt_seen() if seen is _HAS_FACTORY else seen\n': _158,
+    "def __init__(self, vendor, account, name, layers, location, internal=_dflt_internal, signing_profiles=_dflt_signing_profiles, provenance=_dflt_provenance):\n  _setattr(self, 'vendor', vendor)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'location', location)\n  _setattr(self, 'internal', internal)\n  _setattr(self, 'signing_profiles', signing_profiles)\n  _setattr(self, 'provenance', provenance)\n": _159,
+    "def __init__(self, vendor, entry, pattern):\n  _setattr(self, 'vendor', vendor)\n  _setattr(self, 'entry', entry)\n  _setattr(self, 'pattern', pattern)\n": _160,
+    "def __init__(self, what, region, subject):\n  _setattr(self, 'what', what)\n  _setattr(self, 'region', region)\n  _setattr(self, 'subject', subject)\n": _161,
+    "def __init__(self, why, reason):\n  _setattr(self, 'why', why)\n  _setattr(self, 'reason', reason)\n": _162,
 }

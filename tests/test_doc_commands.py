@@ -264,7 +264,7 @@ FIX_TEMPLATE = (REPO / "docs" / "fix.md").read_text(encoding="utf-8").split("```
 
 def _fix_example(box: Sandbox) -> Path:
     """docs/fix.md's example: team-utils:1..3 and team-tools:1..2 of the team's account in eu-west-1, the
-    SSM parameter naming team-utils:3; Datadog's layer cannot be listed."""
+    SSM parameter naming team-utils:3; Datadog's layer cannot be listed: versions 1 and 3 are shared, 2 deleted."""
     world = box.lambda_world()
     box.env["AWS_ENDPOINT_URL_SSM"] = world.moto_url  # type: ignore[attr-defined]
     if not getattr(world, "fix_example", False):  # once per moto: the example shows these version numbers
@@ -273,6 +273,11 @@ def _fix_example(box: Sandbox) -> Path:
         for name, count in (("team-utils", 3), ("team-tools", 2)):
             for _ in range(count):
                 world.publish(CONSUMER, "eu-west-1", name)  # type: ignore[attr-defined]
+        vendor = [world.publish("464622532012", "eu-west-1", "Datadog-Extension")  # type: ignore[attr-defined]
+                  for _ in range(3)]
+        for layer in vendor:
+            world.share(layer)  # type: ignore[attr-defined]
+        world.delete(vendor[1])  # type: ignore[attr-defined]
         import boto3
 
         boto3.client("ssm", region_name="eu-west-1", endpoint_url=world.moto_url,  # type: ignore[attr-defined]
@@ -390,9 +395,10 @@ def _files(*names: str) -> Callable[[Path, subprocess.CompletedProcess[str]], No
     return check
 
 
-def _stdout_has(text: str) -> Callable[[Path, subprocess.CompletedProcess[str]], None]:
+def _stdout_has(*texts: str) -> Callable[[Path, subprocess.CompletedProcess[str]], None]:
     def check(cwd: Path, proc: subprocess.CompletedProcess[str]) -> None:
-        assert text in proc.stdout, proc.stdout
+        for text in texts:
+            assert text in proc.stdout, proc.stdout
     return check
 
 
@@ -447,11 +453,16 @@ CASES: dict[str, Case] = {
     INTEG + "layergate scp --out-dir scp/": Case(_examples_root, 0, _json_file("scp/layergate-scp-1.json")),
     INTEG + "layergate init": Case(_no_policy, 0, _files(".layergate.yaml")),
     INTEG + "layergate init --print": Case(_no_policy, 0, _stdout_has("version: 1")),
-    FIX + "layergate fix --dry-run": Case(_fix_example, 1, _stdout_has(
-        "+        - arn:aws:lambda:eu-west-1:123456789012:layer:team-utils:3\n")),
-    FIX + "layergate fix": Case(None, 1, _stdout_has(
+    FIX + "layergate fix --dry-run": Case(_fix_example, 0, _stdout_has(
+        "+        - arn:aws:lambda:eu-west-1:123456789012:layer:team-utils:3\n",
+        "+        - arn:aws:lambda:eu-west-1:464622532012:layer:Datadog-Extension:3\n")),
+    FIX + "layergate fix": Case(None, 0, _stdout_has(
         "template.yaml:16:11: fixed LG102: arn:aws:lambda:eu-west-1:123456789012:layer:team-tools -> "
-        "arn:aws:lambda:eu-west-1:123456789012:layer:team-tools:2\n")),
+        "arn:aws:lambda:eu-west-1:123456789012:layer:team-tools:2\n",
+        "template.yaml:17:11: fixed LG102: arn:aws:lambda:eu-west-1:464622532012:layer:Datadog-Extension -> "
+        "arn:aws:lambda:eu-west-1:464622532012:layer:Datadog-Extension:3 (found by probing GetLayerVersion upward "
+        "from version 1 (ListLayerVersions: AccessDeniedException); versions 4-13 do not exist or are not shared "
+        "with this account, so the search ended there (window 10))\n")),
     LOCK + "layergate lock": Case(_otel, 0, _stdout_has(f"recorded  {OTEL_EU}  sha256 ")),
     LOCK + "layergate lock #2": Case(_otel_recorded(stale_eu=False), 0, _stderr_has("0 recorded, 0 updated, 2 unchanged")),
     LOCK + "layergate lock #3": Case(_otel_recorded(stale_eu=True), 1),
@@ -459,9 +470,11 @@ CASES: dict[str, Case] = {
     LOCK + "layergate verify": Case(_otel_recorded(stale_eu=True), 1, _stdout_has("LG302 error  function Api uses")),
     UPG + "layergate upgrade": Case(_obs_agent, 0, _stdout_has("  ** new extension extensions/obs-agent\n")),
     UPG + "layergate upgrade --format markdown > upgrade.md": Case(_obs_agent, 0, _files("upgrade.md")),
-    UPG + "layergate upgrade --dry-run --no-diff":
-        Case(_obs_agent, 0, _stdout_has("+        - arn:aws:lambda:us-east-1:444455556666:layer:obs-agent:3   # obs")),
-    UPG + "layergate upgrade --apply --no-diff": Case(_obs_agent, 0, _stdout_has("changed template.yaml:10:65  1 -> 3")),
+    UPG + "layergate upgrade --dry-run":
+        Case(_obs_agent, 0, _stdout_has("+        - arn:aws:lambda:us-east-1:444455556666:layer:obs-agent:3   # obs",
+                                        "+    extension: true\n")),
+    UPG + "layergate upgrade --apply": Case(_obs_agent, 0, _stdout_has(
+        "changed template.yaml:10:65  1 -> 3", "  extension: true (the new version holds extensions/obs-agent)\n")),
     UPG + "layergate check .": Case(None, 1, _stdout_has("LG301 error  function Api uses " + OBS_AGENT + ":3")),
     "docs/inventory.md: layergate inventory --org --regions ca-central-1,sa-east-1,me-south-1 --today 2026-12-01 "
     "-o html=inventory.html -o asff=inventory.asff.json":

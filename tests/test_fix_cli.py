@@ -28,14 +28,16 @@ class Names:
     utils: str  # ours, us-east-1: versions 1..3; eu-west-1: version 1
     obs: str  # ours, us-east-1 and eu-west-1: versions 1..2 in both
     vendor: str  # the vendor's, shared, not listable
+    gap: str  # the vendor's: versions 1..5 shared, 3 and 4 deleted
+    hidden: str  # the vendor's: version 1, not shared with the consumer
     tools: str  # ours, us-east-1: versions 1..2 (the Terraform data source)
     ssm: str  # prefix of the SSM parameters
 
 
 @pytest.fixture(scope="module")
 def names(world: World) -> Names:
-    n = Names(world.unique("utils"), world.unique("obs"), world.unique("vendor"), world.unique("tools"),
-              "/" + world.unique("fix"))
+    n = Names(world.unique("utils"), world.unique("obs"), world.unique("vendor"), world.unique("gap"),
+              world.unique("hidden"), world.unique("tools"), "/" + world.unique("fix"))
     for _ in range(3):
         world.publish(CONSUMER, "us-east-1", n.utils)
     world.publish(CONSUMER, "eu-west-1", n.utils)
@@ -43,6 +45,12 @@ def names(world: World) -> Names:
         for _ in range(2):
             world.publish(CONSUMER, region, n.obs)
     world.share(world.publish(VENDOR, "us-east-1", n.vendor))
+    gap = [world.publish(VENDOR, "us-east-1", n.gap) for _ in range(5)]
+    for layer in gap:
+        world.share(layer)
+    world.delete(gap[2])
+    world.delete(gap[3])
+    world.publish(VENDOR, "us-east-1", n.hidden)
     for _ in range(2):
         world.publish(CONSUMER, "us-east-1", n.tools)
     for region in ("us-east-1", "eu-west-1"):
@@ -64,7 +72,8 @@ def run(capsys: pytest.CaptureFixture[str], world: World, *args: str) -> tuple[i
 
 
 def fill(text: str, n: Names) -> str:
-    return (text.replace("VENDOR_ACCT", VENDOR).replace("UTILS", n.utils).replace("OBS", n.obs).replace("VENDOR", n.vendor)
+    return (text.replace("VENDOR_ACCT", VENDOR).replace("GAP", n.gap).replace("HIDDEN", n.hidden)
+            .replace("UTILS", n.utils).replace("OBS", n.obs).replace("VENDOR", n.vendor)
             .replace("SSM/", n.ssm + "/").replace("ACCT", CONSUMER))
 
 
@@ -113,7 +122,7 @@ Resources:
         - !Sub arn:aws:lambda:${AWS::Region}:ACCT:layer:OBS:2
   Worker:
     Type: AWS::Lambda::Function
-    Properties: {Runtime: python3.12, Handler: a.b, Role: arn:aws:iam::ACCT:role/lambda, Code: {ZipFile: x}, Layers: [arn:aws:lambda:us-east-1:ACCT:layer:UTILS:2, 'arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:VENDOR', "{{resolve:ssm:SSM/regional}}"]}
+    Properties: {Runtime: python3.12, Handler: a.b, Role: arn:aws:iam::ACCT:role/lambda, Code: {ZipFile: x}, Layers: [arn:aws:lambda:us-east-1:ACCT:layer:UTILS:2, 'arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:VENDOR:1', "{{resolve:ssm:SSM/regional}}"]}
 """
 
 
@@ -140,15 +149,114 @@ template.yaml:16:11: fixed LG101: {{{{resolve:ssm:SSM/obs-latest}}}} -> arn:aws:
 template.yaml:17:11: fixed LG102: arn:aws:lambda:us-east-1:ACCT:layer:{u} -> arn:aws:lambda:us-east-1:ACCT:layer:{u}:3
 template.yaml:18:11: fixed LG102: !Sub arn:aws:lambda:${{AWS::Region}}:ACCT:layer:{o} -> version 2 in every region (eu-west-1, us-east-1)
 template.yaml:21:{c1}: fixed LG101: !Ref UtilsLayer -> arn:aws:lambda:us-east-1:ACCT:layer:{u}:2
-template.yaml:21:{c2}: not fixed LG102: arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:{v}: ListLayerVersions \
-arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:{v}: AccessDeniedException; the versions of a layer shared by another \
-account cannot be listed: pin the version its publisher documents by hand
+template.yaml:21:{c2}: fixed LG102: arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:{v} -> \
+arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:{v}:1 (found by probing GetLayerVersion upward from version 1 \
+(ListLayerVersions: AccessDeniedException); versions 2-11 do not exist or are not shared with this account, so the \
+search ended there (window 10))
 template.yaml:21:{c3}: not fixed LG101: {{{{resolve:ssm:SSM/regional}}}}: SSM parameter SSM/regional resolves \
 differently per region (eu-west-1: arn:aws:lambda:eu-west-1:ACCT:layer:{o}:1, us-east-1: \
 arn:aws:lambda:us-east-1:ACCT:layer:{o}:1); one literal cannot say both: write the ARN per region (a Mappings \
 entry keyed by region)
 """, names)
-    assert err.splitlines()[-1] == "fix: 5 fixed, 2 not fixed; 1 file written"
+    assert err.splitlines()[-1] == "fix: 6 fixed, 1 not fixed; 1 file written"
+    assert code == 1
+
+
+def test_a_join_of_literal_pieces_gets_the_version_at_the_end_of_its_last_piece(
+    capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, aws_env: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = fill("""\
+Resources:
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - !Join [":", ["arn:aws:lambda", !Ref "AWS::Region", "ACCT", "layer", "UTILS"]]  # newest
+        - !Join [":", [arn:aws:lambda, us-east-1, ACCT, layer, UTILS]]
+""", names)
+    Path("template.yaml").write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, world, "template.yaml", "--region", "us-east-1")
+    assert Path("template.yaml").read_text(encoding="utf-8") == text.replace(
+        f'"{names.utils}"]]  #', f'"{names.utils}:3"]]  #').replace(f"{names.utils}]]", f"{names.utils}:3]]")
+    u, a = names.utils, CONSUMER
+    assert out == f"""\
+template.yaml:6:11: fixed LG102: !Join [:, [arn:aws:lambda, !Ref AWS::Region, {a}, layer, {u}]] -> \
+arn:aws:lambda:us-east-1:{a}:layer:{u}:3
+template.yaml:7:11: fixed LG102: !Join [:, [arn:aws:lambda, us-east-1, {a}, layer, {u}]] -> \
+arn:aws:lambda:us-east-1:{a}:layer:{u}:3
+"""
+    assert code == 0
+
+
+VENDORS = """\
+Resources:
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:GAP   # the vendor's, newest at deploy time
+        - arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:HIDDEN
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers: [arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:GAP:2]
+  Batch:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers: ["arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:GAP"]
+"""
+
+
+def test_another_accounts_layer_is_probed_from_the_highest_version_known_locally(
+    capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, aws_env: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("template.yaml").write_text(fill(VENDORS, names), encoding="utf-8")
+    assert world.router is not None
+    hits, layer = world.router.hits, f"arn:aws:lambda:us-east-1:{VENDOR}:layer:{names.gap}"
+    before = {n: hits[("GetLayerVersion", f"{layer}:{n}")] for n in range(1, 16)}
+    code, out, err = run(capsys, world, "template.yaml", "--region", "us-east-1")
+    assert Path("template.yaml").read_text(encoding="utf-8") == fill(VENDORS.replace(
+        ":GAP   #", ":GAP:5   #").replace(':GAP"]', ':GAP:5"]'), names)
+    assert out == fill("""\
+template.yaml:6:11: fixed LG102: arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:GAP -> \
+arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:GAP:5 (found by probing GetLayerVersion upward from version 2 \
+(ListLayerVersions: AccessDeniedException); versions 6-15 do not exist or are not shared with this account, so the \
+search ended there (window 10))
+template.yaml:7:11: not fixed LG102: arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:HIDDEN: ListLayerVersions \
+arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:HIDDEN: AccessDeniedException, and probing GetLayerVersion upward from \
+version 1 found no version shared with this account within 10 consecutive versions: pin the version its publisher \
+documents by hand
+template.yaml:15:16: fixed LG102: arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:GAP -> \
+arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:GAP:5 (found by probing GetLayerVersion upward from version 2 \
+(ListLayerVersions: AccessDeniedException); versions 6-15 do not exist or are not shared with this account, so the \
+search ended there (window 10))
+""", names)
+    assert err.splitlines()[-1] == "fix: 2 fixed, 1 not fixed; 1 file written"
+    assert code == 1
+    # Two references, one probe: from the pinned 2 (not from 1), past the deleted 3 and 4, then the window.
+    after = {n: hits[("GetLayerVersion", f"{layer}:{n}")] - before[n] for n in range(1, 16)}
+    assert after == {1: 0, **{n: 1 for n in range(2, 16)}}
+
+
+def test_probing_starts_at_the_version_the_policy_records(
+    capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, aws_env: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path(".git").mkdir()
+    Path(".layergate.yaml").write_text(f"version: 1\nlayers:\n  - arn: arn:aws:lambda:us-east-1:{VENDOR}:layer:"
+                                       f"{names.gap}:5\n    sha256: {'0' * 64}\n", encoding="utf-8")
+    Path("template.yaml").write_text(fill(VENDORS, names).replace("GAP:2", "GAP"), encoding="utf-8")
+    code, out, _ = run(capsys, world, "template.yaml", "--region", "us-east-1")
+    assert out.splitlines()[0] == fill(
+        "template.yaml:6:11: fixed LG102: arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:GAP -> "
+        "arn:aws:lambda:us-east-1:VENDOR_ACCT:layer:GAP:5 (found by probing GetLayerVersion upward from version 5 "
+        "(ListLayerVersions: AccessDeniedException); versions 6-15 do not exist or are not shared with this "
+        "account, so the search ended there (window 10))", names)
     assert code == 1
 
 

@@ -171,9 +171,14 @@ def expected_template(layers: Layers, obs: int, utils: int) -> str:
         f"{layers.name('utils')}:1", f"{layers.name('utils')}:{utils}")
 
 
-def recorded(layer: Layer, review: str = "") -> str:
+def recorded(layer: Layer, review: str = "", extension: bool | None = None) -> str:
+    flag = "" if extension is None else f"    extension: {str(extension).lower()}\n"
     return (f"  - arn: {layer.arn}\n    sha256: {layer.sha256}\n    code_size: {len(layer.zip)}\n"
-            f'    recorded_at: "NOW"\n    extension: false\n{review}')
+            f'    recorded_at: "NOW"\n{flag}{review}')
+
+
+NOT_DETERMINED = ("  extension: not determined (--no-diff: its content was not read): recorded without extension "
+                  "and reviewed_by; set extension: true or false after reading its content")
 
 
 def test_apply_rewrites_every_reference_and_records_the_new_versions_unreviewed(
@@ -182,12 +187,14 @@ def test_apply_rewrites_every_reference_and_records_the_new_versions_unreviewed(
     assert upgrade(world, "--apply", "--no-diff") == 0
     out = scrub(capsys.readouterr().out, layers)
     obs, utils = layers.obs[2], layers.utils[1]
-    assert out.splitlines()[-7:] == [
+    assert out.splitlines()[-9:] == [
         f"changed template.yaml:{digits_at(layers, 11, 'obs')}  1 -> 3  (OBS)",
         f"changed template.yaml:{digits_at(layers, 12, 'utils')}  1 -> 2  (UTILS)",
         f"changed template.yaml:{digits_at(layers, 19, 'obs')}  1 -> 3  (OBS)",
         f"recorded  {scrub(obs.arn, layers)}  sha256 {obs.sha256}  ({len(obs.zip)} bytes)",
+        NOT_DETERMINED,
         f"recorded  {scrub(utils.arn, layers)}  sha256 {utils.sha256}  ({len(utils.zip)} bytes)",
+        NOT_DETERMINED,
         "",
         "upgrade: 2 to upgrade, 0 held back, 0 up to date",
     ]
@@ -201,14 +208,92 @@ def test_apply_rewrites_every_reference_and_records_the_new_versions_unreviewed(
     assert sorted({f["rule"] for f in doc["findings"]}) == ["LG301"]
 
 
-def test_reviewer_signs_the_new_versions(world: World, layers: Layers, repo: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    assert upgrade(world, "--apply", "--no-diff", "--reviewer", "alice") == 0
-    capsys.readouterr()
+def test_reviewer_signs_the_new_versions_and_the_extension_flag_comes_from_their_content(
+    world: World, layers: Layers, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert upgrade(world, "--apply", "--reviewer", "alice") == 0
+    out = scrub(capsys.readouterr().out, layers)
+    obs, utils = layers.obs[2], layers.utils[1]
+    assert out == f"""\
+arn:aws:lambda:us-east-1:111122223333:layer:OBS  1 -> 3
+  used at template.yaml:11:11 (Api), template.yaml:19:16 (Worker)
+  published TODAY; found by probing GetLayerVersion
+  probed GetLayerVersion upward; versions 4-13 do not exist or are not shared with this account, so the search \
+ended there (window 10)
+  ** new extension extensions/obs-agent
+  ** new network endpoint https://intake.obs.example.com/v1/logs
+    OLD arn:aws:lambda:us-east-1:111122223333:layer:OBS:1
+    NEW arn:aws:lambda:us-east-1:111122223333:layer:OBS:3
+    Summary: 1 package upgraded, 1 endpoint added, 1 extension added
+
+    Packages (1)
+      upgraded  python  obs  1.0 -> 2.0  5 files changed
+
+    Network endpoints (1)
+      added  https://intake.obs.example.com/v1/logs  extensions/obs-agent
+
+    Extensions (1)
+      added  extensions/obs-agent  script run by /bin/sh; 57 bytes
+
+arn:aws:lambda:us-east-1:123456789012:layer:UTILS  1 -> 2
+  used at template.yaml:12:11 (Api)
+  published TODAY; found by ListLayerVersions
+    OLD arn:aws:lambda:us-east-1:123456789012:layer:UTILS:1
+    NEW arn:aws:lambda:us-east-1:123456789012:layer:UTILS:2
+    Summary: 1 file changed
+
+    Other files (1)
+      changed  python/utils.py  sha256 e6fe8f9b85cf -> 8e34d513cc42, 6 -> 6 bytes
+
+changed template.yaml:{digits_at(layers, 11, 'obs')}  1 -> 3  (OBS)
+changed template.yaml:{digits_at(layers, 12, 'utils')}  1 -> 2  (UTILS)
+changed template.yaml:{digits_at(layers, 19, 'obs')}  1 -> 3  (OBS)
+recorded  {scrub(obs.arn, layers)}  sha256 {obs.sha256}  ({len(obs.zip)} bytes)
+  extension: true (the new version holds extensions/obs-agent)
+recorded  {scrub(utils.arn, layers)}  sha256 {utils.sha256}  ({len(utils.zip)} bytes)
+  extension: false (the new version holds no extensions/ entry)
+
+upgrade: 2 to upgrade, 0 held back, 0 up to date
+"""
     policy = scrub((repo / ".layergate.yaml").read_text(), layers)
     review = "    reviewed_by: alice\n    reviewed_at: TODAY\n"
     assert policy == POLICY.replace("layers: []\n", "layers:\n") + scrub(
-        recorded(layers.obs[2], review) + recorded(layers.utils[1], review), layers)
+        recorded(obs, review, extension=True) + recorded(utils, review, extension=False), layers)
+    assert main(["check", "."]) == 0
+    capsys.readouterr()
+
+
+def test_without_the_content_the_extension_flag_is_not_guessed_and_the_review_is_left_out(
+    world: World, layers: Layers, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert upgrade(world, "--apply", "--no-diff", "--reviewer", "alice") == 0
+    out = scrub(capsys.readouterr().out, layers)
+    assert out.count(NOT_DETERMINED + "\n") == 2
+    policy = scrub((repo / ".layergate.yaml").read_text(), layers)
+    assert policy == POLICY.replace("layers: []\n", "layers:\n") + scrub(
+        recorded(layers.obs[2]) + recorded(layers.utils[1]), layers)
+    assert main(["check", "."]) == 1  # LG301: nobody has signed off what was not read
+    assert "LG301" in capsys.readouterr().out
+
+
+def test_the_pull_request_body_says_which_flags_come_from_content(
+    world: World, layers: Layers, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert upgrade(world, "--format", "markdown") == 0
+    body = scrub(capsys.readouterr().out, layers)
+    assert body.endswith("""\
+---
+The new versions are recorded in the policy with their SHA-256 but without `reviewed_by`: `layergate check` fails \
+with LG301 until a reviewer has read the changes above and filled in `reviewed_by` and `reviewed_at` for each one.
+A new version whose content holds an extension (an entry directly under `extensions/`) is recorded with \
+`extension: true`: read what the extension does before signing off (LG401).
+""")
+    assert upgrade(world, "--format", "markdown", "--no-diff") == 0
+    body = scrub(capsys.readouterr().out, layers)
+    assert body.endswith("""\
+The content of `OBS` (us-east-1), `UTILS` (us-east-1) was not read, so whether it is an extension could not be \
+determined: its entry is recorded without `extension` and without `reviewed_by`; set both after reading its content.
+""")
 
 
 def test_dry_run_prints_the_diff_of_every_file_and_writes_nothing(
@@ -239,7 +324,7 @@ def test_dry_run_prints_the_diff_of_every_file_and_writes_nothing(
 +      Layers: [!Sub "arn:aws:lambda:${AWS::Region}:111122223333:layer:OBS:3"]
 --- .layergate.yaml
 +++ .layergate.yaml
-@@ -5,4 +5,14 @@
+@@ -5,4 +5,12 @@
 """)
     assert f"would change template.yaml:{digits_at(layers, 19, 'obs')}  1 -> 3  (OBS)\n" in out
 
@@ -432,3 +517,22 @@ def test_each_layer_is_searched_once_however_many_references_name_it(
     after = {n: hits[("GetLayerVersion", f"{obs_layer}:{n}")] - before[n] for n in range(2, 15)}
     assert after == {**{n: 1 for n in range(2, 14)}, 14: 0}  # 2 (deleted), 3, then the window 4-13
     assert hits[("ListLayerVersions", layers.utils[0].arn.rsplit(":", 1)[0])] - listed == 1
+
+
+def test_a_join_with_the_version_as_its_own_piece_moves(world: World, layers: Layers, repo: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    utils = layers.name("utils")
+    text = f"""\
+Resources:
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - !Join [":", ["arn:aws:lambda", !Ref "AWS::Region", "123456789012", "layer", "{utils}", 1]]  # team utils
+"""
+    (repo / "template.yaml").unlink()
+    write(repo / "join.yaml", text)
+    assert upgrade(world, "--apply", "--no-diff", "--layer", utils) == 0
+    out = scrub(capsys.readouterr().out, layers)
+    assert f"changed join.yaml:6:{text.splitlines()[5].index(', 1]') + 3}  1 -> 2  (UTILS)\n" in out
+    assert (repo / "join.yaml").read_text() == text.replace(", 1]]", ", 2]]")

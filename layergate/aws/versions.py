@@ -73,7 +73,7 @@ def _one(arn: LayerArn, clients: LambdaClients, stop: StopFlag) -> Search:
     if listed is not None:
         newer = tuple(sorted((v for v in listed if v.number > arn.version), key=lambda v: v.number))
         return Search(arn.with_version(None), arn.version, newer, "listed")
-    return _probe(arn, clients, stop)
+    return probe(arn, clients, stop)
 
 
 def _list(arn: LayerArn, clients: LambdaClients) -> list[Version] | None:
@@ -100,7 +100,8 @@ def _list(arn: LayerArn, clients: LambdaClients) -> list[Version] | None:
             return out or None
 
 
-def _probe(arn: LayerArn, clients: LambdaClients, stop: StopFlag) -> Search:
+def probe(arn: LayerArn, clients: LambdaClients, stop: StopFlag) -> Search:
+    """The versions above ``arn``'s (0: from version 1) that GetLayerVersion answers, within the window."""
     assert arn.version is not None
     client = clients.client(arn.region)
     newer: list[Version] = []

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from layergate.commands import common, online
+
+if TYPE_CHECKING:
+    from layergate.model import Scan
+    from layergate.policy import Policy
 
 
 def add_parser(sub: Any) -> None:
@@ -55,9 +60,13 @@ def run(args: argparse.Namespace) -> int:
 
     targets = plan.targets(result.scans, prepared.regions, read)
     state: dict[int, plan.Pending | plan.Fixed | str] = {i: t.todo for i, t in enumerate(targets)}
+    known = _known_versions(result.scans, prepared.policy)
+    notes: dict[str, str] = {}  # version ARN -> how it was found, when it was probed
     while pending := {i: s for i, s in state.items() if isinstance(s, plan.Pending)}:
         answers = ask_all([a for s in pending.values() for a in s.asks], profile=args.profile,
-                          endpoint_url=args.endpoint_url, ssm_endpoint_url=args.ssm_endpoint_url, jobs=args.jobs)
+                          endpoint_url=args.endpoint_url, ssm_endpoint_url=args.ssm_endpoint_url, jobs=args.jobs,
+                          known=known)
+        notes.update((x.value, x.note) for x in answers.values() if x.note)
         for i, p in pending.items():
             state[i] = p.finish(answers)
     fixed = [s for s in state.values() if isinstance(s, plan.Fixed)]
@@ -68,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     for i, t in enumerate(targets):
         s = state[i]
         if isinstance(s, plan.Fixed):
-            lines.append((t.ref.location, f"{t.ref.location}: fixed {t.rule}: {t.ref.expression} -> {s.pinned}"))
+            how = "".join(f" ({notes[a]})" for a in s.arns if a in notes)
+            lines.append((t.ref.location, f"{t.ref.location}: fixed {t.rule}: {t.ref.expression} -> {s.pinned}{how}"))
         else:
             lines.append((t.ref.location, f"{t.ref.location}: not fixed {t.rule}: {t.ref.expression}: {s}"))
     for _, line in sorted(lines, key=lambda x: (x[0].file, x[0].line, x[0].column)):
@@ -88,6 +98,19 @@ def run(args: argparse.Namespace) -> int:
             if args.dry_run else f"{len(files)} {_files(len(files))} written")
     print(f"fix: {len(fixed)} fixed, {refused} not fixed; {tail}", file=sys.stderr)
     return 1 if refused else 0
+
+
+def _known_versions(scans: Sequence[Scan], policy: Policy) -> dict[str, int]:
+    """The highest version of each layer named anywhere locally: where probing another account's layer starts."""
+    from layergate.arn import try_parse
+
+    texts = [e.arn for e in policy.layers] + [c.value for scan in scans for ref in scan.refs for c in ref.candidates]
+    out: dict[str, int] = {}
+    for text in texts:
+        arn = try_parse(text)
+        if arn is not None and arn.version is not None and not arn.managed:
+            out[arn.layer_arn] = max(out.get(arn.layer_arn, 0), arn.version)
+    return out
 
 
 def _lock(args: argparse.Namespace, prepared: common.Prepared, fixed: list[Any],

@@ -106,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         upgrades = _with_diffs(upgrades, moves, args, policy)
     applied, status = None, 0
     if (args.apply or args.dry_run) and moves:
-        applied, status = _apply(args, prepared, result.scans, found, moves, clients)
+        diffs = [d for u in upgrades for d in u.diffs]
+        applied, status = _apply(args, prepared, result.scans, found, moves, clients, diffs)
     if any(d.problem for u in upgrades for d in u.diffs):
         status = 1
     render = {"json": report.render_json, "markdown": report.render_markdown}.get(args.format, report.render_text)
@@ -140,13 +141,15 @@ def _with_diffs(upgrades: Sequence[LayerUpgrade], moves: Sequence[Move], args: a
 
 
 def _apply(args: argparse.Namespace, prepared: common.Prepared, scans: Sequence[Scan],
-           found: dict[str, online.Referenced], moves: Sequence[Move], clients: Any) -> tuple[Applied, int]:
+           found: dict[str, online.Referenced], moves: Sequence[Move], clients: Any,
+           diffs: Sequence[Any]) -> tuple[Applied, int]:
     """Rewrite references and record the new versions; nothing is written when any part fails."""
     from layergate import catalog
     from layergate.commands import lock
     from layergate.lockfile import LockFile
     from layergate.rewrite import files
     from layergate.rewrite.versions import rewrite
+    from layergate.upgrade import extension_flags
     from layergate.upgrade.report import Applied
 
     policy = prepared.policy
@@ -173,9 +176,12 @@ def _apply(args: argparse.Namespace, prepared: common.Prepared, scans: Sequence[
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     plan = lock.make_plan(new_arns, {}, facts, policy, catalog.load(), updates=set(), reviewer=args.reviewer,
                           today=prepared.today, now=stamp, download=False)
+    not_read = "--no-diff: its content was not read" if args.no_diff else "its content was not read"
+    flags = extension_flags.flags(new_arns, diffs, catalog.load(), not_read)
+    plan.edits = extension_flags.settle(plan.edits, flags)
     changed = [f"{c.file}:{c.line}:{c.column}  {c.key[2]} -> {c.new}  ({c.key[1]})"
                for e in done.edits for c in e.changes]
-    locked = [*plan.lines, *(f"error: {p}" for p in plan.problems)]
+    locked = [*extension_flags.annotate(plan.lines, flags), *(f"error: {p}" for p in plan.problems)]
     policy_text = lockfile.edit(plan.edits) if plan.edits and not plan.problems else None
     applied = Applied(args.dry_run, tuple(changed), tuple(refused), tuple(notes), tuple(locked), policy.path)
     if plan.problems:

@@ -198,10 +198,14 @@ def _unversioned(ref: LayerRef, read: Callable[[str], sites.Source]) -> Pending 
         end = len(src.text) if end < 0 and start >= 0 else end
     tail = re.compile(rf":{account}:layer:{re.escape(name)}(?![\w:-])")
     found = list(tail.finditer(src.text, start, end)) if start >= 0 else []
-    if len(found) != 1 and not (found and node is None):
+    joined = _join_insertion(node, account, name) if not found and node is not None else None
+    if joined is not None:  # Fn::Join pieces: the version goes at the end of the last one
+        at = joined
+    elif len(found) != 1 and not (found and node is None):
         return (f"the ARN of {ref.expression!r} is not written at this entry: pin the version where it is written"
                 if not found else f"{ref.expression!r} names the layer several times; pin it by hand")
-    at = found[0].end()
+    else:
+        at = found[0].end()
     values = {c or "": a for c, a in arns}
 
     def edit(pinned: str) -> Edit:
@@ -213,6 +217,12 @@ def _unversioned(ref: LayerRef, read: Callable[[str], sites.Source]) -> Pending 
         return _agree_on_version(values, answers, edit)
 
     return Pending(tuple(Ask("latest", a.region, a.layer_arn) for a in values.values()), finish)
+
+
+def _join_insertion(node: Node, account: str, name: str) -> int | None:
+    from layergate.rewrite.joins import version_insertion
+
+    return version_insertion(node, account, name)
 
 
 def _agree_on_version(values: Mapping[str, LayerArn], answers: Mapping[Ask, Answer],

@@ -2,7 +2,8 @@
 
 A reference is found as the tail of a layer version ARN, ``:<account>:layer:<name>:<version>``, whole or as
 the last piece of a ``Fn::Join``, with the region written out, as a variable (``${AWS::Region}``,
-``${var.region}``, ``${self:provider.region}``) or left to another piece. Only the digits of the version
+``${var.region}``, ``${self:provider.region}``) or left to another piece; a ``Fn::Join`` that splits the
+version off into a piece of its own is read by ``joins``. Only the digits of the version
 are replaced, so quoting, comments, indentation, line endings and a BOM stay exactly as they were, in
 any format (YAML flow or block, JSON, TOML, HCL). Occurrences inside comments are left alone.
 
@@ -15,13 +16,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from layergate.arn import LayerArn
 from layergate.records import dataclass
 
 # The tail of a layer version ARN, with what stands before it when present.
-_ARN_TAIL = re.compile(
+ARN_TAIL = re.compile(
     r"(?:arn:(?:[\w-]+|\$\{[^}\n]*\}):lambda:(?P<region>\$\{[^}\n]*\}|[a-z0-9-]*))?"
     r":(?P<account>\d{12}):layer:(?P<name>[A-Za-z0-9_-]+):(?P<version>\d+)(?![\w.-])"
 )
@@ -113,6 +114,37 @@ def rewrite(files: Iterable[str], moves: Sequence[Move], referenced: Mapping[Key
     return Rewrite(tuple(edits), tuple(refusals))
 
 
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """Version digits ``text[start:end]`` of a layer version ARN, found by the tail regex or in a join."""
+
+    start: int
+    end: int
+    region: str
+    key: Key
+    shown: str  # the ARN as the refusal names it
+    refusal: str = ""  # a join whose version is a parameter: refused with this reason
+
+
+def _sites(path: str, text: str, comments: str, wanted: Mapping[Key, object]) -> Iterator[_Site]:
+    from layergate.rewrite import joins
+
+    found = []
+    for m in ARN_TAIL.finditer(text):
+        key = (m["account"], m["name"], int(m["version"]))
+        if key in wanted and not _in_comment(text, m.start(), comments):
+            found.append(_Site(m.start("version"), m.end("version"), m["region"] or "", key, m.group(0).lstrip(":")))
+    if "Join" not in text or path.lower().endswith((".toml", ".tf", ".tfvars", ".hcl")):
+        yield from found
+        return
+    for j in joins.find(path, text):
+        if isinstance(j, joins.Joined):
+            found.append(_Site(j.start, j.end, j.region, (j.account, j.name, j.version), j.shown))
+        else:
+            found.append(_Site(j.start, j.start, "", (j.account, j.name, j.version), "", j.reason))
+    yield from sorted(found, key=lambda x: x.start)
+
+
 def _rewrite_text(path: str, data: bytes, text: str, by_key: Mapping[Key, Mapping[str, Move]],
                   referenced: Mapping[Key, frozenset[str]], refusals: list[Refusal]) -> FileEdit | None:
     comments = _comment_style(path)
@@ -120,35 +152,36 @@ def _rewrite_text(path: str, data: bytes, text: str, by_key: Mapping[Key, Mappin
     changes: list[Change] = []
     last = 0
     counted, line = 0, 1  # lines are counted incrementally: counting from the start each time is quadratic
-    for m in _ARN_TAIL.finditer(text):
-        key = (m["account"], m["name"], int(m["version"]))
-        regions = by_key.get(key)
-        if regions is None or _in_comment(text, m.start(), comments):
+    for site in _sites(path, text, comments, by_key):
+        regions = by_key.get(site.key)
+        if regions is None:
             continue
-        line += text.count("\n", counted, m.start("version"))
-        counted = m.start("version")
-        column = m.start("version") - (text.rfind("\n", 0, m.start("version")) + 1) + 1
-        region = m["region"] or ""
-        if _LITERAL_REGION.fullmatch(region):
-            move = regions.get(region)
+        line += text.count("\n", counted, site.start)
+        counted = site.start
+        column = site.start - (text.rfind("\n", 0, site.start) + 1) + 1
+        if site.refusal:
+            refusals.append(Refusal(path, line, column, site.key, site.refusal))
+            continue
+        if _LITERAL_REGION.fullmatch(site.region):
+            move = regions.get(site.region)
             if move is None:
                 continue  # this region's version does not move
             new = move.new
         else:
             targets = {r: mv.new for r, mv in regions.items()}
-            staying = sorted(referenced.get(key, frozenset()) - set(targets))
+            staying = sorted(referenced.get(site.key, frozenset()) - set(targets))
             if len(set(targets.values())) > 1 or staying:
                 said = ", ".join(f"{r} -> {v}" for r, v in sorted(targets.items()))
                 said += "".join(f", {r} stays" for r in staying)
-                refusals.append(Refusal(path, line, column, key,
-                                        f"{m.group(0).lstrip(':')} is used in several regions that do not all "
+                refusals.append(Refusal(path, line, column, site.key,
+                                        f"{site.shown} is used in several regions that do not all "
                                         f"move to the same version ({said}); pass --to, or write the ARN per region"))
                 continue
             move, new = None, next(iter(targets.values()))
-        pieces.append(text[last:m.start("version")])
+        pieces.append(text[last:site.start])
         pieces.append(str(new))
-        last = m.end("version")
-        changes.append(Change(path, line, column, move, key, new))
+        last = site.end
+        changes.append(Change(path, line, column, move, site.key, new))
     if not changes:
         return None
     pieces.append(text[last:])

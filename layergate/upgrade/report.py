@@ -190,10 +190,23 @@ def render_markdown(upgrades: Sequence[LayerUpgrade], applied: Applied | None) -
         out += ["", "---", "The new versions are recorded in the policy with their SHA-256 but without `reviewed_by`: "
                 "`layergate check` fails with LG301 until a reviewer has read the changes above and filled in "
                 "`reviewed_by` and `reviewed_at` for each one."]
-        if any(f.kind == "added" for u in moving for d in u.diffs if d.diff for f in d.diff.extensions):
-            out.append("A new version that adds an extension also needs `extension: true` on its entry once "
-                       "the reviewer has read what the extension does (LG401).")
+        out += _extension_note(moving)
     return "\n".join(out) + "\n"
+
+
+def _extension_note(moving: Sequence[LayerUpgrade]) -> list[str]:
+    """What the reviewer must know about the ``extension:`` flag of the new versions."""
+    out = []
+    if any(d.diff.new.extensions for u in moving for d in u.diffs if d.diff):
+        out.append("A new version whose content holds an extension (an entry directly under `extensions/`) is "
+                   "recorded with `extension: true`: read what the extension does before signing off (LG401).")
+    unread = [f"`{u.choice.layer.name}` ({u.choice.layer.region})" for u in moving
+              if not any(d.diff for d in u.diffs)]
+    if unread:
+        out.append(f"The content of {', '.join(unread)} was not read, so whether it is an extension could not be "
+                   "determined: its entry is recorded without `extension` and without `reviewed_by`; set both "
+                   "after reading its content.")
+    return out
 
 
 def _applied_markdown(applied: Applied) -> list[str]:
