@@ -7,6 +7,7 @@ with a BOM) and under which license. ``after`` is the whole expected result.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -172,7 +173,7 @@ def test_upgrade_apply_on_the_real_examples_end_to_end(
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes((REAL / "before" / rel).read_bytes().replace(PT_NAME.encode(), name.encode()))
 
-    assert main(["upgrade", "--endpoint-url", world.url, "--apply", "--no-diff", "powertools"]) == 0
+    assert main(["upgrade", "--endpoint-url", world.url, "--apply", "powertools"]) == 0
 
     for rel in PT_FILES:
         assert (tmp_path / rel).read_bytes() == (REAL / "after" / rel).read_bytes().replace(
@@ -186,23 +187,33 @@ def test_upgrade_apply_on_the_real_examples_end_to_end(
               "search ended there (window 10)")
     sam = ("powertools/logger/template.yaml:17:9 (LoggerLambdaHandlerExample), powertools/tracer/template.yaml:16:9 "
            "(CaptureLambdaHandlerExample), powertools/windows-checkout/template.yaml:17:9 (LoggerLambdaHandlerExample)")
+    module = {v: hashlib.sha256(f"VERSION = '3.{v}.0'\n".encode()).hexdigest()[:12] for v in (3, 7)}
+
+    def diff(region: str) -> list[str]:
+        return [f"    OLD arn:aws:lambda:{region}:{arn}:3", f"    NEW arn:aws:lambda:{region}:{arn}:7",
+                "    Summary: 1 file changed", "", "    Other files (1)",
+                f"      changed  python/aws_lambda_powertools/__init__.py  sha256 {module[3]} -> {module[7]}, "
+                "18 -> 18 bytes", ""]
+
     assert out.splitlines() == [
         f"arn:aws:lambda:us-east-1:{arn}  3 -> 7",
         f"  used at powertools/serverless.yml:13:7 (functions.powertools), {sam}",
         "  published DATE; found by probing GetLayerVersion",
         probed,
-        "",
+        *diff("us-east-1"),
         f"arn:aws:lambda:eu-west-1:{arn}  3 -> 7",
         f"  used at {sam}",
         "  published DATE; found by probing GetLayerVersion",
         probed,
-        "",
+        *diff("eu-west-1"),
         f"changed powertools/logger/template.yaml:17:{108 + shift}  3 -> 7  ({PT_NAME})",
         f"changed powertools/serverless.yml:13:{100 + shift}  3 -> 7  ({PT_NAME})",
         f"changed powertools/tracer/template.yaml:16:{108 + shift}  3 -> 7  ({PT_NAME})",
         f"changed powertools/windows-checkout/template.yaml:17:{108 + shift}  3 -> 7  ({PT_NAME})",
         f"recorded  arn:aws:lambda:us-east-1:{arn}:7  {sha['us-east-1']}",
+        "  extension: false (the new version holds no extensions/ entry)",
         f"recorded  arn:aws:lambda:eu-west-1:{arn}:7  {sha['eu-west-1']}",
+        "  extension: false (the new version holds no extensions/ entry)",
         "",
         "upgrade: 2 to upgrade, 0 held back, 0 up to date",  # one per region
     ]
