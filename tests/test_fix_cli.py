@@ -471,3 +471,21 @@ def test_lock_records_the_pinned_versions_in_the_same_write(
                       f"    code_size: {size}\n    recorded_at: <now>\n    extension: false\n")
     assert out.splitlines()[-1] == f"recorded  {arn}  sha256 {sha256}  ({size:,} bytes)"
     assert (code, err.splitlines()[-1]) == (0, "fix: 2 fixed, 0 not fixed; 3 files written")
+
+
+def test_a_layer_whose_versions_are_all_gone_stays_a_refusal(
+    capsys: pytest.CaptureFixture[str], world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws_env: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    gone = world.unique("gone")
+    world.delete(world.publish(CONSUMER, "us-east-1", gone))
+    text = f"Resources:\n  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      Layers:\n" \
+           f"        - arn:aws:lambda:us-east-1:{CONSUMER}:layer:{gone}\n"
+    Path("template.yaml").write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, world, "template.yaml", "--region", "us-east-1")
+    arn = f"arn:aws:lambda:us-east-1:{CONSUMER}:layer:{gone}"
+    assert out == (f"template.yaml:6:11: not fixed LG102: {arn}: ListLayerVersions {arn}: no version listed, and "
+                   "probing GetLayerVersion upward from version 1 found no version shared with this account within "
+                   "10 consecutive versions: pin the version its publisher documents by hand\n")
+    assert code == 1
+    assert Path("template.yaml").read_text(encoding="utf-8") == text

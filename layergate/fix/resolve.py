@@ -102,8 +102,8 @@ def _latest(clients: LambdaClients, a: Ask, known: int, stop: StopFlag) -> Answe
         if code:
             return _probed(clients, a, known, code, stop)
         return _refused(exc, "ListLayerVersions", a.subject, a.region, endpoint)
-    if newest is None:
-        return Answer(problem=f"layer {a.subject} has no versions")
+    if newest is None:  # what some endpoints answer for another account's layer, as upgrade's search knows
+        return _probed(clients, a, known, "no version listed", stop)
     return Answer(value=str(newest))
 
 
