@@ -138,7 +138,7 @@ def test_a_failing_attestation_holds_the_upgrade_back(
         repo.bundle.unlink()
     policy, template = (tmp_path / ".layergate.yaml").read_text(), (tmp_path / "template.yaml").read_text()
     layer, old_v, new_v = repo.old.arn.rsplit(":", 1)[0], repo.old.arn.rsplit(":", 1)[1], repo.new.arn.rsplit(":", 1)[1]
-    assert upgrade(world, "--provenance", "--apply") == 0
+    assert upgrade(world, "--provenance", "--apply") == 1  # as lock --provenance refusing to record it
     sha = repo.new.sha256
     problem = {
         "one byte changed": ("LG308", f"has an attestation of another artifact: attestation {bundle} attests "
@@ -159,6 +159,18 @@ def test_a_failing_attestation_holds_the_upgrade_back(
         "upgrade: 0 to upgrade, 1 held back, 0 up to date\n")
     assert (tmp_path / ".layergate.yaml").read_text() == policy
     assert (tmp_path / "template.yaml").read_text() == template
+
+
+def test_an_internal_pinned_version_without_a_record_says_so(
+    world: World, aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(world, tmp_path, monkeypatch, PYPI.read_bytes())
+    policy = tmp_path / ".layergate.yaml"
+    policy.write_text("".join(line for line in repo.policy().splitlines(keepends=True)
+                              if not line.startswith("    provenance: {")))
+    assert upgrade(world, "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["layers"][0]["provenance"] == {
+        "pinned": [{"arn": repo.old.arn, "recorded": False, "text": "no provenance recorded"}], "new": None}
 
 
 def _subject() -> str:

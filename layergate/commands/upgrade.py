@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     applied, status = None, 0
     if (args.apply or args.dry_run) and moves:
         applied, status = _apply(args, prepared, result.scans, found, moves, clients, verdicts)
-    if any(d.problem for u in upgrades for d in u.diffs):
+    if any(d.problem for u in upgrades for d in u.diffs) or _attestation_failed(upgrades):
         status = 1
     render = {"json": report.render_json, "markdown": report.render_markdown}.get(args.format, report.render_text)
     sys.stdout.write(render(upgrades, applied))
@@ -128,6 +128,12 @@ def _provenance(upgrades: list[LayerUpgrade], args: argparse.Namespace, policy: 
     if not provenance.wanted(args):
         return upgrades, {}
     return built.verify_targets(upgrades, args, policy, clients)
+
+
+def _attestation_failed(upgrades: Sequence[LayerUpgrade]) -> bool:
+    """A new version held back by its attestation: like lock --provenance refusing to record it, exit 1."""
+    return any(u.provenance is not None and u.provenance.target is not None and not u.provenance.target.ok
+               for u in upgrades)
 
 
 def _moves(upgrades: Sequence[LayerUpgrade]) -> list[Move]:
