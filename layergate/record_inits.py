@@ -75,14 +75,20 @@ def _7(_HAS_FACTORY, _dflt_alts, _dflt_params, _dflt_problems, _setattr):
       _setattr(self, 'params', params)
     return __init__
 
-def _8(_HAS_FACTORY, _dflt_download, _dflt_policy, _setattr):
+def _8(_HAS_FACTORY, _setattr):
+    def __init__(self, arn, built_from):
+      _setattr(self, 'arn', arn)
+      _setattr(self, 'built_from', built_from)
+    return __init__
+
+def _9(_HAS_FACTORY, _dflt_download, _dflt_policy, _setattr):
     def __init__(self, arn, download=_dflt_download, policy=_dflt_policy):
       _setattr(self, 'arn', arn)
       _setattr(self, 'download', download)
       _setattr(self, 'policy', policy)
     return __init__
 
-def _9(_HAS_FACTORY, _dflt_problem, _setattr):
+def _10(_HAS_FACTORY, _dflt_problem, _setattr):
     def __init__(self, arn, name, location, problem=_dflt_problem):
       _setattr(self, 'arn', arn)
       _setattr(self, 'name', name)
@@ -90,7 +96,7 @@ def _9(_HAS_FACTORY, _dflt_problem, _setattr):
       _setattr(self, 'problem', problem)
     return __init__
 
-def _10(_HAS_FACTORY, _dflt_download_problem, _dflt_downloaded, _dflt_grants, _dflt_policy_problem, _dflt_published, _dflt_unavailable, _setattr):
+def _11(_HAS_FACTORY, _dflt_download_problem, _dflt_downloaded, _dflt_grants, _dflt_policy_problem, _dflt_published, _dflt_unavailable, _setattr):
     def __init__(self, arn, published=_dflt_published, unavailable=_dflt_unavailable, downloaded=_dflt_downloaded, download_problem=_dflt_download_problem, grants=_dflt_grants, policy_problem=_dflt_policy_problem):
       _setattr(self, 'arn', arn)
       _setattr(self, 'published', published)
@@ -101,7 +107,7 @@ def _10(_HAS_FACTORY, _dflt_download_problem, _dflt_downloaded, _dflt_grants, _d
       _setattr(self, 'policy_problem', policy_problem)
     return __init__
 
-def _11(_HAS_FACTORY, _dflt_code_size, _dflt_contents, _dflt_created, _dflt_grants, _dflt_policy_problem, _dflt_problem, _dflt_sha256, _setattr):
+def _12(_HAS_FACTORY, _dflt_code_size, _dflt_contents, _dflt_created, _dflt_grants, _dflt_policy_problem, _dflt_problem, _dflt_sha256, _setattr):
     def __init__(self, arn, read_as, sha256=_dflt_sha256, code_size=_dflt_code_size, created=_dflt_created, problem=_dflt_problem, grants=_dflt_grants, policy_problem=_dflt_policy_problem, contents=_dflt_contents):
       _setattr(self, 'arn', arn)
       _setattr(self, 'read_as', read_as)
@@ -114,14 +120,14 @@ def _11(_HAS_FACTORY, _dflt_code_size, _dflt_contents, _dflt_created, _dflt_gran
       _setattr(self, 'contents', contents)
     return __init__
 
-def _12(_HAS_FACTORY, _setattr):
+def _13(_HAS_FACTORY, _setattr):
     def __init__(self, arn, reader, publisher):
       _setattr(self, 'arn', arn)
       _setattr(self, 'reader', reader)
       _setattr(self, 'publisher', publisher)
     return __init__
 
-def _13(_HAS_FACTORY, _dflt_contents, _setattr):
+def _14(_HAS_FACTORY, _dflt_contents, _setattr):
     def __init__(self, arn, reader, publisher, contents=_dflt_contents):
       _setattr(self, 'arn', arn)
       _setattr(self, 'reader', reader)
@@ -129,21 +135,21 @@ def _13(_HAS_FACTORY, _dflt_contents, _setattr):
       _setattr(self, 'contents', contents)
     return __init__
 
-def _14(_HAS_FACTORY, _setattr):
+def _15(_HAS_FACTORY, _setattr):
     def __init__(self, arn, reason, location):
       _setattr(self, 'arn', arn)
       _setattr(self, 'reason', reason)
       _setattr(self, 'location', location)
     return __init__
 
-def _15(_HAS_FACTORY, _dflt_problem, _setattr):
+def _16(_HAS_FACTORY, _dflt_problem, _setattr):
     def __init__(self, arn, report, problem=_dflt_problem):
       _setattr(self, 'arn', arn)
       _setattr(self, 'report', report)
       _setattr(self, 'problem', problem)
     return __init__
 
-def _16(_HAS_FACTORY, _dflt_code_size, _dflt_provenance, _dflt_recorded_at, _dflt_signing_job, _dflt_signing_profile, _setattr):
+def _17(_HAS_FACTORY, _dflt_code_size, _dflt_provenance, _dflt_recorded_at, _dflt_signing_job, _dflt_signing_profile, _setattr):
     def __init__(self, arn, sha256, reviewed_by, reviewed_at, extension, note, location, code_size=_dflt_code_size, recorded_at=_dflt_recorded_at, provenance=_dflt_provenance, signing_profile=_dflt_signing_profile, signing_job=_dflt_signing_job):
       _setattr(self, 'arn', arn)
       _setattr(self, 'sha256', sha256)
@@ -159,13 +165,13 @@ def _16(_HAS_FACTORY, _dflt_code_size, _dflt_provenance, _dflt_recorded_at, _dfl
       _setattr(self, 'signing_job', signing_job)
     return __init__
 
-def _17(_HAS_FACTORY, _setattr):
+def _18(_HAS_FACTORY, _setattr):
     def __init__(self, arn, uses):
       _setattr(self, 'arn', arn)
       _setattr(self, 'uses', uses)
     return __init__
 
-def _18(_HAS_FACTORY, _dflt_defaults, _dflt_remove, _setattr):
+def _19(_HAS_FACTORY, _dflt_defaults, _dflt_remove, _setattr):
     def __init__(self, arn, values, defaults=_dflt_defaults, remove=_dflt_remove):
       _setattr(self, 'arn', arn)
       _setattr(self, 'values', values)
@@ -173,20 +179,20 @@ def _18(_HAS_FACTORY, _dflt_defaults, _dflt_remove, _setattr):
       _setattr(self, 'remove', remove)
     return __init__
 
-def _19(_HAS_FACTORY, _setattr):
+def _20(_HAS_FACTORY, _setattr):
     def __init__(self, asks, finish):
       _setattr(self, 'asks', asks)
       _setattr(self, 'finish', finish)
     return __init__
 
-def _20(_HAS_FACTORY, _dflt_built_from, _dflt_problems, _setattr):
+def _21(_HAS_FACTORY, _dflt_built_from, _dflt_problems, _setattr):
     def __init__(self, attestation, problems=_dflt_problems, built_from=_dflt_built_from):
       _setattr(self, 'attestation', attestation)
       _setattr(self, 'problems', problems)
       _setattr(self, 'built_from', built_from)
     return __init__
 
-def _21(_HAS_FACTORY, _setattr):
+def _22(_HAS_FACTORY, _setattr):
     def __init__(self, binaries, extensions, problems, unread):
       _setattr(self, 'binaries', binaries)
       _setattr(self, 'extensions', extensions)
@@ -194,7 +200,7 @@ def _21(_HAS_FACTORY, _setattr):
       _setattr(self, 'unread', unread)
     return __init__
 
-def _22(_HAS_FACTORY, _dflt_home_region, _setattr):
+def _23(_HAS_FACTORY, _dflt_home_region, _setattr):
     def __init__(self, caller, partition, organization, org_accounts, accounts, regions, functions, layer_versions, histories, published, gaps, home_region=_dflt_home_region):
       _setattr(self, 'caller', caller)
       _setattr(self, 'partition', partition)
@@ -210,13 +216,13 @@ def _22(_HAS_FACTORY, _dflt_home_region, _setattr):
       _setattr(self, 'home_region', home_region)
     return __init__
 
-def _23(_HAS_FACTORY, _setattr):
+def _24(_HAS_FACTORY, _setattr):
     def __init__(self, code, message):
       _setattr(self, 'code', code)
       _setattr(self, 'message', message)
     return __init__
 
-def _24(_HAS_FACTORY, _dflt_local, _dflt_problem, _setattr):
+def _25(_HAS_FACTORY, _dflt_local, _dflt_problem, _setattr):
     def __init__(self, config, location, local=_dflt_local, problem=_dflt_problem):
       _setattr(self, 'config', config)
       _setattr(self, 'location', location)
@@ -224,7 +230,7 @@ def _24(_HAS_FACTORY, _dflt_local, _dflt_problem, _setattr):
       _setattr(self, 'problem', problem)
     return __init__
 
-def _25(_HAS_FACTORY, _dflt_candidates, _dflt_layer_def, _dflt_position, _setattr):
+def _26(_HAS_FACTORY, _dflt_candidates, _dflt_layer_def, _dflt_position, _setattr):
     def __init__(self, consumer, location, expression, resolution, candidates=_dflt_candidates, layer_def=_dflt_layer_def, position=_dflt_position):
       _setattr(self, 'consumer', consumer)
       _setattr(self, 'location', location)
@@ -235,26 +241,26 @@ def _25(_HAS_FACTORY, _dflt_candidates, _dflt_layer_def, _dflt_position, _setatt
       _setattr(self, 'position', position)
     return __init__
 
-def _26(_HAS_FACTORY, _dflt_cooldown_days, _dflt_ignore, _setattr):
+def _27(_HAS_FACTORY, _dflt_cooldown_days, _dflt_ignore, _setattr):
     def __init__(self, cooldown_days=_dflt_cooldown_days, ignore=_dflt_ignore):
       _setattr(self, 'cooldown_days', cooldown_days)
       _setattr(self, 'ignore', ignore)
     return __init__
 
-def _27(_HAS_FACTORY, _dflt_notes, _setattr):
+def _28(_HAS_FACTORY, _dflt_notes, _setattr):
     def __init__(self, documents, notes=_dflt_notes):
       _setattr(self, 'documents', documents)
       _setattr(self, 'notes', notes)
     return __init__
 
-def _28(_HAS_FACTORY, _setattr):
+def _29(_HAS_FACTORY, _setattr):
     def __init__(self, ecosystem, name, version):
       _setattr(self, 'ecosystem', ecosystem)
       _setattr(self, 'name', name)
       _setattr(self, 'version', version)
     return __init__
 
-def _29(_HAS_FACTORY, _dflt_files, _dflt_group, _dflt_hashed, _dflt_hashes, _setattr):
+def _30(_HAS_FACTORY, _dflt_files, _dflt_group, _dflt_hashed, _dflt_hashes, _setattr):
     def __init__(self, ecosystem, name, version, path, group=_dflt_group, hashes=_dflt_hashes, hashed=_dflt_hashed, files=_dflt_files):
       _setattr(self, 'ecosystem', ecosystem)
       _setattr(self, 'name', name)
@@ -266,20 +272,20 @@ def _29(_HAS_FACTORY, _dflt_files, _dflt_group, _dflt_hashed, _dflt_hashes, _set
       _setattr(self, 'files', files)
     return __init__
 
-def _30(_HAS_FACTORY, _setattr):
+def _31(_HAS_FACTORY, _setattr):
     def __init__(self, edit, pinned, arns):
       _setattr(self, 'edit', edit)
       _setattr(self, 'pinned', pinned)
       _setattr(self, 'arns', arns)
     return __init__
 
-def _31(_HAS_FACTORY, _setattr):
+def _32(_HAS_FACTORY, _setattr):
     def __init__(self, edits, refusals):
       _setattr(self, 'edits', edits)
       _setattr(self, 'refusals', refusals)
     return __init__
 
-def _32(_HAS_FACTORY, _dflt_edits, _dflt_lines, _dflt_problems, _dflt_unchanged, _setattr):
+def _33(_HAS_FACTORY, _dflt_edits, _dflt_lines, _dflt_problems, _dflt_unchanged, _setattr):
     def __init__(self, edits=_HAS_FACTORY, lines=_HAS_FACTORY, problems=_HAS_FACTORY, unchanged=_dflt_unchanged):
       self.edits = _dflt_edits() if edits is _HAS_FACTORY else edits
       self.lines = _dflt_lines() if lines is _HAS_FACTORY else lines
@@ -287,21 +293,21 @@ def _32(_HAS_FACTORY, _dflt_edits, _dflt_lines, _dflt_problems, _dflt_unchanged,
       self.unchanged = unchanged
     return __init__
 
-def _33(_HAS_FACTORY, _setattr):
+def _34(_HAS_FACTORY, _setattr):
     def __init__(self, elements, is_list, location):
       _setattr(self, 'elements', elements)
       _setattr(self, 'is_list', is_list)
       _setattr(self, 'location', location)
     return __init__
 
-def _34(_HAS_FACTORY, _dflt_declared, _dflt_fail_on, _dflt_ignore, _setattr):
+def _35(_HAS_FACTORY, _dflt_declared, _dflt_fail_on, _dflt_ignore, _setattr):
     def __init__(self, fail_on=_dflt_fail_on, ignore=_dflt_ignore, declared=_dflt_declared):
       _setattr(self, 'fail_on', fail_on)
       _setattr(self, 'ignore', ignore)
       _setattr(self, 'declared', declared)
     return __init__
 
-def _35(_HAS_FACTORY, _dflt_functions, _dflt_grants, _dflt_layer_defs, _dflt_notes, _dflt_refs, _dflt_regions, _dflt_signing_configs, _dflt_suppressions, _setattr):
+def _36(_HAS_FACTORY, _dflt_functions, _dflt_grants, _dflt_layer_defs, _dflt_notes, _dflt_refs, _dflt_regions, _dflt_signing_configs, _dflt_suppressions, _setattr):
     def __init__(self, file, format, functions=_dflt_functions, refs=_dflt_refs, layer_defs=_dflt_layer_defs, grants=_dflt_grants, notes=_dflt_notes, suppressions=_dflt_suppressions, regions=_dflt_regions, signing_configs=_dflt_signing_configs):
       _setattr(self, 'file', file)
       _setattr(self, 'format', format)
@@ -315,7 +321,7 @@ def _35(_HAS_FACTORY, _dflt_functions, _dflt_grants, _dflt_layer_defs, _dflt_not
       _setattr(self, 'signing_configs', signing_configs)
     return __init__
 
-def _36(_HAS_FACTORY, _setattr):
+def _37(_HAS_FACTORY, _setattr):
     def __init__(self, file, line, column, key, reason):
       _setattr(self, 'file', file)
       _setattr(self, 'line', line)
@@ -324,7 +330,7 @@ def _36(_HAS_FACTORY, _setattr):
       _setattr(self, 'reason', reason)
     return __init__
 
-def _37(_HAS_FACTORY, _setattr):
+def _38(_HAS_FACTORY, _setattr):
     def __init__(self, file, line, column, move, key, new):
       _setattr(self, 'file', file)
       _setattr(self, 'line', line)
@@ -334,7 +340,7 @@ def _37(_HAS_FACTORY, _setattr):
       _setattr(self, 'new', new)
     return __init__
 
-def _38(_HAS_FACTORY, _setattr):
+def _39(_HAS_FACTORY, _setattr):
     def __init__(self, file, line, column, path):
       _setattr(self, 'file', file)
       _setattr(self, 'line', line)
@@ -342,7 +348,7 @@ def _38(_HAS_FACTORY, _setattr):
       _setattr(self, 'path', path)
     return __init__
 
-def _39(_HAS_FACTORY, _dflt_column, _dflt_context, _dflt_line, _dflt_path, _setattr):
+def _40(_HAS_FACTORY, _dflt_column, _dflt_context, _dflt_line, _dflt_path, _setattr):
     def __init__(self, file, line=_dflt_line, column=_dflt_column, path=_dflt_path, context=_dflt_context):
       _setattr(self, 'file', file)
       _setattr(self, 'line', line)
@@ -351,7 +357,7 @@ def _39(_HAS_FACTORY, _dflt_column, _dflt_context, _dflt_line, _dflt_path, _seta
       _setattr(self, 'context', context)
     return __init__
 
-def _40(_HAS_FACTORY, _dflt_node, _dflt_origin, _dflt_strings, _setattr):
+def _41(_HAS_FACTORY, _dflt_node, _dflt_origin, _dflt_strings, _setattr):
     def __init__(self, file, name_at, value, strings=_HAS_FACTORY, origin=_dflt_origin, node=_dflt_node):
       _setattr(self, 'file', file)
       _setattr(self, 'name_at', name_at)
@@ -361,7 +367,7 @@ def _40(_HAS_FACTORY, _dflt_node, _dflt_origin, _dflt_strings, _setattr):
       _setattr(self, 'node', node)
     return __init__
 
-def _41(_HAS_FACTORY, _setattr):
+def _42(_HAS_FACTORY, _setattr):
     def __init__(self, file, start, end, new):
       _setattr(self, 'file', file)
       _setattr(self, 'start', start)
@@ -369,7 +375,7 @@ def _41(_HAS_FACTORY, _setattr):
       _setattr(self, 'new', new)
     return __init__
 
-def _42(_HAS_FACTORY, _dflt_binaries, _dflt_collector, _dflt_complete, _dflt_endpoints, _dflt_extensions, _dflt_files, _dflt_problems, _setattr):
+def _43(_HAS_FACTORY, _dflt_binaries, _dflt_collector, _dflt_complete, _dflt_endpoints, _dflt_extensions, _dflt_files, _dflt_problems, _setattr):
     def __init__(self, files=_HAS_FACTORY, binaries=_HAS_FACTORY, extensions=_HAS_FACTORY, endpoints=_HAS_FACTORY, collector=_HAS_FACTORY, problems=_HAS_FACTORY, complete=_dflt_complete):
       self.files = _dflt_files() if files is _HAS_FACTORY else files
       self.binaries = _dflt_binaries() if binaries is _HAS_FACTORY else binaries
@@ -380,7 +386,7 @@ def _42(_HAS_FACTORY, _dflt_binaries, _dflt_collector, _dflt_complete, _dflt_end
       self.complete = complete
     return __init__
 
-def _43(_HAS_FACTORY, _dflt_files_by_format, _dflt_scans, _setattr):
+def _44(_HAS_FACTORY, _dflt_files_by_format, _dflt_scans, _setattr):
     def __init__(self, findings, suppressed, scans=_dflt_scans, files_by_format=_dflt_files_by_format):
       _setattr(self, 'findings', findings)
       _setattr(self, 'suppressed', suppressed)
@@ -388,7 +394,7 @@ def _43(_HAS_FACTORY, _dflt_files_by_format, _dflt_scans, _setattr):
       _setattr(self, 'files_by_format', files_by_format)
     return __init__
 
-def _44(_HAS_FACTORY, _setattr):
+def _45(_HAS_FACTORY, _setattr):
     def __init__(self, fixed, introduced, remaining, not_matched, source):
       _setattr(self, 'fixed', fixed)
       _setattr(self, 'introduced', introduced)
@@ -397,7 +403,7 @@ def _44(_HAS_FACTORY, _setattr):
       _setattr(self, 'source', source)
     return __init__
 
-def _45(_HAS_FACTORY, _setattr):
+def _46(_HAS_FACTORY, _setattr):
     def __init__(self, function, position, arn, text):
       _setattr(self, 'function', function)
       _setattr(self, 'position', position)
@@ -405,7 +411,7 @@ def _45(_HAS_FACTORY, _setattr):
       _setattr(self, 'text', text)
     return __init__
 
-def _46(_HAS_FACTORY, _setattr):
+def _47(_HAS_FACTORY, _setattr):
     def __init__(self, functions, published, facts, histories, gaps):
       self.functions = functions
       self.published = published
@@ -414,7 +420,7 @@ def _46(_HAS_FACTORY, _setattr):
       self.gaps = gaps
     return __init__
 
-def _47(_HAS_FACTORY, _dflt_code_signing, _dflt_functions, _dflt_layer_data, _dflt_layer_versions, _dflt_permissions, _dflt_signing_profiles, _setattr):
+def _48(_HAS_FACTORY, _dflt_code_signing, _dflt_functions, _dflt_layer_data, _dflt_layer_versions, _dflt_permissions, _dflt_signing_profiles, _setattr):
     def __init__(self, functions=_HAS_FACTORY, layer_versions=_HAS_FACTORY, permissions=_HAS_FACTORY, layer_data=_HAS_FACTORY, code_signing=_HAS_FACTORY, signing_profiles=_HAS_FACTORY):
       self.functions = _dflt_functions() if functions is _HAS_FACTORY else functions
       self.layer_versions = _dflt_layer_versions() if layer_versions is _HAS_FACTORY else layer_versions
@@ -424,19 +430,19 @@ def _47(_HAS_FACTORY, _dflt_code_signing, _dflt_functions, _dflt_layer_data, _df
       self.signing_profiles = _dflt_signing_profiles() if signing_profiles is _HAS_FACTORY else signing_profiles
     return __init__
 
-def _48(_HAS_FACTORY, _dflt_s3, _setattr):
+def _49(_HAS_FACTORY, _dflt_s3, _setattr):
     def __init__(self, given, s3=_dflt_s3):
       _setattr(self, 'given', given)
       _setattr(self, 's3', s3)
     return __init__
 
-def _49(_HAS_FACTORY, _setattr):
+def _50(_HAS_FACTORY, _setattr):
     def __init__(self, id, accounts):
       _setattr(self, 'id', id)
       _setattr(self, 'accounts', accounts)
     return __init__
 
-def _50(_HAS_FACTORY, _dflt_modified, _dflt_published, _setattr):
+def _51(_HAS_FACTORY, _dflt_modified, _dflt_published, _setattr):
     def __init__(self, id, aliases, summary, rating, fixed, published=_dflt_published, modified=_dflt_modified):
       _setattr(self, 'id', id)
       _setattr(self, 'aliases', aliases)
@@ -447,14 +453,14 @@ def _50(_HAS_FACTORY, _dflt_modified, _dflt_published, _setattr):
       _setattr(self, 'modified', modified)
     return __init__
 
-def _51(_HAS_FACTORY, _dflt_code_signing, _setattr):
+def _52(_HAS_FACTORY, _dflt_code_signing, _setattr):
     def __init__(self, id, location, code_signing=_dflt_code_signing):
       _setattr(self, 'id', id)
       _setattr(self, 'location', location)
       _setattr(self, 'code_signing', code_signing)
     return __init__
 
-def _52(_HAS_FACTORY, _dflt_problem, _dflt_profiles, _setattr):
+def _53(_HAS_FACTORY, _dflt_problem, _dflt_profiles, _setattr):
     def __init__(self, id, location, enforcement, enforcement_location, profiles=_dflt_profiles, problem=_dflt_problem):
       _setattr(self, 'id', id)
       _setattr(self, 'location', location)
@@ -464,7 +470,7 @@ def _52(_HAS_FACTORY, _dflt_problem, _dflt_profiles, _setattr):
       _setattr(self, 'problem', problem)
     return __init__
 
-def _53(_HAS_FACTORY, _setattr):
+def _54(_HAS_FACTORY, _setattr):
     def __init__(self, id, name, location, content):
       _setattr(self, 'id', id)
       _setattr(self, 'name', name)
@@ -472,14 +478,14 @@ def _53(_HAS_FACTORY, _setattr):
       _setattr(self, 'content', content)
     return __init__
 
-def _54(_HAS_FACTORY, _dflt_name, _dflt_status, _setattr):
+def _55(_HAS_FACTORY, _dflt_name, _dflt_status, _setattr):
     def __init__(self, id, name=_dflt_name, status=_dflt_status):
       _setattr(self, 'id', id)
       _setattr(self, 'name', name)
       _setattr(self, 'status', status)
     return __init__
 
-def _55(_HAS_FACTORY, _dflt_expires, _setattr):
+def _56(_HAS_FACTORY, _dflt_expires, _setattr):
     def __init__(self, id, reason, location, expires=_dflt_expires):
       _setattr(self, 'id', id)
       _setattr(self, 'reason', reason)
@@ -487,7 +493,7 @@ def _55(_HAS_FACTORY, _dflt_expires, _setattr):
       _setattr(self, 'expires', expires)
     return __init__
 
-def _56(_HAS_FACTORY, _dflt_online, _setattr):
+def _57(_HAS_FACTORY, _dflt_online, _setattr):
     def __init__(self, id, slug, severity, title, fix, online=_dflt_online):
       _setattr(self, 'id', id)
       _setattr(self, 'slug', slug)
@@ -497,8 +503,8 @@ def _56(_HAS_FACTORY, _dflt_online, _setattr):
       _setattr(self, 'online', online)
     return __init__
 
-def _57(_HAS_FACTORY, _dflt_asff_region, _dflt_color, _dflt_publishers, _dflt_vuln_details, _dflt_vulns, _setattr):
-    def __init__(self, inventory, outcome, fail_on, policy_path, notes, tool_version, generated_at, color=_dflt_color, asff_region=_dflt_asff_region, publishers=_dflt_publishers, vulns=_dflt_vulns, vuln_details=_dflt_vuln_details):
+def _58(_HAS_FACTORY, _dflt_asff_region, _dflt_color, _dflt_provenance, _dflt_publishers, _dflt_vuln_details, _dflt_vulns, _setattr):
+    def __init__(self, inventory, outcome, fail_on, policy_path, notes, tool_version, generated_at, color=_dflt_color, asff_region=_dflt_asff_region, publishers=_dflt_publishers, vulns=_dflt_vulns, vuln_details=_dflt_vuln_details, provenance=_dflt_provenance):
       _setattr(self, 'inventory', inventory)
       _setattr(self, 'outcome', outcome)
       _setattr(self, 'fail_on', fail_on)
@@ -511,9 +517,10 @@ def _57(_HAS_FACTORY, _dflt_asff_region, _dflt_color, _dflt_publishers, _dflt_vu
       _setattr(self, 'publishers', publishers)
       _setattr(self, 'vulns', vulns)
       _setattr(self, 'vuln_details', vuln_details)
+      _setattr(self, 'provenance', provenance)
     return __init__
 
-def _58(_HAS_FACTORY, _dflt_note, _setattr):
+def _59(_HAS_FACTORY, _dflt_note, _setattr):
     def __init__(self, key, name, aliases, layers, accounts, source, note=_dflt_note):
       _setattr(self, 'key', key)
       _setattr(self, 'name', name)
@@ -524,21 +531,21 @@ def _58(_HAS_FACTORY, _dflt_note, _setattr):
       _setattr(self, 'note', note)
     return __init__
 
-def _59(_HAS_FACTORY, _setattr):
+def _60(_HAS_FACTORY, _setattr):
     def __init__(self, kind, arch, bits):
       _setattr(self, 'kind', kind)
       _setattr(self, 'arch', arch)
       _setattr(self, 'bits', bits)
     return __init__
 
-def _60(_HAS_FACTORY, _dflt_detail, _dflt_source, _setattr):
+def _61(_HAS_FACTORY, _dflt_detail, _dflt_source, _setattr):
     def __init__(self, kind, detail=_dflt_detail, source=_dflt_source):
       _setattr(self, 'kind', kind)
       _setattr(self, 'detail', detail)
       _setattr(self, 'source', source)
     return __init__
 
-def _61(_HAS_FACTORY, _dflt_changed_files, _setattr):
+def _62(_HAS_FACTORY, _dflt_changed_files, _setattr):
     def __init__(self, kind, ecosystem, name, old_version, new_version, path, changed_files=_dflt_changed_files):
       _setattr(self, 'kind', kind)
       _setattr(self, 'ecosystem', ecosystem)
@@ -549,7 +556,7 @@ def _61(_HAS_FACTORY, _dflt_changed_files, _setattr):
       _setattr(self, 'changed_files', changed_files)
     return __init__
 
-def _62(_HAS_FACTORY, _dflt_bound, _dflt_detail, _dflt_hint, _dflt_layer_def, _dflt_location, _dflt_site, _dflt_source, _dflt_spread, _dflt_values, _setattr):
+def _63(_HAS_FACTORY, _dflt_bound, _dflt_detail, _dflt_hint, _dflt_layer_def, _dflt_location, _dflt_site, _dflt_source, _dflt_spread, _dflt_values, _setattr):
     def __init__(self, kind, expression, detail=_dflt_detail, source=_dflt_source, values=_dflt_values, layer_def=_dflt_layer_def, location=_dflt_location, spread=_dflt_spread, hint=_dflt_hint, bound=_dflt_bound, site=_dflt_site):
       _setattr(self, 'kind', kind)
       _setattr(self, 'expression', expression)
@@ -564,7 +571,7 @@ def _62(_HAS_FACTORY, _dflt_bound, _dflt_detail, _dflt_hint, _dflt_layer_def, _d
       _setattr(self, 'site', site)
     return __init__
 
-def _63(_HAS_FACTORY, _dflt_subject, _setattr):
+def _64(_HAS_FACTORY, _dflt_subject, _setattr):
     def __init__(self, kind, location, message, subject=_dflt_subject):
       _setattr(self, 'kind', kind)
       _setattr(self, 'location', location)
@@ -572,14 +579,14 @@ def _63(_HAS_FACTORY, _dflt_subject, _setattr):
       _setattr(self, 'subject', subject)
     return __init__
 
-def _64(_HAS_FACTORY, _setattr):
+def _65(_HAS_FACTORY, _setattr):
     def __init__(self, kind, path, message):
       _setattr(self, 'kind', kind)
       _setattr(self, 'path', path)
       _setattr(self, 'message', message)
     return __init__
 
-def _65(_HAS_FACTORY, _dflt_detail, _setattr):
+def _66(_HAS_FACTORY, _dflt_detail, _setattr):
     def __init__(self, kind, path, old, new, detail=_dflt_detail):
       _setattr(self, 'kind', kind)
       _setattr(self, 'path', path)
@@ -588,13 +595,13 @@ def _65(_HAS_FACTORY, _dflt_detail, _setattr):
       _setattr(self, 'detail', detail)
     return __init__
 
-def _66(_HAS_FACTORY, _setattr):
+def _67(_HAS_FACTORY, _setattr):
     def __init__(self, kind, reason):
       _setattr(self, 'kind', kind)
       _setattr(self, 'reason', reason)
     return __init__
 
-def _67(_HAS_FACTORY, _dflt_local_path, _dflt_object_version, _dflt_uri, _setattr):
+def _68(_HAS_FACTORY, _dflt_local_path, _dflt_object_version, _dflt_uri, _setattr):
     def __init__(self, kind, uri=_dflt_uri, object_version=_dflt_object_version, local_path=_dflt_local_path):
       _setattr(self, 'kind', kind)
       _setattr(self, 'uri', uri)
@@ -602,12 +609,12 @@ def _67(_HAS_FACTORY, _dflt_local_path, _dflt_object_version, _dflt_uri, _setatt
       _setattr(self, 'local_path', local_path)
     return __init__
 
-def _68(_HAS_FACTORY, _setattr):
+def _69(_HAS_FACTORY, _setattr):
     def __init__(self, layer):
       _setattr(self, 'layer', layer)
     return __init__
 
-def _69(_HAS_FACTORY, _dflt_note, _setattr):
+def _70(_HAS_FACTORY, _dflt_note, _setattr):
     def __init__(self, layer, pinned, newer, how, note=_dflt_note):
       _setattr(self, 'layer', layer)
       _setattr(self, 'pinned', pinned)
@@ -616,7 +623,7 @@ def _69(_HAS_FACTORY, _dflt_note, _setattr):
       _setattr(self, 'note', note)
     return __init__
 
-def _70(_HAS_FACTORY, _dflt_resource, _setattr):
+def _71(_HAS_FACTORY, _dflt_resource, _setattr):
     def __init__(self, layer, principal, organization_id, location, resource=_dflt_resource):
       _setattr(self, 'layer', layer)
       _setattr(self, 'principal', principal)
@@ -625,7 +632,7 @@ def _70(_HAS_FACTORY, _dflt_resource, _setattr):
       _setattr(self, 'resource', resource)
     return __init__
 
-def _71(_HAS_FACTORY, _setattr):
+def _72(_HAS_FACTORY, _setattr):
     def __init__(self, layer, versions, reason, location):
       _setattr(self, 'layer', layer)
       _setattr(self, 'versions', versions)
@@ -633,14 +640,14 @@ def _71(_HAS_FACTORY, _setattr):
       _setattr(self, 'location', location)
     return __init__
 
-def _72(_HAS_FACTORY, _dflt_problem, _setattr):
+def _73(_HAS_FACTORY, _dflt_problem, _setattr):
     def __init__(self, layer_arn, versions, problem=_dflt_problem):
       _setattr(self, 'layer_arn', layer_arn)
       _setattr(self, 'versions', versions)
       _setattr(self, 'problem', problem)
     return __init__
 
-def _73(_HAS_FACTORY, _setattr):
+def _74(_HAS_FACTORY, _setattr):
     def __init__(self, level, score, vector, method):
       _setattr(self, 'level', level)
       _setattr(self, 'score', score)
@@ -648,14 +655,14 @@ def _73(_HAS_FACTORY, _setattr):
       _setattr(self, 'method', method)
     return __init__
 
-def _74(_HAS_FACTORY, _dflt_path, _setattr):
+def _75(_HAS_FACTORY, _dflt_path, _setattr):
     def __init__(self, line, column, path=_dflt_path):
       _setattr(self, 'line', line)
       _setattr(self, 'column', column)
       _setattr(self, 'path', path)
     return __init__
 
-def _75(_HAS_FACTORY, _dflt_root_locations, _setattr):
+def _76(_HAS_FACTORY, _dflt_root_locations, _setattr):
     def __init__(self, literal, expression, roots, arn_literals, location, root_locations=_dflt_root_locations):
       _setattr(self, 'literal', literal)
       _setattr(self, 'expression', expression)
@@ -665,7 +672,7 @@ def _75(_HAS_FACTORY, _dflt_root_locations, _setattr):
       _setattr(self, 'root_locations', root_locations)
     return __init__
 
-def _76(_HAS_FACTORY, _dflt_max_bytes, _dflt_max_files, _dflt_max_ratio, _dflt_ratio_floor, _setattr):
+def _77(_HAS_FACTORY, _dflt_max_bytes, _dflt_max_files, _dflt_max_ratio, _dflt_ratio_floor, _setattr):
     def __init__(self, max_bytes=_dflt_max_bytes, max_files=_dflt_max_files, max_ratio=_dflt_max_ratio, ratio_floor=_dflt_ratio_floor):
       _setattr(self, 'max_bytes', max_bytes)
       _setattr(self, 'max_files', max_files)
@@ -673,32 +680,32 @@ def _76(_HAS_FACTORY, _dflt_max_bytes, _dflt_max_files, _dflt_max_ratio, _dflt_r
       _setattr(self, 'ratio_floor', ratio_floor)
     return __init__
 
-def _77(_HAS_FACTORY, _setattr):
+def _78(_HAS_FACTORY, _setattr):
     def __init__(self, module, resource, key):
       _setattr(self, 'module', module)
       _setattr(self, 'resource', resource)
       _setattr(self, 'key', key)
     return __init__
 
-def _78(_HAS_FACTORY, _setattr):
+def _79(_HAS_FACTORY, _setattr):
     def __init__(self, name):
       _setattr(self, 'name', name)
     return __init__
 
-def _79(_HAS_FACTORY, _setattr):
+def _80(_HAS_FACTORY, _setattr):
     def __init__(self, name, arg, own_tag):
       _setattr(self, 'name', name)
       _setattr(self, 'arg', arg)
       _setattr(self, 'own_tag', own_tag)
     return __init__
 
-def _80(_HAS_FACTORY, _setattr):
+def _81(_HAS_FACTORY, _setattr):
     def __init__(self, name, raw):
       _setattr(self, 'name', name)
       _setattr(self, 'raw', raw)
     return __init__
 
-def _81(_HAS_FACTORY, _setattr):
+def _82(_HAS_FACTORY, _setattr):
     def __init__(self, name, type, default, node):
       _setattr(self, 'name', name)
       _setattr(self, 'type', type)
@@ -706,7 +713,7 @@ def _81(_HAS_FACTORY, _setattr):
       _setattr(self, 'node', node)
     return __init__
 
-def _82(_HAS_FACTORY, _setattr):
+def _83(_HAS_FACTORY, _setattr):
     def __init__(self, node, path, expression, value, index):
       _setattr(self, 'node', node)
       _setattr(self, 'path', path)
@@ -715,27 +722,27 @@ def _82(_HAS_FACTORY, _setattr):
       _setattr(self, 'index', index)
     return __init__
 
-def _83(_HAS_FACTORY, _dflt_layer_defs, _dflt_notes, _dflt_placeholders, _setattr):
+def _84(_HAS_FACTORY, _dflt_layer_defs, _dflt_notes, _dflt_placeholders, _setattr):
     def __init__(self, notes=_HAS_FACTORY, layer_defs=_HAS_FACTORY, placeholders=_HAS_FACTORY):
       self.notes = _dflt_notes() if notes is _HAS_FACTORY else notes
       self.layer_defs = _dflt_layer_defs() if layer_defs is _HAS_FACTORY else layer_defs
       self.placeholders = _dflt_placeholders() if placeholders is _HAS_FACTORY else placeholders
     return __init__
 
-def _84(_HAS_FACTORY, _dflt_sha256, _setattr):
+def _85(_HAS_FACTORY, _dflt_sha256, _setattr):
     def __init__(self, number, created, sha256=_dflt_sha256):
       _setattr(self, 'number', number)
       _setattr(self, 'created', created)
       _setattr(self, 'sha256', sha256)
     return __init__
 
-def _85(_HAS_FACTORY, _setattr):
+def _86(_HAS_FACTORY, _setattr):
     def __init__(self, old, new):
       _setattr(self, 'old', old)
       _setattr(self, 'new', new)
     return __init__
 
-def _86(_HAS_FACTORY, _setattr):
+def _87(_HAS_FACTORY, _setattr):
     def __init__(self, old, new, packages, endpoints_added, endpoints_removed, extensions, binaries, files, new_problems):
       _setattr(self, 'old', old)
       _setattr(self, 'new', new)
@@ -748,7 +755,7 @@ def _86(_HAS_FACTORY, _setattr):
       _setattr(self, 'new_problems', new_problems)
     return __init__
 
-def _87(_HAS_FACTORY, _dflt_color, _dflt_command, _dflt_notes, _dflt_tool_version, _setattr):
+def _88(_HAS_FACTORY, _dflt_color, _dflt_command, _dflt_notes, _dflt_tool_version, _setattr):
     def __init__(self, outcome, fail_on, policy_path, notes=_dflt_notes, color=_dflt_color, tool_version=_dflt_tool_version, command=_dflt_command):
       _setattr(self, 'outcome', outcome)
       _setattr(self, 'fail_on', fail_on)
@@ -759,20 +766,20 @@ def _87(_HAS_FACTORY, _dflt_color, _dflt_command, _dflt_notes, _dflt_tool_versio
       _setattr(self, 'command', command)
     return __init__
 
-def _88(_HAS_FACTORY, _dflt_not_matched, _setattr):
+def _89(_HAS_FACTORY, _dflt_not_matched, _setattr):
     def __init__(self, package, vulnerabilities, not_matched=_dflt_not_matched):
       _setattr(self, 'package', package)
       _setattr(self, 'vulnerabilities', vulnerabilities)
       _setattr(self, 'not_matched', not_matched)
     return __init__
 
-def _89(_HAS_FACTORY, _setattr):
+def _90(_HAS_FACTORY, _setattr):
     def __init__(self, package, vulnerability):
       _setattr(self, 'package', package)
       _setattr(self, 'vulnerability', vulnerability)
     return __init__
 
-def _90(_HAS_FACTORY, _setattr):
+def _91(_HAS_FACTORY, _setattr):
     def __init__(self, packages, paths, binaries, unread):
       _setattr(self, 'packages', packages)
       _setattr(self, 'paths', paths)
@@ -780,7 +787,7 @@ def _90(_HAS_FACTORY, _setattr):
       _setattr(self, 'unread', unread)
     return __init__
 
-def _91(_HAS_FACTORY, _dflt_managed, _setattr):
+def _92(_HAS_FACTORY, _dflt_managed, _setattr):
     def __init__(self, partition, region, account, name, version, managed=_dflt_managed):
       _setattr(self, 'partition', partition)
       _setattr(self, 'region', region)
@@ -790,7 +797,7 @@ def _91(_HAS_FACTORY, _dflt_managed, _setattr):
       _setattr(self, 'managed', managed)
     return __init__
 
-def _92(_HAS_FACTORY, _dflt_allow_accounts, _dflt_partition, _dflt_regions, _dflt_sharing_roles, _dflt_sharing_statement, _setattr):
+def _93(_HAS_FACTORY, _dflt_allow_accounts, _dflt_partition, _dflt_regions, _dflt_sharing_roles, _dflt_sharing_statement, _setattr):
     def __init__(self, partition=_dflt_partition, regions=_dflt_regions, allow_accounts=_dflt_allow_accounts, sharing_roles=_dflt_sharing_roles, sharing_statement=_dflt_sharing_statement):
       _setattr(self, 'partition', partition)
       _setattr(self, 'regions', regions)
@@ -799,7 +806,7 @@ def _92(_HAS_FACTORY, _dflt_allow_accounts, _dflt_partition, _dflt_regions, _dfl
       _setattr(self, 'sharing_statement', sharing_statement)
     return __init__
 
-def _93(_HAS_FACTORY, _dflt_location, _dflt_reason, _dflt_references, _dflt_spots, _setattr):
+def _94(_HAS_FACTORY, _dflt_location, _dflt_reason, _dflt_references, _dflt_spots, _setattr):
     def __init__(self, parts, complete, reason=_dflt_reason, location=_dflt_location, references=_dflt_references, spots=_HAS_FACTORY):
       _setattr(self, 'parts', parts)
       _setattr(self, 'complete', complete)
@@ -809,7 +816,7 @@ def _93(_HAS_FACTORY, _dflt_location, _dflt_reason, _dflt_references, _dflt_spot
       _setattr(self, 'spots', _dflt_spots() if spots is _HAS_FACTORY else spots)
     return __init__
 
-def _94(_HAS_FACTORY, _dflt__starts, _dflt_root, _setattr):
+def _95(_HAS_FACTORY, _dflt__starts, _dflt_root, _setattr):
     def __init__(self, path, data, text, bom, root=_dflt_root, _starts=_HAS_FACTORY):
       self.path = path
       self.data = data
@@ -819,14 +826,14 @@ def _94(_HAS_FACTORY, _dflt__starts, _dflt_root, _setattr):
       self._starts = _dflt__starts() if _starts is _HAS_FACTORY else _starts
     return __init__
 
-def _95(_HAS_FACTORY, _setattr):
+def _96(_HAS_FACTORY, _setattr):
     def __init__(self, path, elf, sha256):
       _setattr(self, 'path', path)
       _setattr(self, 'elf', elf)
       _setattr(self, 'sha256', sha256)
     return __init__
 
-def _96(_HAS_FACTORY, _setattr):
+def _97(_HAS_FACTORY, _setattr):
     def __init__(self, path, kind, detail, executable, sha256):
       _setattr(self, 'path', path)
       _setattr(self, 'kind', kind)
@@ -835,28 +842,28 @@ def _96(_HAS_FACTORY, _setattr):
       _setattr(self, 'sha256', sha256)
     return __init__
 
-def _97(_HAS_FACTORY, _dflt_at_key, _setattr):
+def _98(_HAS_FACTORY, _dflt_at_key, _setattr):
     def __init__(self, path, message, at_key=_dflt_at_key):
       _setattr(self, 'path', path)
       _setattr(self, 'message', message)
       _setattr(self, 'at_key', at_key)
     return __init__
 
-def _98(_HAS_FACTORY, _setattr):
+def _99(_HAS_FACTORY, _setattr):
     def __init__(self, path, module, explicit):
       _setattr(self, 'path', path)
       _setattr(self, 'module', module)
       _setattr(self, 'explicit', explicit)
     return __init__
 
-def _99(_HAS_FACTORY, _setattr):
+def _100(_HAS_FACTORY, _setattr):
     def __init__(self, path, original, new):
       _setattr(self, 'path', path)
       _setattr(self, 'original', original)
       _setattr(self, 'new', new)
     return __init__
 
-def _100(_HAS_FACTORY, _setattr):
+def _101(_HAS_FACTORY, _setattr):
     def __init__(self, path, original, new, changes):
       _setattr(self, 'path', path)
       _setattr(self, 'original', original)
@@ -864,7 +871,7 @@ def _100(_HAS_FACTORY, _setattr):
       _setattr(self, 'changes', changes)
     return __init__
 
-def _101(_HAS_FACTORY, _dflt_accounts, _dflt_json_style, _dflt_mapping_cache, _dflt_own_layers, _setattr):
+def _102(_HAS_FACTORY, _dflt_accounts, _dflt_json_style, _dflt_mapping_cache, _dflt_own_layers, _setattr):
     def __init__(self, path, params, given, resources, mappings, regions, json_style=_dflt_json_style, accounts=_dflt_accounts, own_layers=_HAS_FACTORY, mapping_cache=_HAS_FACTORY):
       self.path = path
       self.params = params
@@ -878,20 +885,20 @@ def _101(_HAS_FACTORY, _dflt_accounts, _dflt_json_style, _dflt_mapping_cache, _d
       self.mapping_cache = _dflt_mapping_cache() if mapping_cache is _HAS_FACTORY else mapping_cache
     return __init__
 
-def _102(_HAS_FACTORY, _setattr):
+def _103(_HAS_FACTORY, _setattr):
     def __init__(self, path, reason):
       _setattr(self, 'path', path)
       _setattr(self, 'reason', reason)
     return __init__
 
-def _103(_HAS_FACTORY, _setattr):
+def _104(_HAS_FACTORY, _setattr):
     def __init__(self, path, sha256, checked_against):
       _setattr(self, 'path', path)
       _setattr(self, 'sha256', sha256)
       _setattr(self, 'checked_against', checked_against)
     return __init__
 
-def _104(_HAS_FACTORY, _dflt_ref, _dflt_symlink, _setattr):
+def _105(_HAS_FACTORY, _dflt_ref, _dflt_symlink, _setattr):
     def __init__(self, path, size, mode, symlink=_dflt_symlink, ref=_dflt_ref):
       _setattr(self, 'path', path)
       _setattr(self, 'size', size)
@@ -900,7 +907,7 @@ def _104(_HAS_FACTORY, _dflt_ref, _dflt_symlink, _setattr):
       _setattr(self, 'ref', ref)
     return __init__
 
-def _105(_HAS_FACTORY, _dflt_symlink, _setattr):
+def _106(_HAS_FACTORY, _dflt_symlink, _setattr):
     def __init__(self, path, size, sha256, mode, symlink=_dflt_symlink):
       _setattr(self, 'path', path)
       _setattr(self, 'size', size)
@@ -909,14 +916,14 @@ def _105(_HAS_FACTORY, _dflt_symlink, _setattr):
       _setattr(self, 'symlink', symlink)
     return __init__
 
-def _106(_HAS_FACTORY, _setattr):
+def _107(_HAS_FACTORY, _setattr):
     def __init__(self, path, start, body):
       _setattr(self, 'path', path)
       _setattr(self, 'start', start)
       _setattr(self, 'body', body)
     return __init__
 
-def _107(_HAS_FACTORY, _dflt__masked, _dflt__nodes, _dflt_error, _dflt_parsed, _setattr):
+def _108(_HAS_FACTORY, _dflt__masked, _dflt__nodes, _dflt_error, _dflt_parsed, _setattr):
     def __init__(self, path, text, _masked=_dflt__masked, parsed=_dflt_parsed, error=_dflt_error, _nodes=_dflt__nodes):
       self.path = path
       self.text = text
@@ -926,7 +933,7 @@ def _107(_HAS_FACTORY, _dflt__masked, _dflt__nodes, _dflt_error, _dflt_parsed, _
       self._nodes = _nodes
     return __init__
 
-def _108(_HAS_FACTORY, _dflt_deny, _dflt_deploy_accounts, _dflt_exclude, _dflt_fail_on, _dflt_ignore, _dflt_layers, _dflt_max_review_age_days, _dflt_org, _dflt_publishers, _dflt_regions, _dflt_upgrade, _dflt_version, _dflt_vulnerabilities, _setattr):
+def _109(_HAS_FACTORY, _dflt_deny, _dflt_deploy_accounts, _dflt_exclude, _dflt_fail_on, _dflt_ignore, _dflt_layers, _dflt_max_review_age_days, _dflt_org, _dflt_publishers, _dflt_regions, _dflt_upgrade, _dflt_version, _dflt_vulnerabilities, _setattr):
     def __init__(self, path, version=_dflt_version, regions=_dflt_regions, deploy_accounts=_dflt_deploy_accounts, fail_on=_dflt_fail_on, publishers=_dflt_publishers, org=_HAS_FACTORY, layers=_dflt_layers, max_review_age_days=_dflt_max_review_age_days, deny=_dflt_deny, ignore=_dflt_ignore, vulnerabilities=_HAS_FACTORY, exclude=_dflt_exclude, upgrade=_HAS_FACTORY):
       _setattr(self, 'path', path)
       _setattr(self, 'version', version)
@@ -944,20 +951,20 @@ def _108(_HAS_FACTORY, _dflt_deny, _dflt_deploy_accounts, _dflt_exclude, _dflt_f
       _setattr(self, 'upgrade', _dflt_upgrade() if upgrade is _HAS_FACTORY else upgrade)
     return __init__
 
-def _109(_HAS_FACTORY, _setattr):
+def _110(_HAS_FACTORY, _setattr):
     def __init__(self, paths, layer_assets, nested):
       _setattr(self, 'paths', paths)
       _setattr(self, 'layer_assets', layer_assets)
       _setattr(self, 'nested', nested)
     return __init__
 
-def _110(_HAS_FACTORY, _setattr):
+def _111(_HAS_FACTORY, _setattr):
     def __init__(self, pattern, kind):
       _setattr(self, 'pattern', pattern)
       _setattr(self, 'kind', kind)
     return __init__
 
-def _111(_HAS_FACTORY, _dflt_vulnerabilities, _setattr):
+def _112(_HAS_FACTORY, _dflt_vulnerabilities, _setattr):
     def __init__(self, policy, catalog, regions, today, vulnerabilities=_dflt_vulnerabilities):
       _setattr(self, 'policy', policy)
       _setattr(self, 'catalog', catalog)
@@ -966,7 +973,7 @@ def _111(_HAS_FACTORY, _dflt_vulnerabilities, _setattr):
       _setattr(self, 'vulnerabilities', vulnerabilities)
     return __init__
 
-def _112(_HAS_FACTORY, _setattr):
+def _113(_HAS_FACTORY, _setattr):
     def __init__(self, policy, options, regions, today, notes):
       _setattr(self, 'policy', policy)
       _setattr(self, 'options', options)
@@ -975,13 +982,13 @@ def _112(_HAS_FACTORY, _setattr):
       _setattr(self, 'notes', notes)
     return __init__
 
-def _113(_HAS_FACTORY, _dflt_endpoint_url, _dflt_profile, _setattr):
+def _114(_HAS_FACTORY, _dflt_endpoint_url, _dflt_profile, _setattr):
     def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url):
       _setattr(self, 'profile', profile)
       _setattr(self, 'endpoint_url', endpoint_url)
     return __init__
 
-def _114(_HAS_FACTORY, _dflt_connect_timeout, _dflt_endpoint_url, _dflt_jobs, _dflt_profile, _dflt_read_timeout, _setattr):
+def _115(_HAS_FACTORY, _dflt_connect_timeout, _dflt_endpoint_url, _dflt_jobs, _dflt_profile, _dflt_read_timeout, _setattr):
     def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url, jobs=_dflt_jobs, connect_timeout=_dflt_connect_timeout, read_timeout=_dflt_read_timeout):
       _setattr(self, 'profile', profile)
       _setattr(self, 'endpoint_url', endpoint_url)
@@ -990,19 +997,19 @@ def _114(_HAS_FACTORY, _dflt_connect_timeout, _dflt_endpoint_url, _dflt_jobs, _d
       _setattr(self, 'read_timeout', read_timeout)
     return __init__
 
-def _115(_HAS_FACTORY, _setattr):
+def _116(_HAS_FACTORY, _setattr):
     def __init__(self, publisher, internal, profiles):
       _setattr(self, 'publisher', publisher)
       _setattr(self, 'internal', internal)
       _setattr(self, 'profiles', profiles)
     return __init__
 
-def _116(_HAS_FACTORY, _setattr):
+def _117(_HAS_FACTORY, _setattr):
     def __init__(self, reason):
       _setattr(self, 'reason', reason)
     return __init__
 
-def _117(_HAS_FACTORY, _setattr):
+def _118(_HAS_FACTORY, _setattr):
     def __init__(self, ref, arn, publishers, profiles):
       _setattr(self, 'ref', ref)
       _setattr(self, 'arn', arn)
@@ -1010,14 +1017,14 @@ def _117(_HAS_FACTORY, _setattr):
       _setattr(self, 'profiles', profiles)
     return __init__
 
-def _118(_HAS_FACTORY, _setattr):
+def _119(_HAS_FACTORY, _setattr):
     def __init__(self, ref, rule, todo):
       _setattr(self, 'ref', ref)
       _setattr(self, 'rule', rule)
       _setattr(self, 'todo', todo)
     return __init__
 
-def _119(_HAS_FACTORY, _setattr):
+def _120(_HAS_FACTORY, _setattr):
     def __init__(self, regions, publishers, unresolved, files, functions):
       _setattr(self, 'regions', regions)
       _setattr(self, 'publishers', publishers)
@@ -1026,7 +1033,7 @@ def _119(_HAS_FACTORY, _setattr):
       _setattr(self, 'functions', functions)
     return __init__
 
-def _120(_HAS_FACTORY, _dflt_config_env, _dflt_deploy_accounts, _dflt_env, _dflt_parameter_files, _dflt_parameters, _dflt_regions, _dflt_root, _dflt_stage, _dflt_tf_dir, _setattr):
+def _121(_HAS_FACTORY, _dflt_config_env, _dflt_deploy_accounts, _dflt_env, _dflt_parameter_files, _dflt_parameters, _dflt_regions, _dflt_root, _dflt_stage, _dflt_tf_dir, _setattr):
     def __init__(self, regions=_dflt_regions, parameters=_HAS_FACTORY, parameter_files=_dflt_parameter_files, config_env=_dflt_config_env, stage=_dflt_stage, env=_HAS_FACTORY, tf_dir=_dflt_tf_dir, root=_dflt_root, deploy_accounts=_dflt_deploy_accounts):
       _setattr(self, 'regions', regions)
       _setattr(self, 'parameters', _dflt_parameters() if parameters is _HAS_FACTORY else parameters)
@@ -1039,7 +1046,7 @@ def _120(_HAS_FACTORY, _dflt_config_env, _dflt_deploy_accounts, _dflt_env, _dflt
       _setattr(self, 'deploy_accounts', deploy_accounts)
     return __init__
 
-def _121(_HAS_FACTORY, _dflt_attestation_sha256, _dflt_ref, _setattr):
+def _122(_HAS_FACTORY, _dflt_attestation_sha256, _dflt_ref, _setattr):
     def __init__(self, repository, commit, workflow, ref=_dflt_ref, attestation_sha256=_dflt_attestation_sha256):
       _setattr(self, 'repository', repository)
       _setattr(self, 'commit', commit)
@@ -1048,7 +1055,7 @@ def _121(_HAS_FACTORY, _dflt_attestation_sha256, _dflt_ref, _setattr):
       _setattr(self, 'attestation_sha256', attestation_sha256)
     return __init__
 
-def _122(_HAS_FACTORY, _dflt_issuer, _setattr):
+def _123(_HAS_FACTORY, _dflt_issuer, _setattr):
     def __init__(self, repository, workflow, ref, commit, issuer=_dflt_issuer):
       _setattr(self, 'repository', repository)
       _setattr(self, 'workflow', workflow)
@@ -1057,7 +1064,7 @@ def _122(_HAS_FACTORY, _dflt_issuer, _setattr):
       _setattr(self, 'issuer', issuer)
     return __init__
 
-def _123(_HAS_FACTORY, _dflt_attestation, _dflt_issuer, _dflt_keys, _dflt_ref, _dflt_repository, _dflt_workflow, _setattr):
+def _124(_HAS_FACTORY, _dflt_attestation, _dflt_issuer, _dflt_keys, _dflt_ref, _dflt_repository, _dflt_workflow, _setattr):
     def __init__(self, repository=_dflt_repository, workflow=_dflt_workflow, ref=_dflt_ref, issuer=_dflt_issuer, keys=_dflt_keys, attestation=_dflt_attestation):
       _setattr(self, 'repository', repository)
       _setattr(self, 'workflow', workflow)
@@ -1067,14 +1074,14 @@ def _123(_HAS_FACTORY, _dflt_attestation, _dflt_issuer, _dflt_keys, _dflt_ref, _
       _setattr(self, 'attestation', attestation)
     return __init__
 
-def _124(_HAS_FACTORY, _dflt_candidates, _dflt_layer_def, _setattr):
+def _125(_HAS_FACTORY, _dflt_candidates, _dflt_layer_def, _setattr):
     def __init__(self, resolution, candidates=_dflt_candidates, layer_def=_dflt_layer_def):
       _setattr(self, 'resolution', resolution)
       _setattr(self, 'candidates', candidates)
       _setattr(self, 'layer_def', layer_def)
     return __init__
 
-def _125(_HAS_FACTORY, _setattr):
+def _126(_HAS_FACTORY, _setattr):
     def __init__(self, resource, rules, reason, location):
       _setattr(self, 'resource', resource)
       _setattr(self, 'rules', rules)
@@ -1082,7 +1089,7 @@ def _125(_HAS_FACTORY, _setattr):
       _setattr(self, 'location', location)
     return __init__
 
-def _126(_HAS_FACTORY, _dflt_contents, _dflt_per_region, _setattr):
+def _127(_HAS_FACTORY, _dflt_contents, _dflt_per_region, _setattr):
     def __init__(self, role_name, regions, all_versions, jobs, per_region=_dflt_per_region, contents=_dflt_contents):
       _setattr(self, 'role_name', role_name)
       _setattr(self, 'regions', regions)
@@ -1092,7 +1099,7 @@ def _126(_HAS_FACTORY, _dflt_contents, _dflt_per_region, _setattr):
       _setattr(self, 'contents', contents)
     return __init__
 
-def _127(_HAS_FACTORY, _dflt_arn, _dflt_expires, _dflt_file, _dflt_resource, _setattr):
+def _128(_HAS_FACTORY, _dflt_arn, _dflt_expires, _dflt_file, _dflt_resource, _setattr):
     def __init__(self, rule, reason, location, arn=_dflt_arn, file=_dflt_file, resource=_dflt_resource, expires=_dflt_expires):
       _setattr(self, 'rule', rule)
       _setattr(self, 'reason', reason)
@@ -1103,13 +1110,13 @@ def _127(_HAS_FACTORY, _dflt_arn, _dflt_expires, _dflt_file, _dflt_resource, _se
       _setattr(self, 'expires', expires)
     return __init__
 
-def _128(_HAS_FACTORY, _setattr):
+def _129(_HAS_FACTORY, _setattr):
     def __init__(self, rule_id, message):
       _setattr(self, 'rule_id', rule_id)
       _setattr(self, 'message', message)
     return __init__
 
-def _129(_HAS_FACTORY, _dflt_arn, _dflt_consumer, _dflt_fix, _dflt_related, _setattr):
+def _130(_HAS_FACTORY, _dflt_arn, _dflt_consumer, _dflt_fix, _dflt_related, _setattr):
     def __init__(self, rule_id, slug, severity, message, location, arn=_dflt_arn, fix=_dflt_fix, consumer=_dflt_consumer, related=_dflt_related):
       _setattr(self, 'rule_id', rule_id)
       _setattr(self, 'slug', slug)
@@ -1122,7 +1129,7 @@ def _129(_HAS_FACTORY, _dflt_arn, _dflt_consumer, _dflt_fix, _dflt_related, _set
       _setattr(self, 'related', related)
     return __init__
 
-def _130(_HAS_FACTORY, _dflt_account_used, _setattr):
+def _131(_HAS_FACTORY, _dflt_account_used, _setattr):
     def __init__(self, scan, default_stage, param_stages, stage_used, region_option_used, account_used=_dflt_account_used):
       _setattr(self, 'scan', scan)
       _setattr(self, 'default_stage', default_stage)
@@ -1132,13 +1139,13 @@ def _130(_HAS_FACTORY, _dflt_account_used, _setattr):
       _setattr(self, 'account_used', account_used)
     return __init__
 
-def _131(_HAS_FACTORY, _setattr):
+def _132(_HAS_FACTORY, _setattr):
     def __init__(self, scan, ref):
       _setattr(self, 'scan', scan)
       _setattr(self, 'ref', ref)
     return __init__
 
-def _132(_HAS_FACTORY, _dflt_merged, _dflt_refs, _dflt_replaced, _dflt_scan, _dflt_signing, _setattr):
+def _133(_HAS_FACTORY, _dflt_merged, _dflt_refs, _dflt_replaced, _dflt_scan, _dflt_signing, _setattr):
     def __init__(self, scan=_dflt_scan, merged=_HAS_FACTORY, replaced=_HAS_FACTORY, refs=_HAS_FACTORY, signing=_HAS_FACTORY):
       self.scan = scan
       self.merged = _dflt_merged() if merged is _HAS_FACTORY else merged
@@ -1147,20 +1154,20 @@ def _132(_HAS_FACTORY, _dflt_merged, _dflt_refs, _dflt_replaced, _dflt_scan, _df
       self.signing = _dflt_signing() if signing is _HAS_FACTORY else signing
     return __init__
 
-def _133(_HAS_FACTORY, _setattr):
+def _134(_HAS_FACTORY, _setattr):
     def __init__(self, scans, files_by_format, skipped):
       _setattr(self, 'scans', scans)
       _setattr(self, 'files_by_format', files_by_format)
       _setattr(self, 'skipped', skipped)
     return __init__
 
-def _134(_HAS_FACTORY, _dflt_segments, _setattr):
+def _135(_HAS_FACTORY, _dflt_segments, _setattr):
     def __init__(self, segments=_dflt_segments):
       _setattr(self, 'segments', segments)
       self.__post_init__()
     return __init__
 
-def _135(_HAS_FACTORY, _dflt_signing_job, _dflt_signing_profile, _setattr):
+def _136(_HAS_FACTORY, _dflt_signing_job, _dflt_signing_profile, _setattr):
     def __init__(self, sha256, code_size, location, created, signing_profile=_dflt_signing_profile, signing_job=_dflt_signing_job):
       _setattr(self, 'sha256', sha256)
       _setattr(self, 'code_size', code_size)
@@ -1170,21 +1177,21 @@ def _135(_HAS_FACTORY, _dflt_signing_job, _dflt_signing_profile, _setattr):
       _setattr(self, 'signing_job', signing_job)
     return __init__
 
-def _136(_HAS_FACTORY, _dflt_sha512, _setattr):
+def _137(_HAS_FACTORY, _dflt_sha512, _setattr):
     def __init__(self, sha256, size, sha512=_dflt_sha512):
       _setattr(self, 'sha256', sha256)
       _setattr(self, 'size', size)
       _setattr(self, 'sha512', sha512)
     return __init__
 
-def _137(_HAS_FACTORY, _setattr):
+def _138(_HAS_FACTORY, _setattr):
     def __init__(self, sid, principal, organization_id):
       _setattr(self, 'sid', sid)
       _setattr(self, 'principal', principal)
       _setattr(self, 'organization_id', organization_id)
     return __init__
 
-def _138(_HAS_FACTORY, _setattr):
+def _139(_HAS_FACTORY, _setattr):
     def __init__(self, source, archive_sha256, files, packages, extensions, binaries, endpoints, problems, complete):
       _setattr(self, 'source', source)
       _setattr(self, 'archive_sha256', archive_sha256)
@@ -1197,21 +1204,21 @@ def _138(_HAS_FACTORY, _setattr):
       _setattr(self, 'complete', complete)
     return __init__
 
-def _139(_HAS_FACTORY, _dflt_problem, _setattr):
+def _140(_HAS_FACTORY, _dflt_problem, _setattr):
     def __init__(self, source, layers, problem=_dflt_problem):
       _setattr(self, 'source', source)
       _setattr(self, 'layers', layers)
       _setattr(self, 'problem', problem)
     return __init__
 
-def _140(_HAS_FACTORY, _dflt_unmatched_files, _setattr):
+def _141(_HAS_FACTORY, _dflt_unmatched_files, _setattr):
     def __init__(self, source, results, unmatched_files=_dflt_unmatched_files):
       _setattr(self, 'source', source)
       _setattr(self, 'results', results)
       _setattr(self, 'unmatched_files', unmatched_files)
     return __init__
 
-def _141(_HAS_FACTORY, _dflt_account, _dflt_region, _dflt_stage, _dflt_stage_source, _setattr):
+def _142(_HAS_FACTORY, _dflt_account, _dflt_region, _dflt_stage, _dflt_stage_source, _setattr):
     def __init__(self, stage=_dflt_stage, stage_source=_dflt_stage_source, region=_dflt_region, account=_dflt_account):
       _setattr(self, 'stage', stage)
       _setattr(self, 'stage_source', stage_source)
@@ -1219,7 +1226,7 @@ def _141(_HAS_FACTORY, _dflt_account, _dflt_region, _dflt_stage, _dflt_stage_sou
       _setattr(self, 'account', account)
     return __init__
 
-def _142(_HAS_FACTORY, _setattr):
+def _143(_HAS_FACTORY, _setattr):
     def __init__(self, start, account, name, version, reason):
       _setattr(self, 'start', start)
       _setattr(self, 'account', account)
@@ -1228,13 +1235,13 @@ def _142(_HAS_FACTORY, _setattr):
       _setattr(self, 'reason', reason)
     return __init__
 
-def _143(_HAS_FACTORY, _setattr):
+def _144(_HAS_FACTORY, _setattr):
     def __init__(self, start, end):
       _setattr(self, 'start', start)
       _setattr(self, 'end', end)
     return __init__
 
-def _144(_HAS_FACTORY, _setattr):
+def _145(_HAS_FACTORY, _setattr):
     def __init__(self, start, end, region, account, name, version, shown):
       _setattr(self, 'start', start)
       _setattr(self, 'end', end)
@@ -1245,7 +1252,7 @@ def _144(_HAS_FACTORY, _setattr):
       _setattr(self, 'shown', shown)
     return __init__
 
-def _145(_HAS_FACTORY, _dflt_refusal, _setattr):
+def _146(_HAS_FACTORY, _dflt_refusal, _setattr):
     def __init__(self, start, end, region, key, shown, refusal=_dflt_refusal):
       _setattr(self, 'start', start)
       _setattr(self, 'end', end)
@@ -1255,21 +1262,21 @@ def _145(_HAS_FACTORY, _dflt_refusal, _setattr):
       _setattr(self, 'refusal', refusal)
     return __init__
 
-def _146(_HAS_FACTORY, _setattr):
+def _147(_HAS_FACTORY, _setattr):
     def __init__(self, subjects, predicate_type, predicate):
       _setattr(self, 'subjects', subjects)
       _setattr(self, 'predicate_type', predicate_type)
       _setattr(self, 'predicate', predicate)
     return __init__
 
-def _147(_HAS_FACTORY, _dflt_source, _setattr):
+def _148(_HAS_FACTORY, _dflt_source, _setattr):
     def __init__(self, text, kind, source=_dflt_source):
       _setattr(self, 'text', text)
       _setattr(self, 'kind', kind)
       _setattr(self, 'source', source)
     return __init__
 
-def _148(_HAS_FACTORY, _setattr):
+def _149(_HAS_FACTORY, _setattr):
     def __init__(self, text, start, end, sources):
       _setattr(self, 'text', text)
       _setattr(self, 'start', start)
@@ -1277,20 +1284,20 @@ def _148(_HAS_FACTORY, _setattr):
       _setattr(self, 'sources', sources)
     return __init__
 
-def _149(_HAS_FACTORY, _dflt_variables, _setattr):
+def _150(_HAS_FACTORY, _dflt_variables, _setattr):
     def __init__(self, text, variables=_dflt_variables):
       _setattr(self, 'text', text)
       _setattr(self, 'variables', variables)
     return __init__
 
-def _150(_HAS_FACTORY, _dflt_address, _dflt_params, _setattr):
+def _151(_HAS_FACTORY, _dflt_address, _dflt_params, _setattr):
     def __init__(self, type, params=_dflt_params, address=_dflt_address):
       _setattr(self, 'type', type)
       _setattr(self, 'params', params)
       _setattr(self, 'address', address)
     return __init__
 
-def _151(_HAS_FACTORY, _dflt_keys, _dflt_raw, _dflt_state, _dflt_tag, _dflt_text_column, _dflt_used_at, _dflt_uses, _dflt_written, _setattr):
+def _152(_HAS_FACTORY, _dflt_keys, _dflt_raw, _dflt_state, _dflt_tag, _dflt_text_column, _dflt_used_at, _dflt_uses, _dflt_written, _setattr):
     def __init__(self, value, file, line, column, raw=_dflt_raw, uses=_dflt_uses, state=_dflt_state, keys=_HAS_FACTORY, tag=_dflt_tag, written=_dflt_written, used_at=_dflt_used_at, text_column=_dflt_text_column):
       self.value = value
       self.file = file
@@ -1306,45 +1313,45 @@ def _151(_HAS_FACTORY, _dflt_keys, _dflt_raw, _dflt_state, _dflt_tag, _dflt_text
       self.text_column = text_column
     return __init__
 
-def _152(_HAS_FACTORY, _setattr):
+def _153(_HAS_FACTORY, _setattr):
     def __init__(self, value, files):
       _setattr(self, 'value', value)
       _setattr(self, 'files', files)
     return __init__
 
-def _153(_HAS_FACTORY, _dflt_region, _setattr):
+def _154(_HAS_FACTORY, _dflt_region, _setattr):
     def __init__(self, value, region=_dflt_region):
       _setattr(self, 'value', value)
       _setattr(self, 'region', region)
     return __init__
 
-def _154(_HAS_FACTORY, _dflt_origin, _dflt_region, _setattr):
+def _155(_HAS_FACTORY, _dflt_origin, _dflt_region, _setattr):
     def __init__(self, value, region=_dflt_region, origin=_dflt_origin):
       _setattr(self, 'value', value)
       _setattr(self, 'region', region)
       _setattr(self, 'origin', origin)
     return __init__
 
-def _155(_HAS_FACTORY, _setattr):
+def _156(_HAS_FACTORY, _setattr):
     def __init__(self, value, source):
       _setattr(self, 'value', value)
       _setattr(self, 'source', source)
     return __init__
 
-def _156(_HAS_FACTORY, _dflt_start, _setattr):
+def _157(_HAS_FACTORY, _dflt_start, _setattr):
     def __init__(self, value, start=_dflt_start):
       _setattr(self, 'value', value)
       _setattr(self, 'start', start)
     return __init__
 
-def _157(_HAS_FACTORY, _dflt_note, _dflt_problem, _dflt_value, _setattr):
+def _158(_HAS_FACTORY, _dflt_note, _dflt_problem, _dflt_value, _setattr):
     def __init__(self, value=_dflt_value, problem=_dflt_problem, note=_dflt_note):
       _setattr(self, 'value', value)
       _setattr(self, 'problem', problem)
       _setattr(self, 'note', note)
     return __init__
 
-def _158(_HAS_FACTORY, _dflt_extensions, _dflt_names, _dflt_seen, _setattr):
+def _159(_HAS_FACTORY, _dflt_extensions, _dflt_names, _dflt_seen, _setattr):
     def __init__(self, vendor, account, label, comment, names=_HAS_FACTORY, extensions=_HAS_FACTORY, seen=_HAS_FACTORY):
       self.vendor = vendor
       self.account = account
@@ -1355,7 +1362,7 @@ def _158(_HAS_FACTORY, _dflt_extensions, _dflt_names, _dflt_seen, _setattr):
       self.seen = _dflt_seen() if seen is _HAS_FACTORY else seen
     return __init__
 
-def _159(_HAS_FACTORY, _dflt_internal, _dflt_provenance, _dflt_signing_profiles, _setattr):
+def _160(_HAS_FACTORY, _dflt_internal, _dflt_provenance, _dflt_signing_profiles, _setattr):
     def __init__(self, vendor, account, name, layers, location, internal=_dflt_internal, signing_profiles=_dflt_signing_profiles, provenance=_dflt_provenance):
       _setattr(self, 'vendor', vendor)
       _setattr(self, 'account', account)
@@ -1367,21 +1374,21 @@ def _159(_HAS_FACTORY, _dflt_internal, _dflt_provenance, _dflt_signing_profiles,
       _setattr(self, 'provenance', provenance)
     return __init__
 
-def _160(_HAS_FACTORY, _setattr):
+def _161(_HAS_FACTORY, _setattr):
     def __init__(self, vendor, entry, pattern):
       _setattr(self, 'vendor', vendor)
       _setattr(self, 'entry', entry)
       _setattr(self, 'pattern', pattern)
     return __init__
 
-def _161(_HAS_FACTORY, _setattr):
+def _162(_HAS_FACTORY, _setattr):
     def __init__(self, what, region, subject):
       _setattr(self, 'what', what)
       _setattr(self, 'region', region)
       _setattr(self, 'subject', subject)
     return __init__
 
-def _162(_HAS_FACTORY, _setattr):
+def _163(_HAS_FACTORY, _setattr):
     def __init__(self, why, reason):
       _setattr(self, 'why', why)
       _setattr(self, 'reason', reason)
@@ -1397,159 +1404,160 @@ INITS = {
     "def __init__(self, accounts, path=_dflt_path):\n  _setattr(self, 'accounts', accounts)\n  _setattr(self, 'path', path)\n": _5,
     "def __init__(self, address, type, values, unknown=_HAS_FACTORY, origin=_dflt_origin):\n  _setattr(self, 'address', address)\n  _setattr(self, 'type', type)\n  _setattr(self, 'values', values)\n  _setattr(self, 'unknown', _dflt_unknown() if unknown is _HAS_FACTORY else unknown)\n  _setattr(self, 'origin', origin)\n": _6,
     "def __init__(self, alts=_dflt_alts, problems=_dflt_problems, params=_dflt_params):\n  _setattr(self, 'alts', alts)\n  _setattr(self, 'problems', problems)\n  _setattr(self, 'params', params)\n": _7,
-    "def __init__(self, arn, download=_dflt_download, policy=_dflt_policy):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'download', download)\n  _setattr(self, 'policy', policy)\n": _8,
-    "def __init__(self, arn, name, location, problem=_dflt_problem):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'name', name)\n  _setattr(self, 'location', location)\n  _setattr(self, 'problem', problem)\n": _9,
-    "def __init__(self, arn, published=_dflt_published, unavailable=_dflt_unavailable, downloaded=_dflt_downloaded, download_problem=_dflt_download_problem, grants=_dflt_grants, policy_problem=_dflt_policy_problem):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'published', published)\n  _setattr(self, 'unavailable', unavailable)\n  _setattr(self, 'downloaded', downloaded)\n  _setattr(self, 'download_problem', download_problem)\n  _setattr(self, 'grants', grants)\n  _setattr(self, 'policy_problem', policy_problem)\n": _10,
-    "def __init__(self, arn, read_as, sha256=_dflt_sha256, code_size=_dflt_code_size, created=_dflt_created, problem=_dflt_problem, grants=_dflt_grants, policy_problem=_dflt_policy_problem, contents=_dflt_contents):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'read_as', read_as)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'code_size', code_size)\n  _setattr(self, 'created', created)\n  _setattr(self, 'problem', problem)\n  _setattr(self, 'grants', grants)\n  _setattr(self, 'policy_problem', policy_problem)\n  _setattr(self, 'contents', contents)\n": _11,
-    "def __init__(self, arn, reader, publisher):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'reader', reader)\n  _setattr(self, 'publisher', publisher)\n": _12,
-    "def __init__(self, arn, reader, publisher, contents=_dflt_contents):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'reader', reader)\n  _setattr(self, 'publisher', publisher)\n  _setattr(self, 'contents', contents)\n": _13,
-    "def __init__(self, arn, reason, location):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n": _14,
-    "def __init__(self, arn, report, problem=_dflt_problem):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'report', report)\n  _setattr(self, 'problem', problem)\n": _15,
-    "def __init__(self, arn, sha256, reviewed_by, reviewed_at, extension, note, location, code_size=_dflt_code_size, recorded_at=_dflt_recorded_at, provenance=_dflt_provenance, signing_profile=_dflt_signing_profile, signing_job=_dflt_signing_job):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'reviewed_by', reviewed_by)\n  _setattr(self, 'reviewed_at', reviewed_at)\n  _setattr(self, 'extension', extension)\n  _setattr(self, 'note', note)\n  _setattr(self, 'location', location)\n  _setattr(self, 'code_size', code_size)\n  _setattr(self, 'recorded_at', recorded_at)\n  _setattr(self, 'provenance', provenance)\n  _setattr(self, 'signing_profile', signing_profile)\n  _setattr(self, 'signing_job', signing_job)\n": _16,
-    "def __init__(self, arn, uses):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'uses', uses)\n": _17,
-    "def __init__(self, arn, values, defaults=_dflt_defaults, remove=_dflt_remove):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'values', values)\n  _setattr(self, 'defaults', defaults)\n  _setattr(self, 'remove', remove)\n": _18,
-    "def __init__(self, asks, finish):\n  _setattr(self, 'asks', asks)\n  _setattr(self, 'finish', finish)\n": _19,
-    "def __init__(self, attestation, problems=_dflt_problems, built_from=_dflt_built_from):\n  _setattr(self, 'attestation', attestation)\n  _setattr(self, 'problems', problems)\n  _setattr(self, 'built_from', built_from)\n": _20,
-    "def __init__(self, binaries, extensions, problems, unread):\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'extensions', extensions)\n  _setattr(self, 'problems', problems)\n  _setattr(self, 'unread', unread)\n": _21,
-    "def __init__(self, caller, partition, organization, org_accounts, accounts, regions, functions, layer_versions, histories, published, gaps, home_region=_dflt_home_region):\n  _setattr(self, 'caller', caller)\n  _setattr(self, 'partition', partition)\n  _setattr(self, 'organization', organization)\n  _setattr(self, 'org_accounts', org_accounts)\n  _setattr(self, 'accounts', accounts)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'functions', functions)\n  _setattr(self, 'layer_versions', layer_versions)\n  _setattr(self, 'histories', histories)\n  _setattr(self, 'published', published)\n  _setattr(self, 'gaps', gaps)\n  _setattr(self, 'home_region', home_region)\n": _22,
-    "def __init__(self, code, message):\n  _setattr(self, 'code', code)\n  _setattr(self, 'message', message)\n": _23,
-    "def __init__(self, config, location, local=_dflt_local, problem=_dflt_problem):\n  _setattr(self, 'config', config)\n  _setattr(self, 'location', location)\n  _setattr(self, 'local', local)\n  _setattr(self, 'problem', problem)\n": _24,
-    "def __init__(self, consumer, location, expression, resolution, candidates=_dflt_candidates, layer_def=_dflt_layer_def, position=_dflt_position):\n  _setattr(self, 'consumer', consumer)\n  _setattr(self, 'location', location)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'resolution', resolution)\n  _setattr(self, 'candidates', candidates)\n  _setattr(self, 'layer_def', layer_def)\n  _setattr(self, 'position', position)\n": _25,
-    "def __init__(self, cooldown_days=_dflt_cooldown_days, ignore=_dflt_ignore):\n  _setattr(self, 'cooldown_days', cooldown_days)\n  _setattr(self, 'ignore', ignore)\n": _26,
-    "def __init__(self, documents, notes=_dflt_notes):\n  _setattr(self, 'documents', documents)\n  _setattr(self, 'notes', notes)\n": _27,
-    "def __init__(self, ecosystem, name, version):\n  _setattr(self, 'ecosystem', ecosystem)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n": _28,
-    "def __init__(self, ecosystem, name, version, path, group=_dflt_group, hashes=_dflt_hashes, hashed=_dflt_hashed, files=_dflt_files):\n  _setattr(self, 'ecosystem', ecosystem)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'path', path)\n  _setattr(self, 'group', group)\n  _setattr(self, 'hashes', hashes)\n  _setattr(self, 'hashed', hashed)\n  _setattr(self, 'files', files)\n": _29,
-    "def __init__(self, edit, pinned, arns):\n  _setattr(self, 'edit', edit)\n  _setattr(self, 'pinned', pinned)\n  _setattr(self, 'arns', arns)\n": _30,
-    "def __init__(self, edits, refusals):\n  _setattr(self, 'edits', edits)\n  _setattr(self, 'refusals', refusals)\n": _31,
-    'def __init__(self, edits=_HAS_FACTORY, lines=_HAS_FACTORY, problems=_HAS_FACTORY, unchanged=_dflt_unchanged):\n  self.edits = _dflt_edits() if edits is _HAS_FACTORY else edits\n  self.lines = _dflt_lines() if lines is _HAS_FACTORY else lines\n  self.problems = _dflt_problems() if problems is _HAS_FACTORY else problems\n  self.unchanged = unchanged\n': _32,
-    "def __init__(self, elements, is_list, location):\n  _setattr(self, 'elements', elements)\n  _setattr(self, 'is_list', is_list)\n  _setattr(self, 'location', location)\n": _33,
-    "def __init__(self, fail_on=_dflt_fail_on, ignore=_dflt_ignore, declared=_dflt_declared):\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'ignore', ignore)\n  _setattr(self, 'declared', declared)\n": _34,
-    "def __init__(self, file, format, functions=_dflt_functions, refs=_dflt_refs, layer_defs=_dflt_layer_defs, grants=_dflt_grants, notes=_dflt_notes, suppressions=_dflt_suppressions, regions=_dflt_regions, signing_configs=_dflt_signing_configs):\n  _setattr(self, 'file', file)\n  _setattr(self, 'format', format)\n  _setattr(self, 'functions', functions)\n  _setattr(self, 'refs', refs)\n  _setattr(self, 'layer_defs', layer_defs)\n  _setattr(self, 'grants', grants)\n  _setattr(self, 'notes', notes)\n  _setattr(self, 'suppressions', suppressions)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'signing_configs', signing_configs)\n": _35,
-    "def __init__(self, file, line, column, key, reason):\n  _setattr(self, 'file', file)\n  _setattr(self, 'line', line)\n  _setattr(self, 'column', column)\n  _setattr(self, 'key', key)\n  _setattr(self, 'reason', reason)\n": _36,
-    "def __init__(self, file, line, column, move, key, new):\n  _setattr(self, 'file', file)\n  _setattr(self, 'line', line)\n  _setattr(self, 'column', column)\n  _setattr(self, 'move', move)\n  _setattr(self, 'key', key)\n  _setattr(self, 'new', new)\n": _37,
-    "def __init__(self, file, line, column, path):\n  _setattr(self, 'file', file)\n  _setattr(self, 'line', line)\n  _setattr(self, 'column', column)\n  _setattr(self, 'path', path)\n": _38,
-    "def __init__(self, file, line=_dflt_line, column=_dflt_column, path=_dflt_path, context=_dflt_context):\n  _setattr(self, 'file', file)\n  _setattr(self, 'line', line)\n  _setattr(self, 'column', column)\n  _setattr(self, 'path', path)\n  _setattr(self, 'context', context)\n": _39,
-    "def __init__(self, file, name_at, value, strings=_HAS_FACTORY, origin=_dflt_origin, node=_dflt_node):\n  _setattr(self, 'file', file)\n  _setattr(self, 'name_at', name_at)\n  _setattr(self, 'value', value)\n  _setattr(self, 'strings', _dflt_strings() if strings is _HAS_FACTORY else strings)\n  _setattr(self, 'origin', origin)\n  _setattr(self, 'node', node)\n": _40,
-    "def __init__(self, file, start, end, new):\n  _setattr(self, 'file', file)\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'new', new)\n": _41,
-    'def __init__(self, files=_HAS_FACTORY, binaries=_HAS_FACTORY, extensions=_HAS_FACTORY, endpoints=_HAS_FACTORY, collector=_HAS_FACTORY, problems=_HAS_FACTORY, complete=_dflt_complete):\n  self.files = _dflt_files() if files is _HAS_FACTORY else files\n  self.binaries = _dflt_binaries() if binaries is _HAS_FACTORY else binaries\n  self.extensions = _dflt_extensions() if extensions is _HAS_FACTORY else extensions\n  self.endpoints = _dflt_endpoints() if endpoints is _HAS_FACTORY else endpoints\n  self.collector = _dflt_collector() if collector is _HAS_FACTORY else collector\n  self.problems = _dflt_problems() if problems is _HAS_FACTORY else problems\n  self.complete = complete\n': _42,
-    "def __init__(self, findings, suppressed, scans=_dflt_scans, files_by_format=_dflt_files_by_format):\n  _setattr(self, 'findings', findings)\n  _setattr(self, 'suppressed', suppressed)\n  _setattr(self, 'scans', scans)\n  _setattr(self, 'files_by_format', files_by_format)\n": _43,
-    "def __init__(self, fixed, introduced, remaining, not_matched, source):\n  _setattr(self, 'fixed', fixed)\n  _setattr(self, 'introduced', introduced)\n  _setattr(self, 'remaining', remaining)\n  _setattr(self, 'not_matched', not_matched)\n  _setattr(self, 'source', source)\n": _44,
-    "def __init__(self, function, position, arn, text):\n  _setattr(self, 'function', function)\n  _setattr(self, 'position', position)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'text', text)\n": _45,
-    'def __init__(self, functions, published, facts, histories, gaps):\n  self.functions = functions\n  self.published = published\n  self.facts = facts\n  self.histories = histories\n  self.gaps = gaps\n': _46,
-    'def __init__(self, functions=_HAS_FACTORY, layer_versions=_HAS_FACTORY, permissions=_HAS_FACTORY, layer_data=_HAS_FACTORY, code_signing=_HAS_FACTORY, signing_profiles=_HAS_FACTORY):\n  self.functions = _dflt_functions() if functions is _HAS_FACTORY else functions\n  self.layer_versions = _dflt_layer_versions() if layer_versions is _HAS_FACTORY else layer_versions\n  self.permissions = _dflt_permissions() if permissions is _HAS_FACTORY else permissions\n  self.layer_data = _dflt_layer_data() if layer_data is _HAS_FACTORY else layer_data\n  self.code_signing = _dflt_code_signing() if code_signing is _HAS_FACTORY else code_signing\n  self.signing_profiles = _dflt_signing_profiles() if signing_profiles is _HAS_FACTORY else signing_profiles\n': _47,
-    "def __init__(self, given, s3=_dflt_s3):\n  _setattr(self, 'given', given)\n  _setattr(self, 's3', s3)\n": _48,
-    "def __init__(self, id, accounts):\n  _setattr(self, 'id', id)\n  _setattr(self, 'accounts', accounts)\n": _49,
-    "def __init__(self, id, aliases, summary, rating, fixed, published=_dflt_published, modified=_dflt_modified):\n  _setattr(self, 'id', id)\n  _setattr(self, 'aliases', aliases)\n  _setattr(self, 'summary', summary)\n  _setattr(self, 'rating', rating)\n  _setattr(self, 'fixed', fixed)\n  _setattr(self, 'published', published)\n  _setattr(self, 'modified', modified)\n": _50,
-    "def __init__(self, id, location, code_signing=_dflt_code_signing):\n  _setattr(self, 'id', id)\n  _setattr(self, 'location', location)\n  _setattr(self, 'code_signing', code_signing)\n": _51,
-    "def __init__(self, id, location, enforcement, enforcement_location, profiles=_dflt_profiles, problem=_dflt_problem):\n  _setattr(self, 'id', id)\n  _setattr(self, 'location', location)\n  _setattr(self, 'enforcement', enforcement)\n  _setattr(self, 'enforcement_location', enforcement_location)\n  _setattr(self, 'profiles', profiles)\n  _setattr(self, 'problem', problem)\n": _52,
-    "def __init__(self, id, name, location, content):\n  _setattr(self, 'id', id)\n  _setattr(self, 'name', name)\n  _setattr(self, 'location', location)\n  _setattr(self, 'content', content)\n": _53,
-    "def __init__(self, id, name=_dflt_name, status=_dflt_status):\n  _setattr(self, 'id', id)\n  _setattr(self, 'name', name)\n  _setattr(self, 'status', status)\n": _54,
-    "def __init__(self, id, reason, location, expires=_dflt_expires):\n  _setattr(self, 'id', id)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n  _setattr(self, 'expires', expires)\n": _55,
-    "def __init__(self, id, slug, severity, title, fix, online=_dflt_online):\n  _setattr(self, 'id', id)\n  _setattr(self, 'slug', slug)\n  _setattr(self, 'severity', severity)\n  _setattr(self, 'title', title)\n  _setattr(self, 'fix', fix)\n  _setattr(self, 'online', online)\n": _56,
-    "def __init__(self, inventory, outcome, fail_on, policy_path, notes, tool_version, generated_at, color=_dflt_color, asff_region=_dflt_asff_region, publishers=_dflt_publishers, vulns=_dflt_vulns, vuln_details=_dflt_vuln_details):\n  _setattr(self, 'inventory', inventory)\n  _setattr(self, 'outcome', outcome)\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'policy_path', policy_path)\n  _setattr(self, 'notes', notes)\n  _setattr(self, 'tool_version', tool_version)\n  _setattr(self, 'generated_at', generated_at)\n  _setattr(self, 'color', color)\n  _setattr(self, 'asff_region', asff_region)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'vulns', vulns)\n  _setattr(self, 'vuln_details', vuln_details)\n": _57,
-    "def __init__(self, key, name, aliases, layers, accounts, source, note=_dflt_note):\n  _setattr(self, 'key', key)\n  _setattr(self, 'name', name)\n  _setattr(self, 'aliases', aliases)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'accounts', accounts)\n  _setattr(self, 'source', source)\n  _setattr(self, 'note', note)\n": _58,
-    "def __init__(self, kind, arch, bits):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'arch', arch)\n  _setattr(self, 'bits', bits)\n": _59,
-    "def __init__(self, kind, detail=_dflt_detail, source=_dflt_source):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'detail', detail)\n  _setattr(self, 'source', source)\n": _60,
-    "def __init__(self, kind, ecosystem, name, old_version, new_version, path, changed_files=_dflt_changed_files):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'ecosystem', ecosystem)\n  _setattr(self, 'name', name)\n  _setattr(self, 'old_version', old_version)\n  _setattr(self, 'new_version', new_version)\n  _setattr(self, 'path', path)\n  _setattr(self, 'changed_files', changed_files)\n": _61,
-    "def __init__(self, kind, expression, detail=_dflt_detail, source=_dflt_source, values=_dflt_values, layer_def=_dflt_layer_def, location=_dflt_location, spread=_dflt_spread, hint=_dflt_hint, bound=_dflt_bound, site=_dflt_site):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'detail', detail)\n  _setattr(self, 'source', source)\n  _setattr(self, 'values', values)\n  _setattr(self, 'layer_def', layer_def)\n  _setattr(self, 'location', location)\n  _setattr(self, 'spread', spread)\n  _setattr(self, 'hint', hint)\n  _setattr(self, 'bound', bound)\n  _setattr(self, 'site', site)\n": _62,
-    "def __init__(self, kind, location, message, subject=_dflt_subject):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'location', location)\n  _setattr(self, 'message', message)\n  _setattr(self, 'subject', subject)\n": _63,
-    "def __init__(self, kind, path, message):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'path', path)\n  _setattr(self, 'message', message)\n": _64,
-    "def __init__(self, kind, path, old, new, detail=_dflt_detail):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'path', path)\n  _setattr(self, 'old', old)\n  _setattr(self, 'new', new)\n  _setattr(self, 'detail', detail)\n": _65,
-    "def __init__(self, kind, reason):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'reason', reason)\n": _66,
-    "def __init__(self, kind, uri=_dflt_uri, object_version=_dflt_object_version, local_path=_dflt_local_path):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'uri', uri)\n  _setattr(self, 'object_version', object_version)\n  _setattr(self, 'local_path', local_path)\n": _67,
-    "def __init__(self, layer):\n  _setattr(self, 'layer', layer)\n": _68,
-    "def __init__(self, layer, pinned, newer, how, note=_dflt_note):\n  _setattr(self, 'layer', layer)\n  _setattr(self, 'pinned', pinned)\n  _setattr(self, 'newer', newer)\n  _setattr(self, 'how', how)\n  _setattr(self, 'note', note)\n": _69,
-    "def __init__(self, layer, principal, organization_id, location, resource=_dflt_resource):\n  _setattr(self, 'layer', layer)\n  _setattr(self, 'principal', principal)\n  _setattr(self, 'organization_id', organization_id)\n  _setattr(self, 'location', location)\n  _setattr(self, 'resource', resource)\n": _70,
-    "def __init__(self, layer, versions, reason, location):\n  _setattr(self, 'layer', layer)\n  _setattr(self, 'versions', versions)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n": _71,
-    "def __init__(self, layer_arn, versions, problem=_dflt_problem):\n  _setattr(self, 'layer_arn', layer_arn)\n  _setattr(self, 'versions', versions)\n  _setattr(self, 'problem', problem)\n": _72,
-    "def __init__(self, level, score, vector, method):\n  _setattr(self, 'level', level)\n  _setattr(self, 'score', score)\n  _setattr(self, 'vector', vector)\n  _setattr(self, 'method', method)\n": _73,
-    "def __init__(self, line, column, path=_dflt_path):\n  _setattr(self, 'line', line)\n  _setattr(self, 'column', column)\n  _setattr(self, 'path', path)\n": _74,
-    "def __init__(self, literal, expression, roots, arn_literals, location, root_locations=_dflt_root_locations):\n  _setattr(self, 'literal', literal)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'roots', roots)\n  _setattr(self, 'arn_literals', arn_literals)\n  _setattr(self, 'location', location)\n  _setattr(self, 'root_locations', root_locations)\n": _75,
-    "def __init__(self, max_bytes=_dflt_max_bytes, max_files=_dflt_max_files, max_ratio=_dflt_max_ratio, ratio_floor=_dflt_ratio_floor):\n  _setattr(self, 'max_bytes', max_bytes)\n  _setattr(self, 'max_files', max_files)\n  _setattr(self, 'max_ratio', max_ratio)\n  _setattr(self, 'ratio_floor', ratio_floor)\n": _76,
-    "def __init__(self, module, resource, key):\n  _setattr(self, 'module', module)\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'key', key)\n": _77,
-    "def __init__(self, name):\n  _setattr(self, 'name', name)\n": _78,
-    "def __init__(self, name, arg, own_tag):\n  _setattr(self, 'name', name)\n  _setattr(self, 'arg', arg)\n  _setattr(self, 'own_tag', own_tag)\n": _79,
-    "def __init__(self, name, raw):\n  _setattr(self, 'name', name)\n  _setattr(self, 'raw', raw)\n": _80,
-    "def __init__(self, name, type, default, node):\n  _setattr(self, 'name', name)\n  _setattr(self, 'type', type)\n  _setattr(self, 'default', default)\n  _setattr(self, 'node', node)\n": _81,
-    "def __init__(self, node, path, expression, value, index):\n  _setattr(self, 'node', node)\n  _setattr(self, 'path', path)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'value', value)\n  _setattr(self, 'index', index)\n": _82,
-    'def __init__(self, notes=_HAS_FACTORY, layer_defs=_HAS_FACTORY, placeholders=_HAS_FACTORY):\n  self.notes = _dflt_notes() if notes is _HAS_FACTORY else notes\n  self.layer_defs = _dflt_layer_defs() if layer_defs is _HAS_FACTORY else layer_defs\n  self.placeholders = _dflt_placeholders() if placeholders is _HAS_FACTORY else placeholders\n': _83,
-    "def __init__(self, number, created, sha256=_dflt_sha256):\n  _setattr(self, 'number', number)\n  _setattr(self, 'created', created)\n  _setattr(self, 'sha256', sha256)\n": _84,
-    "def __init__(self, old, new):\n  _setattr(self, 'old', old)\n  _setattr(self, 'new', new)\n": _85,
-    "def __init__(self, old, new, packages, endpoints_added, endpoints_removed, extensions, binaries, files, new_problems):\n  _setattr(self, 'old', old)\n  _setattr(self, 'new', new)\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'endpoints_added', endpoints_added)\n  _setattr(self, 'endpoints_removed', endpoints_removed)\n  _setattr(self, 'extensions', extensions)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'files', files)\n  _setattr(self, 'new_problems', new_problems)\n": _86,
-    "def __init__(self, outcome, fail_on, policy_path, notes=_dflt_notes, color=_dflt_color, tool_version=_dflt_tool_version, command=_dflt_command):\n  _setattr(self, 'outcome', outcome)\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'policy_path', policy_path)\n  _setattr(self, 'notes', notes)\n  _setattr(self, 'color', color)\n  _setattr(self, 'tool_version', tool_version)\n  _setattr(self, 'command', command)\n": _87,
-    "def __init__(self, package, vulnerabilities, not_matched=_dflt_not_matched):\n  _setattr(self, 'package', package)\n  _setattr(self, 'vulnerabilities', vulnerabilities)\n  _setattr(self, 'not_matched', not_matched)\n": _88,
-    "def __init__(self, package, vulnerability):\n  _setattr(self, 'package', package)\n  _setattr(self, 'vulnerability', vulnerability)\n": _89,
-    "def __init__(self, packages, paths, binaries, unread):\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'paths', paths)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'unread', unread)\n": _90,
-    "def __init__(self, partition, region, account, name, version, managed=_dflt_managed):\n  _setattr(self, 'partition', partition)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'managed', managed)\n": _91,
-    "def __init__(self, partition=_dflt_partition, regions=_dflt_regions, allow_accounts=_dflt_allow_accounts, sharing_roles=_dflt_sharing_roles, sharing_statement=_dflt_sharing_statement):\n  _setattr(self, 'partition', partition)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'allow_accounts', allow_accounts)\n  _setattr(self, 'sharing_roles', sharing_roles)\n  _setattr(self, 'sharing_statement', sharing_statement)\n": _92,
-    "def __init__(self, parts, complete, reason=_dflt_reason, location=_dflt_location, references=_dflt_references, spots=_HAS_FACTORY):\n  _setattr(self, 'parts', parts)\n  _setattr(self, 'complete', complete)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n  _setattr(self, 'references', references)\n  _setattr(self, 'spots', _dflt_spots() if spots is _HAS_FACTORY else spots)\n": _93,
-    'def __init__(self, path, data, text, bom, root=_dflt_root, _starts=_HAS_FACTORY):\n  self.path = path\n  self.data = data\n  self.text = text\n  self.bom = bom\n  self.root = root\n  self._starts = _dflt__starts() if _starts is _HAS_FACTORY else _starts\n': _94,
-    "def __init__(self, path, elf, sha256):\n  _setattr(self, 'path', path)\n  _setattr(self, 'elf', elf)\n  _setattr(self, 'sha256', sha256)\n": _95,
-    "def __init__(self, path, kind, detail, executable, sha256):\n  _setattr(self, 'path', path)\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'detail', detail)\n  _setattr(self, 'executable', executable)\n  _setattr(self, 'sha256', sha256)\n": _96,
-    "def __init__(self, path, message, at_key=_dflt_at_key):\n  _setattr(self, 'path', path)\n  _setattr(self, 'message', message)\n  _setattr(self, 'at_key', at_key)\n": _97,
-    "def __init__(self, path, module, explicit):\n  _setattr(self, 'path', path)\n  _setattr(self, 'module', module)\n  _setattr(self, 'explicit', explicit)\n": _98,
-    "def __init__(self, path, original, new):\n  _setattr(self, 'path', path)\n  _setattr(self, 'original', original)\n  _setattr(self, 'new', new)\n": _99,
-    "def __init__(self, path, original, new, changes):\n  _setattr(self, 'path', path)\n  _setattr(self, 'original', original)\n  _setattr(self, 'new', new)\n  _setattr(self, 'changes', changes)\n": _100,
-    'def __init__(self, path, params, given, resources, mappings, regions, json_style=_dflt_json_style, accounts=_dflt_accounts, own_layers=_HAS_FACTORY, mapping_cache=_HAS_FACTORY):\n  self.path = path\n  self.params = params\n  self.given = given\n  self.resources = resources\n  self.mappings = mappings\n  self.regions = regions\n  self.json_style = json_style\n  self.accounts = accounts\n  self.own_layers = _dflt_own_layers() if own_layers is _HAS_FACTORY else own_layers\n  self.mapping_cache = _dflt_mapping_cache() if mapping_cache is _HAS_FACTORY else mapping_cache\n': _101,
-    "def __init__(self, path, reason):\n  _setattr(self, 'path', path)\n  _setattr(self, 'reason', reason)\n": _102,
-    "def __init__(self, path, sha256, checked_against):\n  _setattr(self, 'path', path)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'checked_against', checked_against)\n": _103,
-    "def __init__(self, path, size, mode, symlink=_dflt_symlink, ref=_dflt_ref):\n  _setattr(self, 'path', path)\n  _setattr(self, 'size', size)\n  _setattr(self, 'mode', mode)\n  _setattr(self, 'symlink', symlink)\n  _setattr(self, 'ref', ref)\n": _104,
-    "def __init__(self, path, size, sha256, mode, symlink=_dflt_symlink):\n  _setattr(self, 'path', path)\n  _setattr(self, 'size', size)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'mode', mode)\n  _setattr(self, 'symlink', symlink)\n": _105,
-    "def __init__(self, path, start, body):\n  _setattr(self, 'path', path)\n  _setattr(self, 'start', start)\n  _setattr(self, 'body', body)\n": _106,
-    'def __init__(self, path, text, _masked=_dflt__masked, parsed=_dflt_parsed, error=_dflt_error, _nodes=_dflt__nodes):\n  self.path = path\n  self.text = text\n  self._masked = _masked\n  self.parsed = parsed\n  self.error = error\n  self._nodes = _nodes\n': _107,
-    "def __init__(self, path, version=_dflt_version, regions=_dflt_regions, deploy_accounts=_dflt_deploy_accounts, fail_on=_dflt_fail_on, publishers=_dflt_publishers, org=_HAS_FACTORY, layers=_dflt_layers, max_review_age_days=_dflt_max_review_age_days, deny=_dflt_deny, ignore=_dflt_ignore, vulnerabilities=_HAS_FACTORY, exclude=_dflt_exclude, upgrade=_HAS_FACTORY):\n  _setattr(self, 'path', path)\n  _setattr(self, 'version', version)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'deploy_accounts', deploy_accounts)\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'org', _dflt_org() if org is _HAS_FACTORY else org)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'max_review_age_days', max_review_age_days)\n  _setattr(self, 'deny', deny)\n  _setattr(self, 'ignore', ignore)\n  _setattr(self, 'vulnerabilities', _dflt_vulnerabilities() if vulnerabilities is _HAS_FACTORY else vulnerabilities)\n  _setattr(self, 'exclude', exclude)\n  _setattr(self, 'upgrade', _dflt_upgrade() if upgrade is _HAS_FACTORY else upgrade)\n": _108,
-    "def __init__(self, paths, layer_assets, nested):\n  _setattr(self, 'paths', paths)\n  _setattr(self, 'layer_assets', layer_assets)\n  _setattr(self, 'nested', nested)\n": _109,
-    "def __init__(self, pattern, kind):\n  _setattr(self, 'pattern', pattern)\n  _setattr(self, 'kind', kind)\n": _110,
-    "def __init__(self, policy, catalog, regions, today, vulnerabilities=_dflt_vulnerabilities):\n  _setattr(self, 'policy', policy)\n  _setattr(self, 'catalog', catalog)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'today', today)\n  _setattr(self, 'vulnerabilities', vulnerabilities)\n": _111,
-    "def __init__(self, policy, options, regions, today, notes):\n  _setattr(self, 'policy', policy)\n  _setattr(self, 'options', options)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'today', today)\n  _setattr(self, 'notes', notes)\n": _112,
-    "def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url):\n  _setattr(self, 'profile', profile)\n  _setattr(self, 'endpoint_url', endpoint_url)\n": _113,
-    "def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url, jobs=_dflt_jobs, connect_timeout=_dflt_connect_timeout, read_timeout=_dflt_read_timeout):\n  _setattr(self, 'profile', profile)\n  _setattr(self, 'endpoint_url', endpoint_url)\n  _setattr(self, 'jobs', jobs)\n  _setattr(self, 'connect_timeout', connect_timeout)\n  _setattr(self, 'read_timeout', read_timeout)\n": _114,
-    "def __init__(self, publisher, internal, profiles):\n  _setattr(self, 'publisher', publisher)\n  _setattr(self, 'internal', internal)\n  _setattr(self, 'profiles', profiles)\n": _115,
-    "def __init__(self, reason):\n  _setattr(self, 'reason', reason)\n": _116,
-    "def __init__(self, ref, arn, publishers, profiles):\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'profiles', profiles)\n": _117,
-    "def __init__(self, ref, rule, todo):\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'rule', rule)\n  _setattr(self, 'todo', todo)\n": _118,
-    "def __init__(self, regions, publishers, unresolved, files, functions):\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'unresolved', unresolved)\n  _setattr(self, 'files', files)\n  _setattr(self, 'functions', functions)\n": _119,
-    "def __init__(self, regions=_dflt_regions, parameters=_HAS_FACTORY, parameter_files=_dflt_parameter_files, config_env=_dflt_config_env, stage=_dflt_stage, env=_HAS_FACTORY, tf_dir=_dflt_tf_dir, root=_dflt_root, deploy_accounts=_dflt_deploy_accounts):\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'parameters', _dflt_parameters() if parameters is _HAS_FACTORY else parameters)\n  _setattr(self, 'parameter_files', parameter_files)\n  _setattr(self, 'config_env', config_env)\n  _setattr(self, 'stage', stage)\n  _setattr(self, 'env', _dflt_env() if env is _HAS_FACTORY else env)\n  _setattr(self, 'tf_dir', tf_dir)\n  _setattr(self, 'root', root)\n  _setattr(self, 'deploy_accounts', deploy_accounts)\n": _120,
-    "def __init__(self, repository, commit, workflow, ref=_dflt_ref, attestation_sha256=_dflt_attestation_sha256):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'commit', commit)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'attestation_sha256', attestation_sha256)\n": _121,
-    "def __init__(self, repository, workflow, ref, commit, issuer=_dflt_issuer):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'commit', commit)\n  _setattr(self, 'issuer', issuer)\n": _122,
-    "def __init__(self, repository=_dflt_repository, workflow=_dflt_workflow, ref=_dflt_ref, issuer=_dflt_issuer, keys=_dflt_keys, attestation=_dflt_attestation):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'issuer', issuer)\n  _setattr(self, 'keys', keys)\n  _setattr(self, 'attestation', attestation)\n": _123,
-    "def __init__(self, resolution, candidates=_dflt_candidates, layer_def=_dflt_layer_def):\n  _setattr(self, 'resolution', resolution)\n  _setattr(self, 'candidates', candidates)\n  _setattr(self, 'layer_def', layer_def)\n": _124,
-    "def __init__(self, resource, rules, reason, location):\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'rules', rules)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n": _125,
-    "def __init__(self, role_name, regions, all_versions, jobs, per_region=_dflt_per_region, contents=_dflt_contents):\n  _setattr(self, 'role_name', role_name)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'all_versions', all_versions)\n  _setattr(self, 'jobs', jobs)\n  _setattr(self, 'per_region', per_region)\n  _setattr(self, 'contents', contents)\n": _126,
-    "def __init__(self, rule, reason, location, arn=_dflt_arn, file=_dflt_file, resource=_dflt_resource, expires=_dflt_expires):\n  _setattr(self, 'rule', rule)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'file', file)\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'expires', expires)\n": _127,
-    "def __init__(self, rule_id, message):\n  _setattr(self, 'rule_id', rule_id)\n  _setattr(self, 'message', message)\n": _128,
-    "def __init__(self, rule_id, slug, severity, message, location, arn=_dflt_arn, fix=_dflt_fix, consumer=_dflt_consumer, related=_dflt_related):\n  _setattr(self, 'rule_id', rule_id)\n  _setattr(self, 'slug', slug)\n  _setattr(self, 'severity', severity)\n  _setattr(self, 'message', message)\n  _setattr(self, 'location', location)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'fix', fix)\n  _setattr(self, 'consumer', consumer)\n  _setattr(self, 'related', related)\n": _129,
-    "def __init__(self, scan, default_stage, param_stages, stage_used, region_option_used, account_used=_dflt_account_used):\n  _setattr(self, 'scan', scan)\n  _setattr(self, 'default_stage', default_stage)\n  _setattr(self, 'param_stages', param_stages)\n  _setattr(self, 'stage_used', stage_used)\n  _setattr(self, 'region_option_used', region_option_used)\n  _setattr(self, 'account_used', account_used)\n": _130,
-    "def __init__(self, scan, ref):\n  _setattr(self, 'scan', scan)\n  _setattr(self, 'ref', ref)\n": _131,
-    'def __init__(self, scan=_dflt_scan, merged=_HAS_FACTORY, replaced=_HAS_FACTORY, refs=_HAS_FACTORY, signing=_HAS_FACTORY):\n  self.scan = scan\n  self.merged = _dflt_merged() if merged is _HAS_FACTORY else merged\n  self.replaced = _dflt_replaced() if replaced is _HAS_FACTORY else replaced\n  self.refs = _dflt_refs() if refs is _HAS_FACTORY else refs\n  self.signing = _dflt_signing() if signing is _HAS_FACTORY else signing\n': _132,
-    "def __init__(self, scans, files_by_format, skipped):\n  _setattr(self, 'scans', scans)\n  _setattr(self, 'files_by_format', files_by_format)\n  _setattr(self, 'skipped', skipped)\n": _133,
-    "def __init__(self, segments=_dflt_segments):\n  _setattr(self, 'segments', segments)\n  self.__post_init__()\n": _134,
-    "def __init__(self, sha256, code_size, location, created, signing_profile=_dflt_signing_profile, signing_job=_dflt_signing_job):\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'code_size', code_size)\n  _setattr(self, 'location', location)\n  _setattr(self, 'created', created)\n  _setattr(self, 'signing_profile', signing_profile)\n  _setattr(self, 'signing_job', signing_job)\n": _135,
-    "def __init__(self, sha256, size, sha512=_dflt_sha512):\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'size', size)\n  _setattr(self, 'sha512', sha512)\n": _136,
-    "def __init__(self, sid, principal, organization_id):\n  _setattr(self, 'sid', sid)\n  _setattr(self, 'principal', principal)\n  _setattr(self, 'organization_id', organization_id)\n": _137,
-    "def __init__(self, source, archive_sha256, files, packages, extensions, binaries, endpoints, problems, complete):\n  _setattr(self, 'source', source)\n  _setattr(self, 'archive_sha256', archive_sha256)\n  _setattr(self, 'files', files)\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'extensions', extensions)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'endpoints', endpoints)\n  _setattr(self, 'problems', problems)\n  _setattr(self, 'complete', complete)\n": _138,
-    "def __init__(self, source, layers, problem=_dflt_problem):\n  _setattr(self, 'source', source)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'problem', problem)\n": _139,
-    "def __init__(self, source, results, unmatched_files=_dflt_unmatched_files):\n  _setattr(self, 'source', source)\n  _setattr(self, 'results', results)\n  _setattr(self, 'unmatched_files', unmatched_files)\n": _140,
-    "def __init__(self, stage=_dflt_stage, stage_source=_dflt_stage_source, region=_dflt_region, account=_dflt_account):\n  _setattr(self, 'stage', stage)\n  _setattr(self, 'stage_source', stage_source)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n": _141,
-    "def __init__(self, start, account, name, version, reason):\n  _setattr(self, 'start', start)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'reason', reason)\n": _142,
-    "def __init__(self, start, end):\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n": _143,
-    "def __init__(self, start, end, region, account, name, version, shown):\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'shown', shown)\n": _144,
-    "def __init__(self, start, end, region, key, shown, refusal=_dflt_refusal):\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'region', region)\n  _setattr(self, 'key', key)\n  _setattr(self, 'shown', shown)\n  _setattr(self, 'refusal', refusal)\n": _145,
-    "def __init__(self, subjects, predicate_type, predicate):\n  _setattr(self, 'subjects', subjects)\n  _setattr(self, 'predicate_type', predicate_type)\n  _setattr(self, 'predicate', predicate)\n": _146,
-    "def __init__(self, text, kind, source=_dflt_source):\n  _setattr(self, 'text', text)\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'source', source)\n": _147,
-    "def __init__(self, text, start, end, sources):\n  _setattr(self, 'text', text)\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'sources', sources)\n": _148,
-    "def __init__(self, text, variables=_dflt_variables):\n  _setattr(self, 'text', text)\n  _setattr(self, 'variables', variables)\n": _149,
-    "def __init__(self, type, params=_dflt_params, address=_dflt_address):\n  _setattr(self, 'type', type)\n  _setattr(self, 'params', params)\n  _setattr(self, 'address', address)\n": _150,
-    'def __init__(self, value, file, line, column, raw=_dflt_raw, uses=_dflt_uses, state=_dflt_state, keys=_HAS_FACTORY, tag=_dflt_tag, written=_dflt_written, used_at=_dflt_used_at, text_column=_dflt_text_column):\n  self.value = value\n  self.file = file\n  self.line = line\n  self.column = column\n  self.raw = raw\n  self.uses = uses\n  self.state = state\n  self.keys = _dflt_keys() if keys is _HAS_FACTORY else keys\n  self.tag = tag\n  self.written = written\n  self.used_at = used_at\n  self.text_column = text_column\n': _151,
-    "def __init__(self, value, files):\n  _setattr(self, 'value', value)\n  _setattr(self, 'files', files)\n": _152,
-    "def __init__(self, value, region=_dflt_region):\n  _setattr(self, 'value', value)\n  _setattr(self, 'region', region)\n": _153,
-    "def __init__(self, value, region=_dflt_region, origin=_dflt_origin):\n  _setattr(self, 'value', value)\n  _setattr(self, 'region', region)\n  _setattr(self, 'origin', origin)\n": _154,
-    "def __init__(self, value, source):\n  _setattr(self, 'value', value)\n  _setattr(self, 'source', source)\n": _155,
-    "def __init__(self, value, start=_dflt_start):\n  _setattr(self, 'value', value)\n  _setattr(self, 'start', start)\n": _156,
-    "def __init__(self, value=_dflt_value, problem=_dflt_problem, note=_dflt_note):\n  _setattr(self, 'value', value)\n  _setattr(self, 'problem', problem)\n  _setattr(self, 'note', note)\n": _157,
-    'def __init__(self, vendor, account, label, comment, names=_HAS_FACTORY, extensions=_HAS_FACTORY, seen=_HAS_FACTORY):\n  self.vendor = vendor\n  self.account = account\n  self.label = label\n  self.comment = comment\n  self.names = _dflt_names() if names is _HAS_FACTORY else names\n  self.extensions = _dflt_extensions() if extensions is _HAS_FACTORY else extensions\n  self.seen = _dflt_seen() if seen is _HAS_FACTORY else seen\n': _158,
-    "def __init__(self, vendor, account, name, layers, location, internal=_dflt_internal, signing_profiles=_dflt_signing_profiles, provenance=_dflt_provenance):\n  _setattr(self, 'vendor', vendor)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'location', location)\n  _setattr(self, 'internal', internal)\n  _setattr(self, 'signing_profiles', signing_profiles)\n  _setattr(self, 'provenance', provenance)\n": _159,
-    "def __init__(self, vendor, entry, pattern):\n  _setattr(self, 'vendor', vendor)\n  _setattr(self, 'entry', entry)\n  _setattr(self, 'pattern', pattern)\n": _160,
-    "def __init__(self, what, region, subject):\n  _setattr(self, 'what', what)\n  _setattr(self, 'region', region)\n  _setattr(self, 'subject', subject)\n": _161,
-    "def __init__(self, why, reason):\n  _setattr(self, 'why', why)\n  _setattr(self, 'reason', reason)\n": _162,
+    "def __init__(self, arn, built_from):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'built_from', built_from)\n": _8,
+    "def __init__(self, arn, download=_dflt_download, policy=_dflt_policy):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'download', download)\n  _setattr(self, 'policy', policy)\n": _9,
+    "def __init__(self, arn, name, location, problem=_dflt_problem):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'name', name)\n  _setattr(self, 'location', location)\n  _setattr(self, 'problem', problem)\n": _10,
+    "def __init__(self, arn, published=_dflt_published, unavailable=_dflt_unavailable, downloaded=_dflt_downloaded, download_problem=_dflt_download_problem, grants=_dflt_grants, policy_problem=_dflt_policy_problem):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'published', published)\n  _setattr(self, 'unavailable', unavailable)\n  _setattr(self, 'downloaded', downloaded)\n  _setattr(self, 'download_problem', download_problem)\n  _setattr(self, 'grants', grants)\n  _setattr(self, 'policy_problem', policy_problem)\n": _11,
+    "def __init__(self, arn, read_as, sha256=_dflt_sha256, code_size=_dflt_code_size, created=_dflt_created, problem=_dflt_problem, grants=_dflt_grants, policy_problem=_dflt_policy_problem, contents=_dflt_contents):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'read_as', read_as)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'code_size', code_size)\n  _setattr(self, 'created', created)\n  _setattr(self, 'problem', problem)\n  _setattr(self, 'grants', grants)\n  _setattr(self, 'policy_problem', policy_problem)\n  _setattr(self, 'contents', contents)\n": _12,
+    "def __init__(self, arn, reader, publisher):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'reader', reader)\n  _setattr(self, 'publisher', publisher)\n": _13,
+    "def __init__(self, arn, reader, publisher, contents=_dflt_contents):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'reader', reader)\n  _setattr(self, 'publisher', publisher)\n  _setattr(self, 'contents', contents)\n": _14,
+    "def __init__(self, arn, reason, location):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n": _15,
+    "def __init__(self, arn, report, problem=_dflt_problem):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'report', report)\n  _setattr(self, 'problem', problem)\n": _16,
+    "def __init__(self, arn, sha256, reviewed_by, reviewed_at, extension, note, location, code_size=_dflt_code_size, recorded_at=_dflt_recorded_at, provenance=_dflt_provenance, signing_profile=_dflt_signing_profile, signing_job=_dflt_signing_job):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'reviewed_by', reviewed_by)\n  _setattr(self, 'reviewed_at', reviewed_at)\n  _setattr(self, 'extension', extension)\n  _setattr(self, 'note', note)\n  _setattr(self, 'location', location)\n  _setattr(self, 'code_size', code_size)\n  _setattr(self, 'recorded_at', recorded_at)\n  _setattr(self, 'provenance', provenance)\n  _setattr(self, 'signing_profile', signing_profile)\n  _setattr(self, 'signing_job', signing_job)\n": _17,
+    "def __init__(self, arn, uses):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'uses', uses)\n": _18,
+    "def __init__(self, arn, values, defaults=_dflt_defaults, remove=_dflt_remove):\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'values', values)\n  _setattr(self, 'defaults', defaults)\n  _setattr(self, 'remove', remove)\n": _19,
+    "def __init__(self, asks, finish):\n  _setattr(self, 'asks', asks)\n  _setattr(self, 'finish', finish)\n": _20,
+    "def __init__(self, attestation, problems=_dflt_problems, built_from=_dflt_built_from):\n  _setattr(self, 'attestation', attestation)\n  _setattr(self, 'problems', problems)\n  _setattr(self, 'built_from', built_from)\n": _21,
+    "def __init__(self, binaries, extensions, problems, unread):\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'extensions', extensions)\n  _setattr(self, 'problems', problems)\n  _setattr(self, 'unread', unread)\n": _22,
+    "def __init__(self, caller, partition, organization, org_accounts, accounts, regions, functions, layer_versions, histories, published, gaps, home_region=_dflt_home_region):\n  _setattr(self, 'caller', caller)\n  _setattr(self, 'partition', partition)\n  _setattr(self, 'organization', organization)\n  _setattr(self, 'org_accounts', org_accounts)\n  _setattr(self, 'accounts', accounts)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'functions', functions)\n  _setattr(self, 'layer_versions', layer_versions)\n  _setattr(self, 'histories', histories)\n  _setattr(self, 'published', published)\n  _setattr(self, 'gaps', gaps)\n  _setattr(self, 'home_region', home_region)\n": _23,
+    "def __init__(self, code, message):\n  _setattr(self, 'code', code)\n  _setattr(self, 'message', message)\n": _24,
+    "def __init__(self, config, location, local=_dflt_local, problem=_dflt_problem):\n  _setattr(self, 'config', config)\n  _setattr(self, 'location', location)\n  _setattr(self, 'local', local)\n  _setattr(self, 'problem', problem)\n": _25,
+    "def __init__(self, consumer, location, expression, resolution, candidates=_dflt_candidates, layer_def=_dflt_layer_def, position=_dflt_position):\n  _setattr(self, 'consumer', consumer)\n  _setattr(self, 'location', location)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'resolution', resolution)\n  _setattr(self, 'candidates', candidates)\n  _setattr(self, 'layer_def', layer_def)\n  _setattr(self, 'position', position)\n": _26,
+    "def __init__(self, cooldown_days=_dflt_cooldown_days, ignore=_dflt_ignore):\n  _setattr(self, 'cooldown_days', cooldown_days)\n  _setattr(self, 'ignore', ignore)\n": _27,
+    "def __init__(self, documents, notes=_dflt_notes):\n  _setattr(self, 'documents', documents)\n  _setattr(self, 'notes', notes)\n": _28,
+    "def __init__(self, ecosystem, name, version):\n  _setattr(self, 'ecosystem', ecosystem)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n": _29,
+    "def __init__(self, ecosystem, name, version, path, group=_dflt_group, hashes=_dflt_hashes, hashed=_dflt_hashed, files=_dflt_files):\n  _setattr(self, 'ecosystem', ecosystem)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'path', path)\n  _setattr(self, 'group', group)\n  _setattr(self, 'hashes', hashes)\n  _setattr(self, 'hashed', hashed)\n  _setattr(self, 'files', files)\n": _30,
+    "def __init__(self, edit, pinned, arns):\n  _setattr(self, 'edit', edit)\n  _setattr(self, 'pinned', pinned)\n  _setattr(self, 'arns', arns)\n": _31,
+    "def __init__(self, edits, refusals):\n  _setattr(self, 'edits', edits)\n  _setattr(self, 'refusals', refusals)\n": _32,
+    'def __init__(self, edits=_HAS_FACTORY, lines=_HAS_FACTORY, problems=_HAS_FACTORY, unchanged=_dflt_unchanged):\n  self.edits = _dflt_edits() if edits is _HAS_FACTORY else edits\n  self.lines = _dflt_lines() if lines is _HAS_FACTORY else lines\n  self.problems = _dflt_problems() if problems is _HAS_FACTORY else problems\n  self.unchanged = unchanged\n': _33,
+    "def __init__(self, elements, is_list, location):\n  _setattr(self, 'elements', elements)\n  _setattr(self, 'is_list', is_list)\n  _setattr(self, 'location', location)\n": _34,
+    "def __init__(self, fail_on=_dflt_fail_on, ignore=_dflt_ignore, declared=_dflt_declared):\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'ignore', ignore)\n  _setattr(self, 'declared', declared)\n": _35,
+    "def __init__(self, file, format, functions=_dflt_functions, refs=_dflt_refs, layer_defs=_dflt_layer_defs, grants=_dflt_grants, notes=_dflt_notes, suppressions=_dflt_suppressions, regions=_dflt_regions, signing_configs=_dflt_signing_configs):\n  _setattr(self, 'file', file)\n  _setattr(self, 'format', format)\n  _setattr(self, 'functions', functions)\n  _setattr(self, 'refs', refs)\n  _setattr(self, 'layer_defs', layer_defs)\n  _setattr(self, 'grants', grants)\n  _setattr(self, 'notes', notes)\n  _setattr(self, 'suppressions', suppressions)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'signing_configs', signing_configs)\n": _36,
+    "def __init__(self, file, line, column, key, reason):\n  _setattr(self, 'file', file)\n  _setattr(self, 'line', line)\n  _setattr(self, 'column', column)\n  _setattr(self, 'key', key)\n  _setattr(self, 'reason', reason)\n": _37,
+    "def __init__(self, file, line, column, move, key, new):\n  _setattr(self, 'file', file)\n  _setattr(self, 'line', line)\n  _setattr(self, 'column', column)\n  _setattr(self, 'move', move)\n  _setattr(self, 'key', key)\n  _setattr(self, 'new', new)\n": _38,
+    "def __init__(self, file, line, column, path):\n  _setattr(self, 'file', file)\n  _setattr(self, 'line', line)\n  _setattr(self, 'column', column)\n  _setattr(self, 'path', path)\n": _39,
+    "def __init__(self, file, line=_dflt_line, column=_dflt_column, path=_dflt_path, context=_dflt_context):\n  _setattr(self, 'file', file)\n  _setattr(self, 'line', line)\n  _setattr(self, 'column', column)\n  _setattr(self, 'path', path)\n  _setattr(self, 'context', context)\n": _40,
+    "def __init__(self, file, name_at, value, strings=_HAS_FACTORY, origin=_dflt_origin, node=_dflt_node):\n  _setattr(self, 'file', file)\n  _setattr(self, 'name_at', name_at)\n  _setattr(self, 'value', value)\n  _setattr(self, 'strings', _dflt_strings() if strings is _HAS_FACTORY else strings)\n  _setattr(self, 'origin', origin)\n  _setattr(self, 'node', node)\n": _41,
+    "def __init__(self, file, start, end, new):\n  _setattr(self, 'file', file)\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'new', new)\n": _42,
+    'def __init__(self, files=_HAS_FACTORY, binaries=_HAS_FACTORY, extensions=_HAS_FACTORY, endpoints=_HAS_FACTORY, collector=_HAS_FACTORY, problems=_HAS_FACTORY, complete=_dflt_complete):\n  self.files = _dflt_files() if files is _HAS_FACTORY else files\n  self.binaries = _dflt_binaries() if binaries is _HAS_FACTORY else binaries\n  self.extensions = _dflt_extensions() if extensions is _HAS_FACTORY else extensions\n  self.endpoints = _dflt_endpoints() if endpoints is _HAS_FACTORY else endpoints\n  self.collector = _dflt_collector() if collector is _HAS_FACTORY else collector\n  self.problems = _dflt_problems() if problems is _HAS_FACTORY else problems\n  self.complete = complete\n': _43,
+    "def __init__(self, findings, suppressed, scans=_dflt_scans, files_by_format=_dflt_files_by_format):\n  _setattr(self, 'findings', findings)\n  _setattr(self, 'suppressed', suppressed)\n  _setattr(self, 'scans', scans)\n  _setattr(self, 'files_by_format', files_by_format)\n": _44,
+    "def __init__(self, fixed, introduced, remaining, not_matched, source):\n  _setattr(self, 'fixed', fixed)\n  _setattr(self, 'introduced', introduced)\n  _setattr(self, 'remaining', remaining)\n  _setattr(self, 'not_matched', not_matched)\n  _setattr(self, 'source', source)\n": _45,
+    "def __init__(self, function, position, arn, text):\n  _setattr(self, 'function', function)\n  _setattr(self, 'position', position)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'text', text)\n": _46,
+    'def __init__(self, functions, published, facts, histories, gaps):\n  self.functions = functions\n  self.published = published\n  self.facts = facts\n  self.histories = histories\n  self.gaps = gaps\n': _47,
+    'def __init__(self, functions=_HAS_FACTORY, layer_versions=_HAS_FACTORY, permissions=_HAS_FACTORY, layer_data=_HAS_FACTORY, code_signing=_HAS_FACTORY, signing_profiles=_HAS_FACTORY):\n  self.functions = _dflt_functions() if functions is _HAS_FACTORY else functions\n  self.layer_versions = _dflt_layer_versions() if layer_versions is _HAS_FACTORY else layer_versions\n  self.permissions = _dflt_permissions() if permissions is _HAS_FACTORY else permissions\n  self.layer_data = _dflt_layer_data() if layer_data is _HAS_FACTORY else layer_data\n  self.code_signing = _dflt_code_signing() if code_signing is _HAS_FACTORY else code_signing\n  self.signing_profiles = _dflt_signing_profiles() if signing_profiles is _HAS_FACTORY else signing_profiles\n': _48,
+    "def __init__(self, given, s3=_dflt_s3):\n  _setattr(self, 'given', given)\n  _setattr(self, 's3', s3)\n": _49,
+    "def __init__(self, id, accounts):\n  _setattr(self, 'id', id)\n  _setattr(self, 'accounts', accounts)\n": _50,
+    "def __init__(self, id, aliases, summary, rating, fixed, published=_dflt_published, modified=_dflt_modified):\n  _setattr(self, 'id', id)\n  _setattr(self, 'aliases', aliases)\n  _setattr(self, 'summary', summary)\n  _setattr(self, 'rating', rating)\n  _setattr(self, 'fixed', fixed)\n  _setattr(self, 'published', published)\n  _setattr(self, 'modified', modified)\n": _51,
+    "def __init__(self, id, location, code_signing=_dflt_code_signing):\n  _setattr(self, 'id', id)\n  _setattr(self, 'location', location)\n  _setattr(self, 'code_signing', code_signing)\n": _52,
+    "def __init__(self, id, location, enforcement, enforcement_location, profiles=_dflt_profiles, problem=_dflt_problem):\n  _setattr(self, 'id', id)\n  _setattr(self, 'location', location)\n  _setattr(self, 'enforcement', enforcement)\n  _setattr(self, 'enforcement_location', enforcement_location)\n  _setattr(self, 'profiles', profiles)\n  _setattr(self, 'problem', problem)\n": _53,
+    "def __init__(self, id, name, location, content):\n  _setattr(self, 'id', id)\n  _setattr(self, 'name', name)\n  _setattr(self, 'location', location)\n  _setattr(self, 'content', content)\n": _54,
+    "def __init__(self, id, name=_dflt_name, status=_dflt_status):\n  _setattr(self, 'id', id)\n  _setattr(self, 'name', name)\n  _setattr(self, 'status', status)\n": _55,
+    "def __init__(self, id, reason, location, expires=_dflt_expires):\n  _setattr(self, 'id', id)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n  _setattr(self, 'expires', expires)\n": _56,
+    "def __init__(self, id, slug, severity, title, fix, online=_dflt_online):\n  _setattr(self, 'id', id)\n  _setattr(self, 'slug', slug)\n  _setattr(self, 'severity', severity)\n  _setattr(self, 'title', title)\n  _setattr(self, 'fix', fix)\n  _setattr(self, 'online', online)\n": _57,
+    "def __init__(self, inventory, outcome, fail_on, policy_path, notes, tool_version, generated_at, color=_dflt_color, asff_region=_dflt_asff_region, publishers=_dflt_publishers, vulns=_dflt_vulns, vuln_details=_dflt_vuln_details, provenance=_dflt_provenance):\n  _setattr(self, 'inventory', inventory)\n  _setattr(self, 'outcome', outcome)\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'policy_path', policy_path)\n  _setattr(self, 'notes', notes)\n  _setattr(self, 'tool_version', tool_version)\n  _setattr(self, 'generated_at', generated_at)\n  _setattr(self, 'color', color)\n  _setattr(self, 'asff_region', asff_region)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'vulns', vulns)\n  _setattr(self, 'vuln_details', vuln_details)\n  _setattr(self, 'provenance', provenance)\n": _58,
+    "def __init__(self, key, name, aliases, layers, accounts, source, note=_dflt_note):\n  _setattr(self, 'key', key)\n  _setattr(self, 'name', name)\n  _setattr(self, 'aliases', aliases)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'accounts', accounts)\n  _setattr(self, 'source', source)\n  _setattr(self, 'note', note)\n": _59,
+    "def __init__(self, kind, arch, bits):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'arch', arch)\n  _setattr(self, 'bits', bits)\n": _60,
+    "def __init__(self, kind, detail=_dflt_detail, source=_dflt_source):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'detail', detail)\n  _setattr(self, 'source', source)\n": _61,
+    "def __init__(self, kind, ecosystem, name, old_version, new_version, path, changed_files=_dflt_changed_files):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'ecosystem', ecosystem)\n  _setattr(self, 'name', name)\n  _setattr(self, 'old_version', old_version)\n  _setattr(self, 'new_version', new_version)\n  _setattr(self, 'path', path)\n  _setattr(self, 'changed_files', changed_files)\n": _62,
+    "def __init__(self, kind, expression, detail=_dflt_detail, source=_dflt_source, values=_dflt_values, layer_def=_dflt_layer_def, location=_dflt_location, spread=_dflt_spread, hint=_dflt_hint, bound=_dflt_bound, site=_dflt_site):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'detail', detail)\n  _setattr(self, 'source', source)\n  _setattr(self, 'values', values)\n  _setattr(self, 'layer_def', layer_def)\n  _setattr(self, 'location', location)\n  _setattr(self, 'spread', spread)\n  _setattr(self, 'hint', hint)\n  _setattr(self, 'bound', bound)\n  _setattr(self, 'site', site)\n": _63,
+    "def __init__(self, kind, location, message, subject=_dflt_subject):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'location', location)\n  _setattr(self, 'message', message)\n  _setattr(self, 'subject', subject)\n": _64,
+    "def __init__(self, kind, path, message):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'path', path)\n  _setattr(self, 'message', message)\n": _65,
+    "def __init__(self, kind, path, old, new, detail=_dflt_detail):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'path', path)\n  _setattr(self, 'old', old)\n  _setattr(self, 'new', new)\n  _setattr(self, 'detail', detail)\n": _66,
+    "def __init__(self, kind, reason):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'reason', reason)\n": _67,
+    "def __init__(self, kind, uri=_dflt_uri, object_version=_dflt_object_version, local_path=_dflt_local_path):\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'uri', uri)\n  _setattr(self, 'object_version', object_version)\n  _setattr(self, 'local_path', local_path)\n": _68,
+    "def __init__(self, layer):\n  _setattr(self, 'layer', layer)\n": _69,
+    "def __init__(self, layer, pinned, newer, how, note=_dflt_note):\n  _setattr(self, 'layer', layer)\n  _setattr(self, 'pinned', pinned)\n  _setattr(self, 'newer', newer)\n  _setattr(self, 'how', how)\n  _setattr(self, 'note', note)\n": _70,
+    "def __init__(self, layer, principal, organization_id, location, resource=_dflt_resource):\n  _setattr(self, 'layer', layer)\n  _setattr(self, 'principal', principal)\n  _setattr(self, 'organization_id', organization_id)\n  _setattr(self, 'location', location)\n  _setattr(self, 'resource', resource)\n": _71,
+    "def __init__(self, layer, versions, reason, location):\n  _setattr(self, 'layer', layer)\n  _setattr(self, 'versions', versions)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n": _72,
+    "def __init__(self, layer_arn, versions, problem=_dflt_problem):\n  _setattr(self, 'layer_arn', layer_arn)\n  _setattr(self, 'versions', versions)\n  _setattr(self, 'problem', problem)\n": _73,
+    "def __init__(self, level, score, vector, method):\n  _setattr(self, 'level', level)\n  _setattr(self, 'score', score)\n  _setattr(self, 'vector', vector)\n  _setattr(self, 'method', method)\n": _74,
+    "def __init__(self, line, column, path=_dflt_path):\n  _setattr(self, 'line', line)\n  _setattr(self, 'column', column)\n  _setattr(self, 'path', path)\n": _75,
+    "def __init__(self, literal, expression, roots, arn_literals, location, root_locations=_dflt_root_locations):\n  _setattr(self, 'literal', literal)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'roots', roots)\n  _setattr(self, 'arn_literals', arn_literals)\n  _setattr(self, 'location', location)\n  _setattr(self, 'root_locations', root_locations)\n": _76,
+    "def __init__(self, max_bytes=_dflt_max_bytes, max_files=_dflt_max_files, max_ratio=_dflt_max_ratio, ratio_floor=_dflt_ratio_floor):\n  _setattr(self, 'max_bytes', max_bytes)\n  _setattr(self, 'max_files', max_files)\n  _setattr(self, 'max_ratio', max_ratio)\n  _setattr(self, 'ratio_floor', ratio_floor)\n": _77,
+    "def __init__(self, module, resource, key):\n  _setattr(self, 'module', module)\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'key', key)\n": _78,
+    "def __init__(self, name):\n  _setattr(self, 'name', name)\n": _79,
+    "def __init__(self, name, arg, own_tag):\n  _setattr(self, 'name', name)\n  _setattr(self, 'arg', arg)\n  _setattr(self, 'own_tag', own_tag)\n": _80,
+    "def __init__(self, name, raw):\n  _setattr(self, 'name', name)\n  _setattr(self, 'raw', raw)\n": _81,
+    "def __init__(self, name, type, default, node):\n  _setattr(self, 'name', name)\n  _setattr(self, 'type', type)\n  _setattr(self, 'default', default)\n  _setattr(self, 'node', node)\n": _82,
+    "def __init__(self, node, path, expression, value, index):\n  _setattr(self, 'node', node)\n  _setattr(self, 'path', path)\n  _setattr(self, 'expression', expression)\n  _setattr(self, 'value', value)\n  _setattr(self, 'index', index)\n": _83,
+    'def __init__(self, notes=_HAS_FACTORY, layer_defs=_HAS_FACTORY, placeholders=_HAS_FACTORY):\n  self.notes = _dflt_notes() if notes is _HAS_FACTORY else notes\n  self.layer_defs = _dflt_layer_defs() if layer_defs is _HAS_FACTORY else layer_defs\n  self.placeholders = _dflt_placeholders() if placeholders is _HAS_FACTORY else placeholders\n': _84,
+    "def __init__(self, number, created, sha256=_dflt_sha256):\n  _setattr(self, 'number', number)\n  _setattr(self, 'created', created)\n  _setattr(self, 'sha256', sha256)\n": _85,
+    "def __init__(self, old, new):\n  _setattr(self, 'old', old)\n  _setattr(self, 'new', new)\n": _86,
+    "def __init__(self, old, new, packages, endpoints_added, endpoints_removed, extensions, binaries, files, new_problems):\n  _setattr(self, 'old', old)\n  _setattr(self, 'new', new)\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'endpoints_added', endpoints_added)\n  _setattr(self, 'endpoints_removed', endpoints_removed)\n  _setattr(self, 'extensions', extensions)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'files', files)\n  _setattr(self, 'new_problems', new_problems)\n": _87,
+    "def __init__(self, outcome, fail_on, policy_path, notes=_dflt_notes, color=_dflt_color, tool_version=_dflt_tool_version, command=_dflt_command):\n  _setattr(self, 'outcome', outcome)\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'policy_path', policy_path)\n  _setattr(self, 'notes', notes)\n  _setattr(self, 'color', color)\n  _setattr(self, 'tool_version', tool_version)\n  _setattr(self, 'command', command)\n": _88,
+    "def __init__(self, package, vulnerabilities, not_matched=_dflt_not_matched):\n  _setattr(self, 'package', package)\n  _setattr(self, 'vulnerabilities', vulnerabilities)\n  _setattr(self, 'not_matched', not_matched)\n": _89,
+    "def __init__(self, package, vulnerability):\n  _setattr(self, 'package', package)\n  _setattr(self, 'vulnerability', vulnerability)\n": _90,
+    "def __init__(self, packages, paths, binaries, unread):\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'paths', paths)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'unread', unread)\n": _91,
+    "def __init__(self, partition, region, account, name, version, managed=_dflt_managed):\n  _setattr(self, 'partition', partition)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'managed', managed)\n": _92,
+    "def __init__(self, partition=_dflt_partition, regions=_dflt_regions, allow_accounts=_dflt_allow_accounts, sharing_roles=_dflt_sharing_roles, sharing_statement=_dflt_sharing_statement):\n  _setattr(self, 'partition', partition)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'allow_accounts', allow_accounts)\n  _setattr(self, 'sharing_roles', sharing_roles)\n  _setattr(self, 'sharing_statement', sharing_statement)\n": _93,
+    "def __init__(self, parts, complete, reason=_dflt_reason, location=_dflt_location, references=_dflt_references, spots=_HAS_FACTORY):\n  _setattr(self, 'parts', parts)\n  _setattr(self, 'complete', complete)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n  _setattr(self, 'references', references)\n  _setattr(self, 'spots', _dflt_spots() if spots is _HAS_FACTORY else spots)\n": _94,
+    'def __init__(self, path, data, text, bom, root=_dflt_root, _starts=_HAS_FACTORY):\n  self.path = path\n  self.data = data\n  self.text = text\n  self.bom = bom\n  self.root = root\n  self._starts = _dflt__starts() if _starts is _HAS_FACTORY else _starts\n': _95,
+    "def __init__(self, path, elf, sha256):\n  _setattr(self, 'path', path)\n  _setattr(self, 'elf', elf)\n  _setattr(self, 'sha256', sha256)\n": _96,
+    "def __init__(self, path, kind, detail, executable, sha256):\n  _setattr(self, 'path', path)\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'detail', detail)\n  _setattr(self, 'executable', executable)\n  _setattr(self, 'sha256', sha256)\n": _97,
+    "def __init__(self, path, message, at_key=_dflt_at_key):\n  _setattr(self, 'path', path)\n  _setattr(self, 'message', message)\n  _setattr(self, 'at_key', at_key)\n": _98,
+    "def __init__(self, path, module, explicit):\n  _setattr(self, 'path', path)\n  _setattr(self, 'module', module)\n  _setattr(self, 'explicit', explicit)\n": _99,
+    "def __init__(self, path, original, new):\n  _setattr(self, 'path', path)\n  _setattr(self, 'original', original)\n  _setattr(self, 'new', new)\n": _100,
+    "def __init__(self, path, original, new, changes):\n  _setattr(self, 'path', path)\n  _setattr(self, 'original', original)\n  _setattr(self, 'new', new)\n  _setattr(self, 'changes', changes)\n": _101,
+    'def __init__(self, path, params, given, resources, mappings, regions, json_style=_dflt_json_style, accounts=_dflt_accounts, own_layers=_HAS_FACTORY, mapping_cache=_HAS_FACTORY):\n  self.path = path\n  self.params = params\n  self.given = given\n  self.resources = resources\n  self.mappings = mappings\n  self.regions = regions\n  self.json_style = json_style\n  self.accounts = accounts\n  self.own_layers = _dflt_own_layers() if own_layers is _HAS_FACTORY else own_layers\n  self.mapping_cache = _dflt_mapping_cache() if mapping_cache is _HAS_FACTORY else mapping_cache\n': _102,
+    "def __init__(self, path, reason):\n  _setattr(self, 'path', path)\n  _setattr(self, 'reason', reason)\n": _103,
+    "def __init__(self, path, sha256, checked_against):\n  _setattr(self, 'path', path)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'checked_against', checked_against)\n": _104,
+    "def __init__(self, path, size, mode, symlink=_dflt_symlink, ref=_dflt_ref):\n  _setattr(self, 'path', path)\n  _setattr(self, 'size', size)\n  _setattr(self, 'mode', mode)\n  _setattr(self, 'symlink', symlink)\n  _setattr(self, 'ref', ref)\n": _105,
+    "def __init__(self, path, size, sha256, mode, symlink=_dflt_symlink):\n  _setattr(self, 'path', path)\n  _setattr(self, 'size', size)\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'mode', mode)\n  _setattr(self, 'symlink', symlink)\n": _106,
+    "def __init__(self, path, start, body):\n  _setattr(self, 'path', path)\n  _setattr(self, 'start', start)\n  _setattr(self, 'body', body)\n": _107,
+    'def __init__(self, path, text, _masked=_dflt__masked, parsed=_dflt_parsed, error=_dflt_error, _nodes=_dflt__nodes):\n  self.path = path\n  self.text = text\n  self._masked = _masked\n  self.parsed = parsed\n  self.error = error\n  self._nodes = _nodes\n': _108,
+    "def __init__(self, path, version=_dflt_version, regions=_dflt_regions, deploy_accounts=_dflt_deploy_accounts, fail_on=_dflt_fail_on, publishers=_dflt_publishers, org=_HAS_FACTORY, layers=_dflt_layers, max_review_age_days=_dflt_max_review_age_days, deny=_dflt_deny, ignore=_dflt_ignore, vulnerabilities=_HAS_FACTORY, exclude=_dflt_exclude, upgrade=_HAS_FACTORY):\n  _setattr(self, 'path', path)\n  _setattr(self, 'version', version)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'deploy_accounts', deploy_accounts)\n  _setattr(self, 'fail_on', fail_on)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'org', _dflt_org() if org is _HAS_FACTORY else org)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'max_review_age_days', max_review_age_days)\n  _setattr(self, 'deny', deny)\n  _setattr(self, 'ignore', ignore)\n  _setattr(self, 'vulnerabilities', _dflt_vulnerabilities() if vulnerabilities is _HAS_FACTORY else vulnerabilities)\n  _setattr(self, 'exclude', exclude)\n  _setattr(self, 'upgrade', _dflt_upgrade() if upgrade is _HAS_FACTORY else upgrade)\n": _109,
+    "def __init__(self, paths, layer_assets, nested):\n  _setattr(self, 'paths', paths)\n  _setattr(self, 'layer_assets', layer_assets)\n  _setattr(self, 'nested', nested)\n": _110,
+    "def __init__(self, pattern, kind):\n  _setattr(self, 'pattern', pattern)\n  _setattr(self, 'kind', kind)\n": _111,
+    "def __init__(self, policy, catalog, regions, today, vulnerabilities=_dflt_vulnerabilities):\n  _setattr(self, 'policy', policy)\n  _setattr(self, 'catalog', catalog)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'today', today)\n  _setattr(self, 'vulnerabilities', vulnerabilities)\n": _112,
+    "def __init__(self, policy, options, regions, today, notes):\n  _setattr(self, 'policy', policy)\n  _setattr(self, 'options', options)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'today', today)\n  _setattr(self, 'notes', notes)\n": _113,
+    "def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url):\n  _setattr(self, 'profile', profile)\n  _setattr(self, 'endpoint_url', endpoint_url)\n": _114,
+    "def __init__(self, profile=_dflt_profile, endpoint_url=_dflt_endpoint_url, jobs=_dflt_jobs, connect_timeout=_dflt_connect_timeout, read_timeout=_dflt_read_timeout):\n  _setattr(self, 'profile', profile)\n  _setattr(self, 'endpoint_url', endpoint_url)\n  _setattr(self, 'jobs', jobs)\n  _setattr(self, 'connect_timeout', connect_timeout)\n  _setattr(self, 'read_timeout', read_timeout)\n": _115,
+    "def __init__(self, publisher, internal, profiles):\n  _setattr(self, 'publisher', publisher)\n  _setattr(self, 'internal', internal)\n  _setattr(self, 'profiles', profiles)\n": _116,
+    "def __init__(self, reason):\n  _setattr(self, 'reason', reason)\n": _117,
+    "def __init__(self, ref, arn, publishers, profiles):\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'profiles', profiles)\n": _118,
+    "def __init__(self, ref, rule, todo):\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'rule', rule)\n  _setattr(self, 'todo', todo)\n": _119,
+    "def __init__(self, regions, publishers, unresolved, files, functions):\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'publishers', publishers)\n  _setattr(self, 'unresolved', unresolved)\n  _setattr(self, 'files', files)\n  _setattr(self, 'functions', functions)\n": _120,
+    "def __init__(self, regions=_dflt_regions, parameters=_HAS_FACTORY, parameter_files=_dflt_parameter_files, config_env=_dflt_config_env, stage=_dflt_stage, env=_HAS_FACTORY, tf_dir=_dflt_tf_dir, root=_dflt_root, deploy_accounts=_dflt_deploy_accounts):\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'parameters', _dflt_parameters() if parameters is _HAS_FACTORY else parameters)\n  _setattr(self, 'parameter_files', parameter_files)\n  _setattr(self, 'config_env', config_env)\n  _setattr(self, 'stage', stage)\n  _setattr(self, 'env', _dflt_env() if env is _HAS_FACTORY else env)\n  _setattr(self, 'tf_dir', tf_dir)\n  _setattr(self, 'root', root)\n  _setattr(self, 'deploy_accounts', deploy_accounts)\n": _121,
+    "def __init__(self, repository, commit, workflow, ref=_dflt_ref, attestation_sha256=_dflt_attestation_sha256):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'commit', commit)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'attestation_sha256', attestation_sha256)\n": _122,
+    "def __init__(self, repository, workflow, ref, commit, issuer=_dflt_issuer):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'commit', commit)\n  _setattr(self, 'issuer', issuer)\n": _123,
+    "def __init__(self, repository=_dflt_repository, workflow=_dflt_workflow, ref=_dflt_ref, issuer=_dflt_issuer, keys=_dflt_keys, attestation=_dflt_attestation):\n  _setattr(self, 'repository', repository)\n  _setattr(self, 'workflow', workflow)\n  _setattr(self, 'ref', ref)\n  _setattr(self, 'issuer', issuer)\n  _setattr(self, 'keys', keys)\n  _setattr(self, 'attestation', attestation)\n": _124,
+    "def __init__(self, resolution, candidates=_dflt_candidates, layer_def=_dflt_layer_def):\n  _setattr(self, 'resolution', resolution)\n  _setattr(self, 'candidates', candidates)\n  _setattr(self, 'layer_def', layer_def)\n": _125,
+    "def __init__(self, resource, rules, reason, location):\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'rules', rules)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n": _126,
+    "def __init__(self, role_name, regions, all_versions, jobs, per_region=_dflt_per_region, contents=_dflt_contents):\n  _setattr(self, 'role_name', role_name)\n  _setattr(self, 'regions', regions)\n  _setattr(self, 'all_versions', all_versions)\n  _setattr(self, 'jobs', jobs)\n  _setattr(self, 'per_region', per_region)\n  _setattr(self, 'contents', contents)\n": _127,
+    "def __init__(self, rule, reason, location, arn=_dflt_arn, file=_dflt_file, resource=_dflt_resource, expires=_dflt_expires):\n  _setattr(self, 'rule', rule)\n  _setattr(self, 'reason', reason)\n  _setattr(self, 'location', location)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'file', file)\n  _setattr(self, 'resource', resource)\n  _setattr(self, 'expires', expires)\n": _128,
+    "def __init__(self, rule_id, message):\n  _setattr(self, 'rule_id', rule_id)\n  _setattr(self, 'message', message)\n": _129,
+    "def __init__(self, rule_id, slug, severity, message, location, arn=_dflt_arn, fix=_dflt_fix, consumer=_dflt_consumer, related=_dflt_related):\n  _setattr(self, 'rule_id', rule_id)\n  _setattr(self, 'slug', slug)\n  _setattr(self, 'severity', severity)\n  _setattr(self, 'message', message)\n  _setattr(self, 'location', location)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'fix', fix)\n  _setattr(self, 'consumer', consumer)\n  _setattr(self, 'related', related)\n": _130,
+    "def __init__(self, scan, default_stage, param_stages, stage_used, region_option_used, account_used=_dflt_account_used):\n  _setattr(self, 'scan', scan)\n  _setattr(self, 'default_stage', default_stage)\n  _setattr(self, 'param_stages', param_stages)\n  _setattr(self, 'stage_used', stage_used)\n  _setattr(self, 'region_option_used', region_option_used)\n  _setattr(self, 'account_used', account_used)\n": _131,
+    "def __init__(self, scan, ref):\n  _setattr(self, 'scan', scan)\n  _setattr(self, 'ref', ref)\n": _132,
+    'def __init__(self, scan=_dflt_scan, merged=_HAS_FACTORY, replaced=_HAS_FACTORY, refs=_HAS_FACTORY, signing=_HAS_FACTORY):\n  self.scan = scan\n  self.merged = _dflt_merged() if merged is _HAS_FACTORY else merged\n  self.replaced = _dflt_replaced() if replaced is _HAS_FACTORY else replaced\n  self.refs = _dflt_refs() if refs is _HAS_FACTORY else refs\n  self.signing = _dflt_signing() if signing is _HAS_FACTORY else signing\n': _133,
+    "def __init__(self, scans, files_by_format, skipped):\n  _setattr(self, 'scans', scans)\n  _setattr(self, 'files_by_format', files_by_format)\n  _setattr(self, 'skipped', skipped)\n": _134,
+    "def __init__(self, segments=_dflt_segments):\n  _setattr(self, 'segments', segments)\n  self.__post_init__()\n": _135,
+    "def __init__(self, sha256, code_size, location, created, signing_profile=_dflt_signing_profile, signing_job=_dflt_signing_job):\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'code_size', code_size)\n  _setattr(self, 'location', location)\n  _setattr(self, 'created', created)\n  _setattr(self, 'signing_profile', signing_profile)\n  _setattr(self, 'signing_job', signing_job)\n": _136,
+    "def __init__(self, sha256, size, sha512=_dflt_sha512):\n  _setattr(self, 'sha256', sha256)\n  _setattr(self, 'size', size)\n  _setattr(self, 'sha512', sha512)\n": _137,
+    "def __init__(self, sid, principal, organization_id):\n  _setattr(self, 'sid', sid)\n  _setattr(self, 'principal', principal)\n  _setattr(self, 'organization_id', organization_id)\n": _138,
+    "def __init__(self, source, archive_sha256, files, packages, extensions, binaries, endpoints, problems, complete):\n  _setattr(self, 'source', source)\n  _setattr(self, 'archive_sha256', archive_sha256)\n  _setattr(self, 'files', files)\n  _setattr(self, 'packages', packages)\n  _setattr(self, 'extensions', extensions)\n  _setattr(self, 'binaries', binaries)\n  _setattr(self, 'endpoints', endpoints)\n  _setattr(self, 'problems', problems)\n  _setattr(self, 'complete', complete)\n": _139,
+    "def __init__(self, source, layers, problem=_dflt_problem):\n  _setattr(self, 'source', source)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'problem', problem)\n": _140,
+    "def __init__(self, source, results, unmatched_files=_dflt_unmatched_files):\n  _setattr(self, 'source', source)\n  _setattr(self, 'results', results)\n  _setattr(self, 'unmatched_files', unmatched_files)\n": _141,
+    "def __init__(self, stage=_dflt_stage, stage_source=_dflt_stage_source, region=_dflt_region, account=_dflt_account):\n  _setattr(self, 'stage', stage)\n  _setattr(self, 'stage_source', stage_source)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n": _142,
+    "def __init__(self, start, account, name, version, reason):\n  _setattr(self, 'start', start)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'reason', reason)\n": _143,
+    "def __init__(self, start, end):\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n": _144,
+    "def __init__(self, start, end, region, account, name, version, shown):\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'region', region)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'version', version)\n  _setattr(self, 'shown', shown)\n": _145,
+    "def __init__(self, start, end, region, key, shown, refusal=_dflt_refusal):\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'region', region)\n  _setattr(self, 'key', key)\n  _setattr(self, 'shown', shown)\n  _setattr(self, 'refusal', refusal)\n": _146,
+    "def __init__(self, subjects, predicate_type, predicate):\n  _setattr(self, 'subjects', subjects)\n  _setattr(self, 'predicate_type', predicate_type)\n  _setattr(self, 'predicate', predicate)\n": _147,
+    "def __init__(self, text, kind, source=_dflt_source):\n  _setattr(self, 'text', text)\n  _setattr(self, 'kind', kind)\n  _setattr(self, 'source', source)\n": _148,
+    "def __init__(self, text, start, end, sources):\n  _setattr(self, 'text', text)\n  _setattr(self, 'start', start)\n  _setattr(self, 'end', end)\n  _setattr(self, 'sources', sources)\n": _149,
+    "def __init__(self, text, variables=_dflt_variables):\n  _setattr(self, 'text', text)\n  _setattr(self, 'variables', variables)\n": _150,
+    "def __init__(self, type, params=_dflt_params, address=_dflt_address):\n  _setattr(self, 'type', type)\n  _setattr(self, 'params', params)\n  _setattr(self, 'address', address)\n": _151,
+    'def __init__(self, value, file, line, column, raw=_dflt_raw, uses=_dflt_uses, state=_dflt_state, keys=_HAS_FACTORY, tag=_dflt_tag, written=_dflt_written, used_at=_dflt_used_at, text_column=_dflt_text_column):\n  self.value = value\n  self.file = file\n  self.line = line\n  self.column = column\n  self.raw = raw\n  self.uses = uses\n  self.state = state\n  self.keys = _dflt_keys() if keys is _HAS_FACTORY else keys\n  self.tag = tag\n  self.written = written\n  self.used_at = used_at\n  self.text_column = text_column\n': _152,
+    "def __init__(self, value, files):\n  _setattr(self, 'value', value)\n  _setattr(self, 'files', files)\n": _153,
+    "def __init__(self, value, region=_dflt_region):\n  _setattr(self, 'value', value)\n  _setattr(self, 'region', region)\n": _154,
+    "def __init__(self, value, region=_dflt_region, origin=_dflt_origin):\n  _setattr(self, 'value', value)\n  _setattr(self, 'region', region)\n  _setattr(self, 'origin', origin)\n": _155,
+    "def __init__(self, value, source):\n  _setattr(self, 'value', value)\n  _setattr(self, 'source', source)\n": _156,
+    "def __init__(self, value, start=_dflt_start):\n  _setattr(self, 'value', value)\n  _setattr(self, 'start', start)\n": _157,
+    "def __init__(self, value=_dflt_value, problem=_dflt_problem, note=_dflt_note):\n  _setattr(self, 'value', value)\n  _setattr(self, 'problem', problem)\n  _setattr(self, 'note', note)\n": _158,
+    'def __init__(self, vendor, account, label, comment, names=_HAS_FACTORY, extensions=_HAS_FACTORY, seen=_HAS_FACTORY):\n  self.vendor = vendor\n  self.account = account\n  self.label = label\n  self.comment = comment\n  self.names = _dflt_names() if names is _HAS_FACTORY else names\n  self.extensions = _dflt_extensions() if extensions is _HAS_FACTORY else extensions\n  self.seen = _dflt_seen() if seen is _HAS_FACTORY else seen\n': _159,
+    "def __init__(self, vendor, account, name, layers, location, internal=_dflt_internal, signing_profiles=_dflt_signing_profiles, provenance=_dflt_provenance):\n  _setattr(self, 'vendor', vendor)\n  _setattr(self, 'account', account)\n  _setattr(self, 'name', name)\n  _setattr(self, 'layers', layers)\n  _setattr(self, 'location', location)\n  _setattr(self, 'internal', internal)\n  _setattr(self, 'signing_profiles', signing_profiles)\n  _setattr(self, 'provenance', provenance)\n": _160,
+    "def __init__(self, vendor, entry, pattern):\n  _setattr(self, 'vendor', vendor)\n  _setattr(self, 'entry', entry)\n  _setattr(self, 'pattern', pattern)\n": _161,
+    "def __init__(self, what, region, subject):\n  _setattr(self, 'what', what)\n  _setattr(self, 'region', region)\n  _setattr(self, 'subject', subject)\n": _162,
+    "def __init__(self, why, reason):\n  _setattr(self, 'why', why)\n  _setattr(self, 'reason', reason)\n": _163,
 }

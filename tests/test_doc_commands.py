@@ -206,6 +206,27 @@ def _attested(box: Sandbox) -> Path:
     return box.root
 
 
+def _attested_upgrade(box: Sandbox) -> Path:
+    """docs/upgrade.md's --provenance: _attested's policy, a pinned layer version, and a newer one whose content
+    is the real attested artifact, its bundle where the policy's provenance.attestation says."""
+    from lockverify_world import CONSUMER
+
+    root = _attested(box)
+    world = box.lambda_world()
+    pair = getattr(world, "attested_upgrade", None)
+    if pair is None:
+        artifact = FIXTURES / "provenance" / "pypi_attestation_models-0.0.4a2.tar.gz"
+        pair = (world.publish(CONSUMER, "eu-west-1", "attested-upgrade"),  # type: ignore[attr-defined]
+                world.publish(CONSUMER, "eu-west-1", "attested-upgrade", data=artifact.read_bytes()))  # type: ignore[attr-defined]
+        world.attested_upgrade = pair  # type: ignore[attr-defined]
+    old, new = pair
+    (root / "template.yaml").write_text(OTEL_TEMPLATE.replace(
+        "!Sub arn:aws:lambda:${AWS::Region}:111111111111:layer:otel-collector:1", old.arn), encoding="utf-8")
+    shutil.copy(FIXTURES / "provenance" / "pypi_attestation_models-0.0.4a2.tar.gz.sigstore.json",
+                root / "attestations" / f"attested-upgrade-{new.arn.rsplit(':', 1)[1]}.sigstore.json")
+    return root
+
+
 def _signed_zip(box: Sandbox) -> Path:
     from provenance_world import signed_zip
 
@@ -475,6 +496,8 @@ CASES: dict[str, Case] = {
                                         "+    extension: true\n")),
     UPG + "layergate upgrade --apply": Case(_obs_agent, 0, _stdout_has(
         "changed template.yaml:10:65  1 -> 3", "  extension: true (the new version holds extensions/obs-agent)\n")),
+    UPG + "layergate upgrade --provenance --no-diff": Case(
+        _attested_upgrade, 0, _stdout_has("verified: built from trailofbits/pypi-attestation-models@153c9a3f5c15")),
     UPG + "layergate check .": Case(None, 1, _stdout_has("LG301 error  function Api uses " + OBS_AGENT + ":3")),
     "docs/inventory.md: layergate inventory --org --regions ca-central-1,sa-east-1,me-south-1 --today 2026-12-01 "
     "-o html=inventory.html -o asff=inventory.asff.json":

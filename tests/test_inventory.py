@@ -162,6 +162,10 @@ def test_whole_organization(org: Org, monkeypatch: pytest.MonkeyPatch, capsys: p
         f"sts:AssumeRole on resource: arn:aws:iam::{lk}:role/OrganizationAccountAccessRole",
         f"account {lg} (legacy): SUSPENDED (not inventoried)",
     ]
+    lines = r.out.splitlines()
+    start = lines.index("Build provenance (recorded by lock --provenance)")
+    internal = sorted([pu1, pu3, fancy, L["orders-common:1"].arn])  # published by an account under org.accounts
+    assert lines[start - 1:start + 6] == ["", lines[start], *(f"{a}: no provenance recorded" for a in internal), ""]
     gaps = [line for line in r.out.splitlines() if " NOT COVERED  " in line]
     assert gaps == [
         f"aws://{lk}: NOT COVERED  cannot assume arn:aws:iam::{lk}:role/OrganizationAccountAccessRole: AccessDenied: "

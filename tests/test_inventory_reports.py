@@ -24,6 +24,9 @@ from layergate.cli import main
 
 pytestmark = pytest.mark.aws
 
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+BUILT = "built from acme/platform@0123456789ab by workflow .github/workflows/layer.yml (refs/heads/main)"
+
 
 @dataclass
 class Outputs:
@@ -43,6 +46,9 @@ def outputs(org: Org, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outp
         f"version: 1\npublishers:\n  - vendor: datadog\nlayers:\n  - arn: {org.layers['dd-ext'].arn}\n"
         f"    sha256: {org.layers['dd-ext'].sha256}\n    reviewed_by: alice\n    reviewed_at: 2026-11-20\n"
         "    extension: true\n"
+        f"  - arn: {org.layers['platform-utils:3'].arn}\n    sha256: {org.layers['platform-utils:3'].sha256}\n"
+        f"    provenance: {{repository: acme/platform, commit: {COMMIT}, workflow: .github/workflows/layer.yml, "
+        "ref: refs/heads/main, attestation_sha256: " + "ab" * 32 + "}\n"
     )
     files = {fmt: root / f"inventory.{fmt}" for fmt in ("json", "csv", "sarif", "asff", "html")}
     org.router.disabled.add((org.ids["team-b"], "me-south-1"))
@@ -87,6 +93,16 @@ def test_json_holds_the_inventory_and_the_same_findings(org: Org, outputs: Outpu
         {"sid": "org", "principal": "*", "organization_id": org.org_id}]
     assert versions[L["platform-utils:1"].arn]["newer_versions"] == [3, 2]
     assert versions[L["dd-ext"].arn]["newer_versions"] is None
+    none = {"recorded": False, "text": "no provenance recorded"}
+    assert {k: versions[L[k].arn]["provenance"] for k in ("platform-utils:1", "platform-utils:3", "dd-ext",
+                                                           "fancy-lib", "orders-common:1", "legacy-pdf")} == {
+        "platform-utils:1": none,
+        "platform-utils:3": {"recorded": True, "repository": "acme/platform", "commit": COMMIT,
+                             "workflow": ".github/workflows/layer.yml", "ref": "refs/heads/main",
+                             "attestation_sha256": "ab" * 32, "text": BUILT},
+        "dd-ext": None, "fancy-lib": None,  # a vendor's and an outsider's: nobody expects their provenance
+        "orders-common:1": none, "legacy-pdf": none,  # the organization's accounts publish them: internal
+    }
     assert sorted(f["name"] for f in doc["functions"]) == ["billing", "nolayers", "orders-api", "orders-worker",
                                                             "reports"]
     assert [(f["rule"], f["file"], f["path"]) for f in doc["findings"]] == text_findings(outputs)
@@ -117,6 +133,13 @@ def test_csv_is_one_row_per_function_and_layer(org: Org, outputs: Outputs) -> No
         "layer_sha256": L["fancy-lib"].sha256, "layer_code_size": str(len(L["fancy-lib"].zip)),
         "layer_created": fancy["layer_created"], "shared_with_everyone": "", "newest_version": "",
         "versions_behind": "", "findings": "LG201 LG301", "vulnerabilities": "", "vulnerability_severity": "",
+        "provenance": "",
+    }
+    assert {(r["function"], r["layer_arn"]): r["provenance"] for r in rows[2:]} == {
+        ("billing", L["platform-utils:1"].arn): "no provenance recorded", ("billing", L["dd-ext"].arn): "",
+        ("orders-api", L["platform-utils:3"].arn): BUILT, ("orders-api", L["fancy-lib"].arn): "",
+        ("orders-worker", L["orders-common:1"].arn): "no provenance recorded",
+        ("reports", L["legacy-pdf"].arn): "no provenance recorded", ("nolayers", ""): "",
     }
     assert fancy["last_modified"] and fancy["layer_created"]
     billing = next(r for r in rows if r["layer_arn"] == L["platform-utils:1"].arn)
@@ -124,6 +147,16 @@ def test_csv_is_one_row_per_function_and_layer(org: Org, outputs: Outputs) -> No
             billing["findings"]) == ("3", "2", "yes", "LG201 LG301 LG501 LG701")
     dd = next(r for r in rows if r["layer_arn"] == L["dd-ext"].arn)
     assert (dd["publisher"], dd["findings"]) == (f"{DATADOG} (Datadog)", "")
+
+
+def test_text_says_where_each_internal_layer_version_was_built(org: Org, outputs: Outputs) -> None:
+    L = org.layers
+    lines = outputs.text.splitlines()
+    start = lines.index("Build provenance (recorded by lock --provenance)")
+    expected = {L["platform-utils:1"].arn: "no provenance recorded", L["platform-utils:3"].arn: BUILT,
+                L["orders-common:1"].arn: "no provenance recorded", L["legacy-pdf"].arn: "no provenance recorded"}
+    assert lines[start - 1:start + 6] == ["", lines[start], *(f"{arn}: {expected[arn]}" for arn in sorted(expected)),
+                                          ""]
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:
@@ -143,6 +176,8 @@ def test_sarif_locates_results_in_accounts_and_fails_the_invocation(outputs: Out
     located = [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
                 r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]) for r in run["results"]]
     assert located == text_findings(outputs)
+    assert {r.get("properties", {}).get("provenance") for r in run["results"]} == {
+        BUILT, "no provenance recorded", None}  # None: results about functions, vendors' layers
     invocation = run["invocations"][0]
     assert invocation["executionSuccessful"] is False
     errors = [n["message"]["text"] for n in invocation["toolExecutionNotifications"] if n["level"] == "error"]
@@ -170,6 +205,13 @@ def test_asff_is_what_batch_import_findings_accepts(org: Org, outputs: Outputs) 
                                     "Details": {"AwsLambdaLayerVersion": {"Version": 1}}}]
     assert (public["AwsAccountId"], public["Severity"], public["Title"]) == (
         mg, {"Label": "HIGH", "Original": "error"}, "LG501 Layer version shared with every AWS account")
+    L = org.layers
+    said = {(f["ProductFields"]["layergate/LayerArn"], f["ProductFields"].get("layergate/Provenance"))
+            for f in findings if "layergate/LayerArn" in f["ProductFields"]}
+    none = "no provenance recorded"
+    assert said == {(L["platform-utils:1"].arn, none), (L["platform-utils:3"].arn, BUILT), (L["fancy-lib"].arn, None),
+                    (L["orders-common:1"].arn, none), (L["legacy-pdf"].arn, none),
+                    (L["old-auth:1"].arn.rsplit(":", 1)[0], None)}  # LG702 is about the unused layer, not a version
     # Several functions are stale; their order follows account ids, which moto draws at random.
     stale_ones = {f["Resources"][0]["Id"]: f for f in findings
                   if f["GeneratorId"] == "layergate/LG701-stale-layer-version"}
@@ -220,6 +262,12 @@ def test_html_renders_and_sorts_in_chromium(outputs: Outputs, tmp_path: Path) ->
             == "ascending"
         page.click("#inventory thead th:nth-child(3)")
         assert page.evaluate(column) == sorted(before, reverse=True)
+        built = "Array.from(document.querySelectorAll('#inventory tbody tr')).map(r => r.cells[2].textContent + ' ' " \
+            "+ r.cells[14].textContent)"
+        assert page.evaluate("document.querySelector('#inventory thead th:nth-child(15)').textContent") == "Provenance"
+        assert sorted(page.evaluate(built)) == ["billing ", "billing no provenance recorded", "nolayers ",
+                                                "orders-api ", f"orders-api {BUILT}",
+                                                "orders-worker no provenance recorded", "reports no provenance recorded"]
         behind = "Array.from(document.querySelectorAll('#inventory tbody tr')).map(r => r.cells[9].textContent)"
         page.click("#inventory thead th:nth-child(10)")  # numeric: empty cells first, then 0, 1, 2
         assert page.evaluate(behind)[-1] == "2"

@@ -106,6 +106,7 @@ def _run(args: argparse.Namespace) -> int:
     from layergate.inventory.collect import Options
     from layergate.inventory.gather import gather
     from layergate.inventory.model import InventoryReport
+    from layergate.inventory.provenance import collect
 
     for fmt, _ in args.output:  # before minutes of reading AWS, not after
         if fmt not in output.FORMATS:
@@ -149,6 +150,7 @@ def _run(args: argparse.Namespace) -> int:
         publishers=_labels(inv, ctx),
         vulns=vuln_scan,
         vuln_details=tuple(d for d in details if d[0] in kept),
+        provenance=collect(inv, ctx.policy),  # ctx's: with --org, the organization's accounts are internal
     )
     return output.emit(args, report)
 

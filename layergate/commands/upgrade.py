@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from layergate.commands import common, online
 from layergate.errors import LayergateError
+from layergate.provenance import cli as provenance
 
 if TYPE_CHECKING:
     from layergate.arn import LayerArn
@@ -61,6 +62,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--reviewer", metavar="NAME",
                    help="with --apply: fill in reviewed_by with NAME and reviewed_at with today (default: leave "
                    "both out, so LG301 fails until someone has reviewed the new versions)")
+    provenance.add_options(p, local=False)
     online.add_aws_options(p)
     p.set_defaults(func=run)
 
@@ -81,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
         raise LayergateError("--reviewer: give the name of the reviewer, together with --apply")
     prepared = common.prepare(args)
     policy = prepared.policy
+    if provenance.wanted(args):  # before AWS is asked: a missing library or --attestation file is a usage error
+        provenance.require_libraries()
+        provenance.given_files(args)
     if args.apply or args.dry_run:
         online.require_policy_file(policy.path, "upgrade --apply")
     result = scan_paths(args.paths, prepared.options, policy.exclude)
@@ -101,18 +106,35 @@ def run(args: argparse.Namespace) -> int:
             tuple(sorted({r.arn.version or 0 for r in refs})),
             tuple(u for r in refs for u in r.uses),
         ))
+    upgrades, verdicts = _provenance(upgrades, args, policy, clients)
     moves = _moves(upgrades)
     if not args.no_diff and moves:
         upgrades = _with_diffs(upgrades, moves, args, policy)
     applied, status = None, 0
     if (args.apply or args.dry_run) and moves:
         diffs = [d for u in upgrades for d in u.diffs]
-        applied, status = _apply(args, prepared, result.scans, found, moves, clients, diffs)
-    if any(d.problem for u in upgrades for d in u.diffs):
+        applied, status = _apply(args, prepared, result.scans, found, moves, clients, diffs, verdicts)
+    if any(d.problem for u in upgrades for d in u.diffs) or _attestation_failed(upgrades):
         status = 1
     render = {"json": report.render_json, "markdown": report.render_markdown}.get(args.format, report.render_text)
     sys.stdout.write(render(upgrades, applied))
     return status
+
+
+def _provenance(upgrades: list[LayerUpgrade], args: argparse.Namespace, policy: Any,
+                clients: Any) -> tuple[list[LayerUpgrade], dict[str, Any]]:
+    from layergate.upgrade import provenance as built
+
+    upgrades = built.annotate(upgrades, policy)
+    if not provenance.wanted(args):
+        return upgrades, {}
+    return built.verify_targets(upgrades, args, policy, clients)
+
+
+def _attestation_failed(upgrades: Sequence[LayerUpgrade]) -> bool:
+    """A new version held back by its attestation: like lock --provenance refusing to record it, exit 1."""
+    return any(u.provenance is not None and u.provenance.target is not None and not u.provenance.target.ok
+               for u in upgrades)
 
 
 def _moves(upgrades: Sequence[LayerUpgrade]) -> list[Move]:
@@ -142,7 +164,7 @@ def _with_diffs(upgrades: Sequence[LayerUpgrade], moves: Sequence[Move], args: a
 
 def _apply(args: argparse.Namespace, prepared: common.Prepared, scans: Sequence[Scan],
            found: dict[str, online.Referenced], moves: Sequence[Move], clients: Any,
-           diffs: Sequence[Any]) -> tuple[Applied, int]:
+           diffs: Sequence[Any], verdicts: dict[str, Any]) -> tuple[Applied, int]:
     """Rewrite references and record the new versions; nothing is written when any part fails."""
     from layergate import catalog
     from layergate.commands import lock
@@ -175,7 +197,7 @@ def _apply(args: argparse.Namespace, prepared: common.Prepared, scans: Sequence[
     facts = online.read_layers(args, new_arns, clients=clients) if new_arns else {}
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     plan = lock.make_plan(new_arns, {}, facts, policy, catalog.load(), updates=set(), reviewer=args.reviewer,
-                          today=prepared.today, now=stamp, download=False)
+                          today=prepared.today, now=stamp, download=False, verdicts=verdicts)
     not_read = "--no-diff: its content was not read" if args.no_diff else "its content was not read"
     flags = extension_flags.flags(new_arns, diffs, catalog.load(), not_read)
     plan.edits = extension_flags.settle(plan.edits, flags)

@@ -15,6 +15,7 @@ from layergate.records import dataclass
 
 if TYPE_CHECKING:
     from layergate.aws.layers import Grant
+    from layergate.inventory.provenance import LayerProvenance
     from layergate.inventory.vulns import Detail, VulnScan
     from layergate.vulns.contents import LocalPackages
 
@@ -188,6 +189,10 @@ class InventoryReport:
     publishers: tuple[tuple[str, str], ...] = ()  # account -> how reports name it: "464622532012 (Datadog)"
     vulns: VulnScan | None = None  # with --vulns
     vuln_details: tuple[Detail, ...] = ()  # each LG603 finding with its package and vulnerability
+    provenance: tuple[LayerProvenance, ...] = ()  # layer versions with recorded provenance or needing it
+
+    def provenance_of(self) -> dict[str, LayerProvenance]:
+        return {p.arn: p for p in self.provenance}
 
     def publisher(self, account: str) -> str:
         return next((label for a, label in self.publishers if a == account), account)

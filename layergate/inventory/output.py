@@ -193,8 +193,17 @@ def layer_vulns_json(report: InventoryReport, arn: str) -> dict[str, Any] | None
     return {"checked": True, "problem": None, **report_json(lv.report)}
 
 
+def provenance_lines(report: InventoryReport) -> list[str]:
+    """Per layer version that has recorded provenance or needs it: where it was built, or that nobody said."""
+    if not report.provenance:
+        return []
+    return ["", "Build provenance (recorded by lock --provenance)",
+            *(f"{p.arn}: {p.text}" for p in report.provenance)]
+
+
 def render_text(report: InventoryReport) -> str:
     lines = account_lines(report)
+    lines.extend(provenance_lines(report))
     lines.extend(vuln_lines(report))
     if report.outcome.findings:
         lines.append("")
@@ -229,6 +238,7 @@ def document(report: InventoryReport) -> dict[str, Any]:
     from layergate.inventory.vulns import loaded_by
 
     loaders = loaded_by(inv) if report.vulns is not None else {}
+    built = report.provenance_of()
     for u in {u.text: u for u in uses(inv)}.values():
         f = facts.get(u.text)
         h = histories.get(u.arn.layer_arn) if u.arn else None
@@ -246,6 +256,7 @@ def document(report: InventoryReport) -> dict[str, Any]:
             "read_as": f.read_as if f else None,
             "problem": (f.problem or None) if f else "not described",
             "newer_versions": None if newer is None else [v for v, _ in newer],
+            "provenance": built[u.text].as_json() if u.text in built else None,
             **({} if report.vulns is None else {
                 "vulnerabilities": layer_vulns_json(report, u.text),
                 "loaded_by": [{"account": fn.account, "region": fn.region, "function": fn.consumer}
@@ -311,8 +322,11 @@ def render_sarif(report: InventoryReport) -> str:
     doc = sarif.build(ctx)
     run = doc["runs"][0]
     run.pop("originalUriBaseIds", None)
+    built = report.provenance_of()
     for result, f in zip(run["results"], report.outcome.findings, strict=True):
         result["locations"][0]["physicalLocation"] = {"artifactLocation": {"uri": f.location.file}}
+        if f.arn in built:
+            result.setdefault("properties", {})["provenance"] = built[f.arn].text
     invocation = run["invocations"][0]
     invocation["executionSuccessful"] = report.inventory.complete
     invocation.setdefault("toolExecutionNotifications", []).extend(

@@ -24,6 +24,7 @@ from layergate.inventory.model import InventoryReport
 from layergate.model import Finding, Severity
 
 if TYPE_CHECKING:
+    from layergate.inventory.provenance import LayerProvenance
     from layergate.vulns.model import PackageResult, Vulnerability
 
 SCHEMA_VERSION = "2018-10-08"
@@ -43,9 +44,10 @@ def findings(report: InventoryReport) -> list[dict[str, Any]]:
     product = (f"arn:{inv.partition}:securityhub:{report.asff_region}:{inv.caller}:product/{inv.caller}/default")
     about = {f: (result, v) for f, result, v in report.vuln_details}
     out = []
+    built = report.provenance_of()
     keys = ids(report.outcome.findings, {f: f"{r.package.path}\x1f{v.id}" for f, (r, v) in about.items()})
     for f, key in zip(report.outcome.findings, keys, strict=True):
-        finding = _finding(f, key, product, report)
+        finding = _finding(f, key, product, report, built)
         if f in about:
             finding["Types"] = [VULN_TYPE]
             finding["Vulnerabilities"] = [vulnerability(*about[f])]
@@ -97,7 +99,8 @@ def ids(found: tuple[Finding, ...], subjects: dict[Finding, str] | None = None) 
     return out
 
 
-def _finding(f: Finding, key: str, product: str, report: InventoryReport) -> dict[str, Any]:
+def _finding(f: Finding, key: str, product: str, report: InventoryReport,
+             built: dict[str, LayerProvenance]) -> dict[str, Any]:
     from layergate.checks import find_rule
     from layergate.ruledocs import help_uri
 
@@ -119,6 +122,8 @@ def _finding(f: Finding, key: str, product: str, report: InventoryReport) -> dic
     product_fields = {"layergate/RuleId": f.rule_id, "layergate/Slug": f.slug}
     if f.arn:
         product_fields["layergate/LayerArn"] = f.arn
+        if f.arn in built:  # where the layer version was built, or that no provenance is recorded
+            product_fields["layergate/Provenance"] = built[f.arn].text
     if f.consumer:
         product_fields["layergate/Consumer"] = f.consumer
     return {

@@ -22,7 +22,7 @@ COLUMNS = (
     "coverage", "account", "account_name", "region", "function", "function_version", "function_arn", "runtime",
     "architectures", "package_type", "last_modified", "layer_position", "layer_arn", "layer_name", "layer_version",
     "publisher_account", "publisher", "layer_sha256", "layer_code_size", "layer_created", "shared_with_everyone",
-    "newest_version", "versions_behind", "findings", "vulnerabilities", "vulnerability_severity",
+    "newest_version", "versions_behind", "findings", "vulnerabilities", "vulnerability_severity", "provenance",
 )
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,6 +34,7 @@ def render_inventory(report: InventoryReport) -> str:
     names = {a.id: a.name for a in (*inv.accounts, *inv.org_accounts) if a.name}
     rules = rules_by_use(report)
     vulns = report.vulns.index() if report.vulns else {}
+    built = report.provenance_of()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -61,7 +62,7 @@ def render_inventory(report: InventoryReport) -> str:
             "" if lv is None or lv.code_size is None else str(lv.code_size), lv.created if lv else "", shared,
             str(newer[0][0]) if newer else ("" if newer is None else str(arn.version if arn else "")),
             "" if newer is None else str(len(newer)), " ".join(sorted(rules.get((fn.arn, u.text), ()))),
-            *vuln_cells(report, vulns.get(u.text)),
+            *vuln_cells(report, vulns.get(u.text)), built[u.text].text if u.text in built else "",
         ])
     rows.sort(key=lambda r: (r[1], r[3], r[4], r[5], r[11].zfill(3)))
     writer.writerows(_safe(r) for r in rows)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from layergate.inventory.model import InventoryReport, uses
 
 if TYPE_CHECKING:
+    from layergate.inventory.provenance import LayerProvenance
     from layergate.inventory.vulns import LayerVulns
 from layergate.model import Severity
 from layergate.report import counts, plural
@@ -32,6 +33,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}p.meta{colo
 .tile b{display:block;font-size:20px}table{border-collapse:collapse;margin:4px 0 8px;font-size:13px}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa;cursor:pointer;user-select:none;white-space:nowrap}
+#inventory th{white-space:normal}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 td.num{text-align:right}code{font-size:12px}.error{color:#cf222e}.warning{color:#9a6700}.note{color:#0969da}
 svg text{font-size:11px;font-family:inherit}figcaption{color:#59636e;font-size:12px}
@@ -193,6 +195,7 @@ def _inventory(report: InventoryReport) -> str:
     histories = inv.history()
     rules = rules_by_use(report)
     vulns = report.vulns.index() if report.vulns else {}
+    built = report.provenance_of()
     rows = []
     attrs: list[str] = []
     for u in uses(inv):
@@ -215,6 +218,7 @@ def _inventory(report: InventoryReport) -> str:
             state, cell = _vuln_cell(vulns.get(u.text))
             rows[-1].append(cell)
             attrs.append(f' data-vulns="{state}"')
+        rows[-1].append(_provenance_cell(built.get(u.text)))  # last: the vulnerabilities column keeps its place
     layered = {u.function.arn for u in uses(inv)}
     for fn in inv.functions:
         if fn.arn not in layered:
@@ -224,12 +228,23 @@ def _inventory(report: InventoryReport) -> str:
             if report.vulns is not None:
                 rows[-1].append(_text(""))
                 attrs.append(' data-vulns="no-layers"')
+            rows[-1].append(_text(""))
     headers = [("Account", False), ("Region", False), ("Function", False), ("Runtime", False), ("Arch", False),
                ("Last modified", False), ("Layer", False), ("Version", True), ("Publisher", False),
                ("Versions behind", True), ("Public", False), ("SHA-256", False), ("Size", True), ("Findings", False)]
     if report.vulns is None:
-        return _table("inventory", headers, rows)
-    return _table("inventory", [*headers, ("Vulnerabilities", True)], rows, attrs)
+        return _table("inventory", [*headers, ("Provenance", False)], rows)
+    return _table("inventory", [*headers, ("Vulnerabilities", True), ("Provenance", False)], rows, attrs)
+
+
+def _provenance_cell(p: LayerProvenance | None) -> tuple[str, str | None]:
+    """Where the layer version was built, as lock --provenance recorded it; a warning when nobody did."""
+    if p is None:
+        return _text("")
+    if p.built_from is None:
+        return f'<span class="warning">{escape(p.text)}</span>', None
+    # break points after / and @ keep the column narrow: the inventory table is wide already
+    return escape(p.text).replace("/", "/<wbr>").replace("@", "@<wbr>"), None
 
 
 def _vuln_cell(lv: LayerVulns | None) -> tuple[str, tuple[str, str | None]]:

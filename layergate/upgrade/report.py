@@ -15,6 +15,7 @@ from layergate import __version__
 from layergate.commands.online import Use
 from layergate.layer import diff_report
 from layergate.records import dataclass, field
+from layergate.upgrade import provenance as built
 from layergate.upgrade.choose import Choice
 from layergate.upgrade.diffs import DiffResult
 
@@ -28,6 +29,7 @@ class LayerUpgrade:
     pinned: tuple[int, ...]  # every version of this layer referenced in this region
     uses: tuple[Use, ...]
     diffs: tuple[DiffResult, ...] = ()
+    provenance: built.Provenance | None = None  # recorded for the pinned versions; verified for the new one
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ def render_text(upgrades: Sequence[LayerUpgrade], applied: Applied | None) -> st
         c = u.choice
         out.append(f"{c.layer.layer_arn}  {_moves(u)}")
         out.append(f"  used at {_where(u)}")
+        out.extend(f"  {line}" for line in built.text_lines(u.provenance))
         if c.target is not None:
             out.append(f"  published {_released(u)}; found by {_how(u)}")
         elif not c.search.newer:
@@ -142,6 +145,7 @@ def render_json(upgrades: Sequence[LayerUpgrade], applied: Applied | None) -> st
             "diffs": [{"old": str(d.old), "new": str(d.new), "highlights": _highlights(d),
                        "diff": json.loads(diff_report.render_json(d.diff)) if d.diff else None,
                        "problem": d.problem or None} for d in u.diffs],
+            "provenance": built.as_json(u.provenance),
         })
     doc: dict[str, Any] = {"format_version": FORMAT_VERSION, "tool": {"name": "layergate", "version": __version__},
                            "summary": summary(upgrades), "layers": layers}
@@ -184,6 +188,7 @@ def render_markdown(upgrades: Sequence[LayerUpgrade], applied: Applied | None) -
                 out.append(f"### `{d.old}` → `{d.new}`\n\nCannot show what changed: {d.problem}")
             else:
                 out.append(diff_report.render_markdown(d.diff).rstrip("\n"))
+    out += built.markdown_lines(upgrades)
     if applied is not None:
         out += _applied_markdown(applied)
     if moving:
