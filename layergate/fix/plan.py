@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from layergate.arn import LayerArn, try_parse
 from layergate.fix import sites
+from layergate.fix import tf_ssm as _tf_ssm
 from layergate.fix.resolve import Answer, Ask
 from layergate.model import LayerRef, ResolutionKind, Scan
 from layergate.records import dataclass
@@ -98,6 +99,8 @@ def _todo(ref: LayerRef, rule: str, regions: tuple[str, ...], read: Callable[[st
     detail = ref.resolution.detail
     if m := _TF_DATA.search(detail):
         return _tf_data(ref, m.group(1), read)
+    if m := _tf_ssm.DETAIL.search(detail):
+        return _tf_ssm.todo(ref, m.group(1), m.group(2), regions, read)
     if loc.file.lower().endswith((".tf", ".tfvars", ".hcl")):
         return f"{detail}; layergate cannot invert this expression"
     src = read(loc.file)
