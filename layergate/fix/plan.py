@@ -137,19 +137,27 @@ def _ssm(src: sites.Source, node: Node, name: str, regions: Sequence[str]) -> Pe
     asks = tuple(Ask("ssm", r, name) for r in regions)
 
     def finish(answers: Mapping[Ask, Answer]) -> Fixed | Pending | str:
-        values: dict[str, LayerArn] = {}
-        for a in asks:
-            got = answers[a]
-            if got.problem:
-                return got.problem
-            arn = try_parse(got.value.strip())
-            if arn is None or arn.managed:
-                return f"SSM parameter {name} in {a.region} holds {got.value[:120]!r}, not a layer ARN"
-            values[a.region] = arn
+        values = ssm_arns(asks, answers, name)
+        if isinstance(values, str):
+            return values
         return _pin(values, lambda pinned: Edit(src.path, int(node.start_mark.index), sites.end_of(node),
                                                  sites.scalar_text(src, node, pinned)), f"SSM parameter {name}")
 
     return Pending(asks, finish)
+
+
+def ssm_arns(asks: Sequence[Ask], answers: Mapping[Ask, Answer], name: str) -> dict[str, LayerArn] | str:
+    """The layer ARN parameter ``name`` holds per region, or why it holds none."""
+    values: dict[str, LayerArn] = {}
+    for a in asks:
+        got = answers[a]
+        if got.problem:
+            return got.problem
+        arn = try_parse(got.value.strip())
+        if arn is None or arn.managed:
+            return f"SSM parameter {name} in {a.region} holds {got.value[:120]!r}, not a layer ARN"
+        values[a.region] = arn
+    return values
 
 
 def _pin(values: Mapping[str, LayerArn], edit: Callable[[str], Edit], what: str) -> Fixed | Pending | str:

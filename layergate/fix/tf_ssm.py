@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
-from layergate.arn import try_parse
 from layergate.fix import sites
 from layergate.fix.resolve import Answer, Ask
 from layergate.model import LayerRef
@@ -59,21 +58,18 @@ def todo(ref: LayerRef, address: str, name: str, regions: Sequence[str],
 
 def _finish(answers: Mapping[Ask, Answer], asks: Sequence[Ask], name: str, address: str, edit: Edit) -> Fixed | str:
     """The one version ARN the parameter holds in every region the provider deploys to, as ``edit``'s text."""
-    from layergate.fix.plan import Fixed
+    from layergate.fix.plan import Fixed, ssm_arns
     from layergate.records import replace
 
+    arns = ssm_arns(asks, answers, name)
+    if isinstance(arns, str):
+        return arns
     values: dict[str, str] = {}
-    for a in asks:
-        got = answers[a]
-        if got.problem:
-            return got.problem
-        arn = try_parse(got.value.strip())
-        if arn is None or arn.managed:
-            return f"SSM parameter {name} in {a.region} holds {got.value[:120]!r}, not a layer ARN"
+    for region, arn in arns.items():
         if arn.version is None:
-            return (f"SSM parameter {name} in {a.region} holds {arn} without a version: there is no exact version"
+            return (f"SSM parameter {name} in {region} holds {arn} without a version: there is no exact version"
                     " to pin; write the reviewed layer version ARN in the layers list")
-        values[a.region] = str(arn)
+        values[region] = str(arn)
     distinct = sorted(set(values.values()))
     if len(distinct) > 1:
         said = ", ".join(f"{r}: {v}" for r, v in sorted(values.items()))
