@@ -420,12 +420,13 @@ def _47(_HAS_FACTORY, _setattr):
       self.gaps = gaps
     return __init__
 
-def _48(_HAS_FACTORY, _dflt_code_signing, _dflt_functions, _dflt_layer_data, _dflt_layer_versions, _dflt_permissions, _dflt_signing_profiles, _setattr):
-    def __init__(self, functions=_HAS_FACTORY, layer_versions=_HAS_FACTORY, permissions=_HAS_FACTORY, layer_data=_HAS_FACTORY, code_signing=_HAS_FACTORY, signing_profiles=_HAS_FACTORY):
+def _48(_HAS_FACTORY, _dflt_code_signing, _dflt_functions, _dflt_layer_data, _dflt_layer_versions, _dflt_permissions, _dflt_signing_profiles, _dflt_ssm_data, _setattr):
+    def __init__(self, functions=_HAS_FACTORY, layer_versions=_HAS_FACTORY, permissions=_HAS_FACTORY, layer_data=_HAS_FACTORY, ssm_data=_HAS_FACTORY, code_signing=_HAS_FACTORY, signing_profiles=_HAS_FACTORY):
       self.functions = _dflt_functions() if functions is _HAS_FACTORY else functions
       self.layer_versions = _dflt_layer_versions() if layer_versions is _HAS_FACTORY else layer_versions
       self.permissions = _dflt_permissions() if permissions is _HAS_FACTORY else permissions
       self.layer_data = _dflt_layer_data() if layer_data is _HAS_FACTORY else layer_data
+      self.ssm_data = _dflt_ssm_data() if ssm_data is _HAS_FACTORY else ssm_data
       self.code_signing = _dflt_code_signing() if code_signing is _HAS_FACTORY else code_signing
       self.signing_profiles = _dflt_signing_profiles() if signing_profiles is _HAS_FACTORY else signing_profiles
     return __init__
@@ -1444,7 +1445,7 @@ INITS = {
     "def __init__(self, fixed, introduced, remaining, not_matched, source):\n  _setattr(self, 'fixed', fixed)\n  _setattr(self, 'introduced', introduced)\n  _setattr(self, 'remaining', remaining)\n  _setattr(self, 'not_matched', not_matched)\n  _setattr(self, 'source', source)\n": _45,
     "def __init__(self, function, position, arn, text):\n  _setattr(self, 'function', function)\n  _setattr(self, 'position', position)\n  _setattr(self, 'arn', arn)\n  _setattr(self, 'text', text)\n": _46,
     'def __init__(self, functions, published, facts, histories, gaps):\n  self.functions = functions\n  self.published = published\n  self.facts = facts\n  self.histories = histories\n  self.gaps = gaps\n': _47,
-    'def __init__(self, functions=_HAS_FACTORY, layer_versions=_HAS_FACTORY, permissions=_HAS_FACTORY, layer_data=_HAS_FACTORY, code_signing=_HAS_FACTORY, signing_profiles=_HAS_FACTORY):\n  self.functions = _dflt_functions() if functions is _HAS_FACTORY else functions\n  self.layer_versions = _dflt_layer_versions() if layer_versions is _HAS_FACTORY else layer_versions\n  self.permissions = _dflt_permissions() if permissions is _HAS_FACTORY else permissions\n  self.layer_data = _dflt_layer_data() if layer_data is _HAS_FACTORY else layer_data\n  self.code_signing = _dflt_code_signing() if code_signing is _HAS_FACTORY else code_signing\n  self.signing_profiles = _dflt_signing_profiles() if signing_profiles is _HAS_FACTORY else signing_profiles\n': _48,
+    'def __init__(self, functions=_HAS_FACTORY, layer_versions=_HAS_FACTORY, permissions=_HAS_FACTORY, layer_data=_HAS_FACTORY, ssm_data=_HAS_FACTORY, code_signing=_HAS_FACTORY, signing_profiles=_HAS_FACTORY):\n  self.functions = _dflt_functions() if functions is _HAS_FACTORY else functions\n  self.layer_versions = _dflt_layer_versions() if layer_versions is _HAS_FACTORY else layer_versions\n  self.permissions = _dflt_permissions() if permissions is _HAS_FACTORY else permissions\n  self.layer_data = _dflt_layer_data() if layer_data is _HAS_FACTORY else layer_data\n  self.ssm_data = _dflt_ssm_data() if ssm_data is _HAS_FACTORY else ssm_data\n  self.code_signing = _dflt_code_signing() if code_signing is _HAS_FACTORY else code_signing\n  self.signing_profiles = _dflt_signing_profiles() if signing_profiles is _HAS_FACTORY else signing_profiles\n': _48,
     "def __init__(self, given, s3=_dflt_s3):\n  _setattr(self, 'given', given)\n  _setattr(self, 's3', s3)\n": _49,
     "def __init__(self, id, accounts):\n  _setattr(self, 'id', id)\n  _setattr(self, 'accounts', accounts)\n": _50,
     "def __init__(self, id, aliases, summary, rating, fixed, published=_dflt_published, modified=_dflt_modified):\n  _setattr(self, 'id', id)\n  _setattr(self, 'aliases', aliases)\n  _setattr(self, 'summary', summary)\n  _setattr(self, 'rating', rating)\n  _setattr(self, 'fixed', fixed)\n  _setattr(self, 'published', published)\n  _setattr(self, 'modified', modified)\n": _51,

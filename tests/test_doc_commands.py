@@ -530,6 +530,7 @@ CASES: dict[str, Case] = {
     TF + "layergate check --policy policy.yaml dropped_list/plan.json --tf-dir empty/": Case(_terraform_fixtures, 1),
     TF + "layergate check --policy policy.yaml dropped_list/plan.json": Case(_terraform_fixtures, 0),
     TF + "layergate check --policy policy.yaml data_source/plan.json": Case(_terraform_fixtures, 1),
+    TF + "layergate check --policy policy.yaml ssm_parameter/plan.json": Case(_terraform_fixtures, 1),
 }
 
 # Each entry: why the command cannot run in the test suite, and what covers it instead.

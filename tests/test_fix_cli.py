@@ -370,6 +370,52 @@ layer that is not known before apply; pin it by hand
     assert shutil.which("terraform") is None or _fmt_clean(Path("main.tf"))
 
 
+TF_SSM_FIXTURE = TF_FIXTURE.parent / "ssm_parameter"
+
+
+def test_terraform_ssm_parameter_reference_becomes_the_arn_it_holds(
+        capsys: pytest.CaptureFixture[str], world: World, names: Names, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, aws_env: str) -> None:
+    """A plain data.aws_ssm_parameter reference in a function's layers list is replaced by the version ARN the
+    parameter holds today; a local, a function call, a computed ARN and an unversioned value are refused."""
+    monkeypatch.chdir(tmp_path)
+    prefix = f"{names.ssm}/tf"
+    for name in ("main.tf", "providers.tf", "plan.json"):
+        text = (TF_SSM_FIXTURE / name).read_text(encoding="utf-8")
+        Path(name).write_text(text.replace("/platform/layers", prefix), encoding="utf-8")
+    tools = f"arn:aws:lambda:us-east-1:{CONSUMER}:layer:{names.tools}"
+    ssm = boto3.client("ssm", region_name="us-east-1", endpoint_url=world.moto_url,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    ssm.put_parameter(Name=f"{prefix}/powertools/latest", Type="String", Value=f"{tools}:2")
+    ssm.put_parameter(Name=f"{prefix}/base", Type="String", Value=tools)
+    original = Path("main.tf").read_text(encoding="utf-8")
+    code, out, err = run(capsys, world, "plan.json")
+    assert Path("main.tf").read_text(encoding="utf-8") == original.replace(
+        "  layers        = [data.aws_ssm_parameter.powertools.value]\n",
+        f'  layers        = ["{tools}:2"]\n').replace(
+        "  layers        = [data.aws_ssm_parameter.powertools.insecure_value]\n",
+        f'  layers        = ["{tools}:2"]\n')
+    powertools = "data.aws_ssm_parameter.powertools"
+    argument = ("is an argument of an expression (a function call or a split list), not an element of the layers"
+                " list: write the layer version ARNs there by hand")
+    split = f"main.tf:69:37: not fixed LG101: data.aws_ssm_parameter.stack.insecure_value: \
+data.aws_ssm_parameter.stack.insecure_value {argument}\n"
+    assert out == f"""\
+main.tf:24:33: not fixed LG101: {powertools}.value: the value comes through local.common_layers, which may feed \
+other functions: write the layer version ARN in the function's layers list by hand
+main.tf:33:20: fixed LG101: {powertools}.value -> {tools}:2 ({powertools} may now be unused)
+main.tf:42:20: fixed LG101: {powertools}.insecure_value -> {tools}:2 ({powertools} may now be unused)
+main.tf:51:33: not fixed LG101: {powertools}.value: {powertools}.value {argument}
+{split}{split}main.tf:78:20: not fixed LG101: data.aws_ssm_parameter.base.insecure_value: SSM parameter {prefix}/base in \
+us-east-1 holds {tools} without a version: there is no exact version to pin; write the reviewed layer version ARN \
+in the layers list
+main.tf:87:23: not fixed LG101: data.aws_ssm_parameter.base.insecure_value: the layer ARN is computed from \
+data.aws_ssm_parameter.base; layergate cannot invert this expression
+"""
+    assert (code, err.splitlines()[-1]) == (1, "fix: 2 fixed, 6 not fixed; 1 file written")
+    assert shutil.which("terraform") is None or _fmt_clean(Path("main.tf"))
+
+
 def _fmt_clean(path: Path) -> bool:
     import subprocess
 

@@ -114,3 +114,66 @@ def test_dropped_list_without_tf_sources_fails_closed(tmp_path: Path) -> None:
                 f"layer {deps} is published from s3://artifacts-bucket/layers/deps.zip without an object version:"
                 " whoever can write that key changes the layer after review"),
     ])
+
+
+def test_ssm_parameter_data_sources_float() -> None:
+    """A layer ARN read from SSM by a data source floats, whatever form the expression takes; the ARN the plan
+    read is still checked (here: no recorded SHA-256, no code signing). The parameter this configuration
+    writes itself (aws_ssm_parameter.own) holds a literal: pinned, no LG101."""
+    vendor = "arn:aws:lambda:us-east-1:123456789012:layer:vendor-tools"
+    powertools = ("data source data.aws_ssm_parameter.powertools reads SSM parameter"
+                  " /platform/layers/powertools/latest at plan time: the next plan takes whatever it holds then")
+    stack = ("data source data.aws_ssm_parameter.stack reads SSM parameter /platform/layers/stack at plan time:"
+             " the next plan takes whatever it holds then")
+    base = ("data source data.aws_ssm_parameter.base reads SSM parameter /platform/layers/base at plan time:"
+            " the next plan takes whatever it holds then")
+    unreviewed = ", which has no layers entry with a recorded SHA-256; run `layergate lock`, then review it"
+    unsigned = "from internal publisher platform-team and has no code signing config: Lambda deploys it unsigned"
+
+    def floating(line: int, column: int, fn: str, expr: str, why: str, arn: str, path: str = "") -> dict[str, Any]:
+        address = f"aws_lambda_function.{fn}"
+        return finding("LG101", "error", ("ssm_parameter/main.tf", line, column), path or address,
+                       f"function {address} takes layer '{expr}' that the repository does not pin: {why}"
+                       f" (currently {arn} from 123456789012)", arn, address)
+
+    def unchecked(line: int, column: int, fn: str, arn: str, path: str = "") -> list[dict[str, Any]]:
+        where = ("ssm_parameter/main.tf", line, column) if line else ("ssm_parameter/plan.json", None, None)
+        address = f"aws_lambda_function.{fn}"
+        return [finding("LG301", "error", where, path or address, f"function {address} uses {arn} from"
+                        f" 123456789012{unreviewed}", arn, address),
+                finding("LG305", "error", where, path or address, f"function {address} loads {arn} {unsigned}", arn,
+                        address)]
+
+    local = "local.common_layers"
+    code, found = check("ssm_parameter/plan.json")
+    assert code == 1
+    assert found == [
+        # through local.common_layers: at the reference in the local, used by the function
+        floating(24, 33, "local", "data.aws_ssm_parameter.powertools.value", powertools, f"{vendor}:3", local),
+        *unchecked(24, 33, "local", f"{vendor}:3", local),
+        floating(33, 20, "api", "data.aws_ssm_parameter.powertools.value", powertools, f"{vendor}:3"),
+        *unchecked(33, 20, "api", f"{vendor}:3"),
+        floating(42, 20, "insecure", "data.aws_ssm_parameter.powertools.insecure_value", powertools, f"{vendor}:3"),
+        *unchecked(42, 20, "insecure", f"{vendor}:3"),
+        floating(51, 33, "nonsensitive", "data.aws_ssm_parameter.powertools.value", powertools, f"{vendor}:3"),
+        *unchecked(51, 33, "nonsensitive", f"{vendor}:3"),
+        # a StringList split into two entries
+        floating(69, 37, "listed", "data.aws_ssm_parameter.stack.insecure_value", stack, f"{vendor}:1"),
+        floating(69, 37, "listed", "data.aws_ssm_parameter.stack.insecure_value", stack, f"{vendor}:2"),
+        finding("LG106", "error", ("ssm_parameter/main.tf", 69, 37), "aws_lambda_function.listed",
+                f"function aws_lambda_function.listed lists two versions of {vendor} from 123456789012: version 2"
+                " here and version 1 at line 69; Lambda loads one version of a layer", f"{vendor}:2"),
+        *unchecked(69, 37, "listed", f"{vendor}:1")[:1],
+        *unchecked(69, 37, "listed", f"{vendor}:2")[:1],
+        *unchecked(69, 37, "listed", f"{vendor}:1")[1:],
+        floating(78, 20, "unversioned", "data.aws_ssm_parameter.base.insecure_value", base, vendor),
+        finding("LG102", "error", ("ssm_parameter/main.tf", 78, 20), "aws_lambda_function.unversioned",
+                f"function aws_lambda_function.unversioned uses {vendor} from 123456789012 without a version; there"
+                " is no exact layer version to review or record a hash for", vendor),
+        *unchecked(78, 20, "unversioned", vendor)[1:],
+        # "${...}:1": the ARN is computed from the parameter, so it floats with it
+        floating(87, 23, "computed", "data.aws_ssm_parameter.base.insecure_value",
+                 f"{base}; this ARN is computed from it", f"{vendor}:1"),
+        *unchecked(87, 23, "computed", f"{vendor}:1"),
+        *unchecked(0, 0, "own", f"{vendor}:2"),
+    ]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from layergate.arn import LayerArn, try_parse
 from layergate.fix import sites
+from layergate.fix import tf_ssm as _tf_ssm
 from layergate.fix.resolve import Answer, Ask
 from layergate.model import LayerRef, ResolutionKind, Scan
 from layergate.records import dataclass
@@ -98,6 +99,8 @@ def _todo(ref: LayerRef, rule: str, regions: tuple[str, ...], read: Callable[[st
     detail = ref.resolution.detail
     if m := _TF_DATA.search(detail):
         return _tf_data(ref, m.group(1), read)
+    if m := _tf_ssm.DETAIL.search(detail):
+        return _tf_ssm.todo(ref, m.group(1), m.group(2), regions, read)
     if loc.file.lower().endswith((".tf", ".tfvars", ".hcl")):
         return f"{detail}; layergate cannot invert this expression"
     src = read(loc.file)
@@ -134,19 +137,27 @@ def _ssm(src: sites.Source, node: Node, name: str, regions: Sequence[str]) -> Pe
     asks = tuple(Ask("ssm", r, name) for r in regions)
 
     def finish(answers: Mapping[Ask, Answer]) -> Fixed | Pending | str:
-        values: dict[str, LayerArn] = {}
-        for a in asks:
-            got = answers[a]
-            if got.problem:
-                return got.problem
-            arn = try_parse(got.value.strip())
-            if arn is None or arn.managed:
-                return f"SSM parameter {name} in {a.region} holds {got.value[:120]!r}, not a layer ARN"
-            values[a.region] = arn
+        values = ssm_arns(asks, answers, name)
+        if isinstance(values, str):
+            return values
         return _pin(values, lambda pinned: Edit(src.path, int(node.start_mark.index), sites.end_of(node),
                                                  sites.scalar_text(src, node, pinned)), f"SSM parameter {name}")
 
     return Pending(asks, finish)
+
+
+def ssm_arns(asks: Sequence[Ask], answers: Mapping[Ask, Answer], name: str) -> dict[str, LayerArn] | str:
+    """The layer ARN parameter ``name`` holds per region, or why it holds none."""
+    values: dict[str, LayerArn] = {}
+    for a in asks:
+        got = answers[a]
+        if got.problem:
+            return got.problem
+        arn = try_parse(got.value.strip())
+        if arn is None or arn.managed:
+            return f"SSM parameter {name} in {a.region} holds {got.value[:120]!r}, not a layer ARN"
+        values[a.region] = arn
+    return values
 
 
 def _pin(values: Mapping[str, LayerArn], edit: Callable[[str], Edit], what: str) -> Fixed | Pending | str:

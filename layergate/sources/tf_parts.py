@@ -96,10 +96,13 @@ def matched_entries(consumer: str, known: list[str | None], parts: Parts, plan_l
         elif value is None:
             part = Part(UNKNOWN, f"layers[{i}]", "this element of the list is known only after apply")
             refs.append(_ref(consumer, part, (), i, plan_location))
-        elif floating := next((p for p in parts.parts if p.kind is DYNAMIC and not p.values), None):
-            refs.append(_ref(consumer, floating, (value,), i, plan_location))
         elif value in parts.spots:  # written as a string on the way (inside a computed expression)
             refs.append(_ref(consumer, parts.spots[value][0], (value,), i, plan_location))
+        elif floating := next((p for p in parts.parts if p.kind is DYNAMIC), None):
+            # Computed from something read at every plan (``"${data.x.value}:3"``): it floats with it.
+            if floating.values:
+                floating = replace(floating, detail=f"{floating.detail}; this ARN is computed from it")
+            refs.append(_ref(consumer, floating, (value,), i, plan_location))
         else:
             refs.append(_ref(consumer, Part(LITERAL, value, "planned value"), (value,), i, plan_location))
     return refs

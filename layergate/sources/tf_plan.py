@@ -20,6 +20,8 @@ LAYER_VERSION = "aws_lambda_layer_version"
 PERMISSION = "aws_lambda_layer_version_permission"
 CODE_SIGNING = "aws_lambda_code_signing_config"
 SIGNING_PROFILE = "aws_signer_signing_profile"
+SSM_PARAMETER = "aws_ssm_parameter"  # as a data source: a value read at plan time, not pinned in the repository
+READ_DATA = frozenset((LAYER_VERSION, SSM_PARAMETER))  # the data sources whose reads explain a layer ARN
 MANAGED_TYPES = frozenset((FUNCTION, LAYER_VERSION, PERMISSION, CODE_SIGNING, SIGNING_PROFILE))
 
 _EMPTY: Mapping[str, Any] = {}
@@ -43,6 +45,7 @@ class PlanIndex:
     layer_versions: dict[str, PlanResource] = field(default_factory=dict)
     permissions: dict[str, PlanResource] = field(default_factory=dict)
     layer_data: dict[str, PlanResource] = field(default_factory=dict)  # data.aws_lambda_layer_version reads
+    ssm_data: dict[str, PlanResource] = field(default_factory=dict)  # data.aws_ssm_parameter reads
     code_signing: dict[str, PlanResource] = field(default_factory=dict)
     signing_profiles: dict[str, PlanResource] = field(default_factory=dict)
 
@@ -50,6 +53,9 @@ class PlanIndex:
         table = {FUNCTION: self.functions, LAYER_VERSION: self.layer_versions, PERMISSION: self.permissions,
                  CODE_SIGNING: self.code_signing, SIGNING_PROFILE: self.signing_profiles}
         table[resource.type].setdefault(resource.address, resource)
+
+    def data_table(self, rtype: str) -> dict[str, PlanResource]:
+        return self.ssm_data if rtype == SSM_PARAMETER else self.layer_data
 
 
 def _object(value: Any, where: str, file: str) -> Mapping[str, Any]:
@@ -98,19 +104,21 @@ def index_plan(plan: Mapping[str, Any], file: str) -> PlanIndex:
         if not isinstance(rc, dict):
             raise InputError("resource_changes holds a value that is not an object", file)
         rtype = rc.get("type")
-        if rtype not in MANAGED_TYPES:
+        if rtype not in MANAGED_TYPES and rtype != SSM_PARAMETER:
             continue
         address = str(rc.get("address", ""))
         change = _object(rc.get("change"), f"change of {address}", file)
         if rc.get("mode") == "data":
-            if rtype != LAYER_VERSION:
+            if rtype not in READ_DATA:
                 continue
             after = _object(change.get("after"), f"change.after of {address}", file)
             unknown = change.get("after_unknown")
             deferred_reads.append(
-                PlanResource(address, LAYER_VERSION, after, unknown if isinstance(unknown, dict) else {},
+                PlanResource(address, str(rtype), after, unknown if isinstance(unknown, dict) else {},
                              "resource_changes")
             )
+            continue
+        if rtype not in MANAGED_TYPES:
             continue
         if not _deployed(change.get("actions")):
             gone.add(address)
@@ -144,12 +152,12 @@ def index_plan(plan: Mapping[str, Any], file: str) -> PlanIndex:
         if not isinstance(state_values, dict):
             continue
         if res.get("mode") == "data":
-            if rtype == LAYER_VERSION:
-                index.layer_data[address] = PlanResource(address, LAYER_VERSION, state_values, {}, "prior_state")
+            if rtype in READ_DATA:
+                index.data_table(rtype)[address] = PlanResource(address, rtype, state_values, {}, "prior_state")
         elif rtype in MANAGED_TYPES and address not in gone:
             index.add(PlanResource(address, rtype, state_values, {}, "prior_state"))
     for read in deferred_reads:
-        index.layer_data.setdefault(read.address, read)
+        index.data_table(read.type).setdefault(read.address, read)
     return index
 
 

@@ -1,6 +1,6 @@
 """What one reference in a layers expression stands for: a layer this configuration publishes, a data
-source (floating unless it sets ``version``), a variable (followed up through module calls to the plan's
-root ``variables``), a local, or something whose value the plan does not record.
+source (floating unless it sets ``version``; an SSM parameter read always floats), a variable (followed up
+through module calls to the plan's root ``variables``), a local, or something whose value the plan does not record.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from layergate.sources.tf_address import ModuleInstance, module_instance, unkeye
 from layergate.sources.tf_config import ConfigIndex, Expression
 from layergate.sources.tf_files import WrittenAttribute
 from layergate.sources.tf_parts import Part, Parts, constant_parts, merge_spots, spot_parts
-from layergate.sources.tf_plan import LAYER_VERSION, PlanIndex
+from layergate.sources.tf_plan import LAYER_VERSION, SSM_PARAMETER, PlanIndex, PlanResource
 
 if TYPE_CHECKING:
     from layergate.sources.tf_layers import LayerResolver
 
 _DATA_LAYER = f"data.{LAYER_VERSION}."
+_DATA_SSM = f"data.{SSM_PARAMETER}."
 _ASK_FOR_SOURCES = "; point --tf-dir at the .tf sources so layergate can read it"
 _STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_-]*)|\[([0-9]+)\]|\["((?:[^"\\]|\\.)*)"\]')
 _MISSING = object()
@@ -48,6 +49,15 @@ def navigate(value: Any, path: str) -> Any:
             return value
         pos = step.end()
     return value
+
+
+def _ssm_values(data: PlanResource | None) -> tuple[str, ...]:
+    """What a parameter read yields for a layers list: its value, or a StringList's elements."""
+    value = None if data is None else data.values.get("value", data.values.get("insecure_value"))
+    if not isinstance(value, str) or not value:
+        return ()
+    items = tuple(v.strip() for v in value.split(",")) if "," in value else ()
+    return (value, *items) if items else (value,)
 
 
 def strings(value: Any) -> tuple[str, ...] | None:
@@ -83,6 +93,8 @@ class RefResolver:
         shown = inst.prefix + root
         if root.startswith(_DATA_LAYER):
             part = self._layer_data(inst, root, expression, location, bound)
+        elif root.startswith(_DATA_SSM):
+            part = self._ssm_data(inst, root, expression, location, bound)
         elif root.startswith("data."):
             part = Part(ResolutionKind.DYNAMIC, expression, f"data source {shown} is read again at every plan",
                         location=location, bound=bound)
@@ -206,7 +218,28 @@ class RefResolver:
                        f"the plan does not record local values such as local.{name}{_ASK_FOR_SOURCES}"
                        + self.owner.tf_errors(), location=location)
         written = self.owner.written(inst, block, name)  # its strings still place known values
-        return Parts((unknown,), True, spots=self._local_spots(inst, name, written, depth))
+        # A data source the local reads floats through it: those parts explain the plan's values first.
+        floating = self._local_data(inst, name, written, 0)
+        return Parts((*floating, unknown), True, spots=self._local_spots(inst, name, written, depth))
+
+    def _local_data(self, inst: ModuleInstance, name: str, written: WrittenAttribute | None,
+                    depth: int) -> tuple[Part, ...]:
+        """The data sources a local reads (also through the locals it refers to), each at its place."""
+        if written is None or depth > MAX_LOCAL_DEPTH:
+            return ()
+        from layergate.sources.tf_hcl import expression_roots
+
+        found: list[Part] = []
+        for root in expression_roots(written.file.text[written.value.start:written.value.end]):
+            at = written.reference(root)
+            if root.startswith("data."):
+                text = written.file.text[written.value.start:written.value.end]
+                shown = re.search(rf"{re.escape(root)}(?:\.{_NAME})*", text)
+                found.extend(self.root(inst, root, shown[0] if shown else root, at, depth, False).parts)
+            elif root.startswith("local.") and root != f"local.{name}":
+                inner = self.owner.written(inst, ("locals", ()), root[6:])
+                found.extend(self._local_data(inst, root[6:], inner, depth + 1))
+        return tuple(found)
 
     def _local_spots(
         self, inst: ModuleInstance, name: str, written: WrittenAttribute | None, depth: int
@@ -247,6 +280,22 @@ class RefResolver:
         return Part(ResolutionKind.UNKNOWN, expression,
                     f"data source {shown} is read only at apply time, so the plan does not record its ARN",
                     location=location, bound=bound)
+
+    def _ssm_data(
+        self, inst: ModuleInstance, root: str, expression: str, location: Location | None, bound: tuple[int, str]
+    ) -> Part:
+        """An SSM parameter read by a data source: floating, whatever the plan read. The values it read (and,
+        for a StringList, its comma-separated elements) still explain the plan's ARNs, so they are checked."""
+        address = self._instance(inst.prefix + root, self.index.ssm_data)
+        data = self.index.ssm_data.get(address)
+        shown = inst.prefix + unkeyed(root)
+        name = data.values.get("name") if data is not None else None
+        values = _ssm_values(data)
+        when = "at plan time" if data is not None and data.origin == "prior_state" else "only at apply time"
+        said = f"SSM parameter {name}" if isinstance(name, str) and name else "an SSM parameter"
+        detail = f"data source {shown} reads {said} {when}: the next plan takes whatever it holds then"
+        return Part(ResolutionKind.DYNAMIC, expression, detail, values=values, location=location, bound=bound,
+                    spread=len(values) > 1)
 
     def _internal(
         self, inst: ModuleInstance, root: str, expression: str, location: Location | None, bound: tuple[int, str]
