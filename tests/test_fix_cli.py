@@ -535,3 +535,40 @@ def test_a_layer_whose_versions_are_all_gone_stays_a_refusal(
                    "10 consecutive versions: pin the version its publisher documents by hand\n")
     assert code == 1
     assert Path("template.yaml").read_text(encoding="utf-8") == text
+
+
+# The Powertools for AWS Lambda (Python) documentation's CloudFormation example, "Using SSM Parameter Store"
+# (https://docs.aws.amazon.com/powertools/python/latest/getting-started/install/#using-ssm-parameter-store), in a
+# template with the two parameters it names.
+POWERTOOLS_DOCS = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Architecture:
+    Type: String
+    Default: x86_64
+  PythonVersion:
+    Type: String
+    Default: python3.13
+Resources:
+    MyFunction:
+      Type: AWS::Lambda::Function
+      Properties:
+        Layers:
+          - !Sub "{{resolve:ssm:/aws/service/powertools/python/${Architecture}/${PythonVersion}/latest}}"
+"""
+
+
+def test_a_sub_around_a_dynamic_reference_is_not_inverted(
+        capsys: pytest.CaptureFixture[str], world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        aws_env: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("template.yaml").write_text(POWERTOOLS_DOCS, encoding="utf-8")
+    code, out, err = run(capsys, world, "template.yaml", "--region", "eu-west-1")
+    name = "/aws/service/powertools/python/x86_64/python3.13/latest"
+    assert (out, err) == (
+        "template.yaml:14:13: not fixed LG101: !Sub {{resolve:ssm:/aws/service/powertools/python/${Architecture}/"
+        f"${{PythonVersion}}/latest}}}}: {{{{resolve:ssm:{name}}}}} reads SSM parameter {name} at deploy time "
+        "(whatever its latest version holds); the SSM value is only part of the expression, which layergate "
+        "cannot invert\n", "fix: 0 fixed, 1 not fixed; nothing to write\n")
+    assert code == 1
+    assert Path("template.yaml").read_text(encoding="utf-8") == POWERTOOLS_DOCS
