@@ -225,6 +225,11 @@ class BuiltFrom:
         return f"built from {self.repository}@{self.commit[:12]} by workflow {self.workflow}" + (
             f" ({self.ref})" if self.ref else "")
 
+    def as_json(self) -> dict[str, str | None]:
+        """The fields as the JSON reports write them (an unknown ref or digest is null)."""
+        return {"repository": self.repository, "commit": self.commit, "workflow": self.workflow,
+                "ref": self.ref or None, "attestation_sha256": self.attestation_sha256 or None}
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:

@@ -33,8 +33,7 @@ class LayerProvenance:
         b = self.built_from
         if b is None:
             return {"recorded": False, "text": NONE_RECORDED}
-        return {"recorded": True, "repository": b.repository, "commit": b.commit, "workflow": b.workflow,
-                "ref": b.ref or None, "attestation_sha256": b.attestation_sha256 or None, "text": self.text}
+        return {"recorded": True, **b.as_json(), "text": self.text}
 
 
 def collect(inventory: Inventory, policy: Policy) -> tuple[LayerProvenance, ...]:

@@ -116,9 +116,7 @@ def as_json(p: Provenance | None) -> dict[str, Any] | None:
     if p.target is not None:
         b = p.target.built_from
         target = {"arn": p.target_arn, "verified": p.target.ok, "attestation": p.target.attestation,
-                  "built_from": None if b is None else {"repository": b.repository, "commit": b.commit,
-                                                        "workflow": b.workflow, "ref": b.ref or None,
-                                                        "attestation_sha256": b.attestation_sha256 or None},
+                  "built_from": None if b is None else b.as_json(),
                   "text": str(b) if b is not None and p.target.ok else None,
                   "problems": [{"rule": x.rule_id, "message": x.message} for x in p.target.problems]}
     return {"pinned": [{"arn": lp.arn, **lp.as_json()} for lp in p.pinned], "new": target}
